@@ -1,0 +1,9 @@
+DROP TABLE app_secrets;
+DROP TABLE api_tokens;
+DROP TABLE outbox;
+DROP TABLE incident_links;
+DROP TABLE timeline_entries;
+DROP TABLE incident_services;
+DROP TABLE incidents;
+DROP TABLE sources;
+DROP TABLE services;

@@ -1,0 +1,137 @@
+//! Row structs and their conversion to domain types. Times are stored as UTC `NaiveDateTime`,
+//! truncated to microseconds so both backends hold exactly the same value.
+
+use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
+use diesel::prelude::*;
+
+use super::error::DbError;
+use super::schema::{incidents, timeline_entries};
+use crate::domain::{EntryId, IncidentId, TimelineEntry};
+use crate::domain::{Impact, IncidentStatus, Milestones, Origin};
+
+pub fn to_db_time(t: DateTime<Utc>) -> NaiveDateTime {
+    t.naive_utc().trunc_subsecs(6)
+}
+
+pub fn from_db_time(t: NaiveDateTime) -> DateTime<Utc> {
+    t.and_utc()
+}
+
+pub fn opt_from_db(t: Option<NaiveDateTime>) -> Option<DateTime<Utc>> {
+    t.map(from_db_time)
+}
+
+pub fn opt_to_db(t: Option<DateTime<Utc>>) -> Option<NaiveDateTime> {
+    t.map(to_db_time)
+}
+
+/// The current time, at the precision the store keeps.
+pub fn now() -> DateTime<Utc> {
+    from_db_time(to_db_time(Utc::now()))
+}
+
+pub fn parse_stored<T: std::str::FromStr>(table: &'static str, value: &str) -> Result<T, DbError>
+where
+    T::Err: std::fmt::Display,
+{
+    value.parse().map_err(|e: T::Err| DbError::Corrupt { table, message: format!("{value:?}: {e}") })
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = incidents)]
+#[diesel(treat_none_as_null = true)]
+pub struct IncidentRow {
+    pub id: String,
+    pub title: String,
+    pub status: String,
+    pub impact: String,
+    pub origin: String,
+    pub started_at: NaiveDateTime,
+    pub detected_at: Option<NaiveDateTime>,
+    pub acknowledged_at: Option<NaiveDateTime>,
+    pub mitigated_at: Option<NaiveDateTime>,
+    pub resolved_at: Option<NaiveDateTime>,
+    pub status_as_of: NaiveDateTime,
+    pub source_id: Option<String>,
+    pub external_id: Option<String>,
+    pub url: Option<String>,
+    pub report_count: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl IncidentRow {
+    pub fn milestones(&self) -> Milestones {
+        Milestones {
+            started: Some(from_db_time(self.started_at)),
+            detected: opt_from_db(self.detected_at),
+            acknowledged: opt_from_db(self.acknowledged_at),
+            mitigated: opt_from_db(self.mitigated_at),
+            resolved: opt_from_db(self.resolved_at),
+        }
+    }
+
+    pub fn set_milestones(&mut self, m: &Milestones) {
+        if let Some(started) = m.started {
+            self.started_at = to_db_time(started);
+        }
+        self.detected_at = opt_to_db(m.detected);
+        self.acknowledged_at = opt_to_db(m.acknowledged);
+        self.mitigated_at = opt_to_db(m.mitigated);
+        self.resolved_at = opt_to_db(m.resolved);
+    }
+
+    pub fn status(&self) -> Result<IncidentStatus, DbError> {
+        parse_stored("incidents", &self.status)
+    }
+
+    pub fn impact(&self) -> Result<Impact, DbError> {
+        parse_stored("incidents", &self.impact)
+    }
+
+    pub fn origin(&self) -> Result<Origin, DbError> {
+        parse_stored("incidents", &self.origin)
+    }
+
+    pub fn incident_id(&self) -> Result<IncidentId, DbError> {
+        parse_stored("incidents", &self.id)
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = timeline_entries)]
+pub struct EntryRow {
+    pub id: String,
+    pub incident_id: String,
+    pub occurred_at: NaiveDateTime,
+    pub recorded_at: NaiveDateTime,
+    pub kind: String,
+    pub source: String,
+    pub source_id: Option<String>,
+    pub external_id: Option<String>,
+    pub status: Option<String>,
+    pub impact: Option<String>,
+    pub body: String,
+    pub author: Option<String>,
+    pub url: Option<String>,
+    pub original_time: Option<String>,
+    pub raw_ref: Option<String>,
+}
+
+impl EntryRow {
+    pub fn into_domain(self) -> Result<TimelineEntry, DbError> {
+        Ok(TimelineEntry {
+            id: parse_stored::<EntryId>("timeline_entries", &self.id)?,
+            incident_id: parse_stored::<IncidentId>("timeline_entries", &self.incident_id)?,
+            occurred_at: from_db_time(self.occurred_at),
+            recorded_at: from_db_time(self.recorded_at),
+            kind: parse_stored("timeline_entries", &self.kind)?,
+            source: self.source,
+            status: self.status,
+            impact: self.impact,
+            body: self.body,
+            author: self.author,
+            url: self.url,
+        })
+    }
+}

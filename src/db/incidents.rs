@@ -1,0 +1,299 @@
+//! Incidents: create, read with timeline and links, list with filters and a cursor, patch.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+
+use super::convert::{from_db_time, now, parse_stored, to_db_time, IncidentRow};
+use super::error::DbError;
+use super::schema::{incident_links, incident_services, incidents, timeline_entries};
+use super::{outbox, services, timeline, DbConn};
+use crate::domain::incident::{IncidentPatch, IncidentState};
+use crate::domain::{EntryKind, Incident, IncidentId, IncidentLink, IncidentStatus, NewIncident, TimelineEntry};
+
+#[derive(Debug, Clone)]
+pub struct IncidentDetail {
+    pub incident: Incident,
+    pub timeline: Vec<TimelineEntry>,
+    pub links: Vec<IncidentLink>,
+    /// (service, component) pairs; the component is empty when the whole service was affected.
+    pub components: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct IncidentFilter {
+    pub status: Option<IncidentStatus>,
+    pub service: Option<String>,
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// A page of a list, and where the next one starts.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+/// Position in the (started_at desc, id desc) order, written as opaque hex text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cursor {
+    started_at: NaiveDateTime,
+    id: String,
+}
+
+impl Cursor {
+    pub fn encode(&self) -> String {
+        hex::encode(format!("{}|{}", self.started_at.and_utc().timestamp_micros(), self.id))
+    }
+
+    pub fn decode(raw: &str) -> Option<Self> {
+        let text = String::from_utf8(hex::decode(raw).ok()?).ok()?;
+        let (micros, id) = text.split_once('|')?;
+        let started_at = DateTime::from_timestamp_micros(micros.parse().ok()?)?.naive_utc();
+        id.parse::<IncidentId>().ok()?;
+        Some(Self { started_at, id: id.to_string() })
+    }
+}
+
+/// Opens an incident with its services and first timeline entry. Returns its id.
+pub fn create(conn: &mut DbConn, new: &NewIncident) -> Result<IncidentId, DbError> {
+    services::ensure_exist(conn, &new.services)?;
+    let id = IncidentId::generate();
+    let t = to_db_time(now());
+    let started = to_db_time(new.started_at);
+    let mut row = IncidentRow {
+        id: id.to_string(),
+        title: new.title.as_str().to_string(),
+        status: IncidentStatus::Investigating.as_str().to_string(),
+        impact: new.impact.as_str().to_string(),
+        origin: new.origin.as_str().to_string(),
+        started_at: started,
+        // A person filing an incident detected it when it started, unless they say otherwise later.
+        detected_at: Some(started),
+        acknowledged_at: None,
+        mitigated_at: None,
+        resolved_at: None,
+        status_as_of: started,
+        source_id: None,
+        external_id: None,
+        url: None,
+        report_count: 0,
+        created_at: t,
+        updated_at: t,
+    };
+    // The first status may already be past investigating: it moves milestones like any update.
+    let mut state = state_of(&row)?;
+    state.apply_update(Some(new.status), None, new.started_at);
+    apply_state(&mut row, &state);
+    diesel::insert_into(incidents::table).values(&row).execute(conn)?;
+    for slug in &new.services {
+        diesel::insert_into(incident_services::table)
+            .values((
+                incident_services::incident_id.eq(&row.id),
+                incident_services::service_slug.eq(slug.as_str()),
+                incident_services::component.eq(""),
+                incident_services::impact.eq(Some(new.impact.as_str())),
+            ))
+            .execute(conn)?;
+    }
+    let body = new.body.as_ref().map_or_else(|| new.title.as_str().to_string(), |b| b.as_str().to_string());
+    timeline::insert(
+        conn,
+        &timeline::NewEntry {
+            incident_id: id,
+            occurred_at: new.started_at,
+            kind: EntryKind::StatusUpdate,
+            source: new.source.clone(),
+            source_id: None,
+            external_id: None,
+            status: Some(new.status.as_str().to_string()),
+            impact: Some(new.impact.as_str().to_string()),
+            body,
+            author: new.author.clone(),
+            url: None,
+            original_time: None,
+            raw_ref: None,
+        },
+    )?;
+    outbox::append(conn, outbox::ENTITY_INCIDENT, &row.id, "upsert")?;
+    Ok(id)
+}
+
+pub(super) fn state_of(row: &IncidentRow) -> Result<IncidentState, DbError> {
+    Ok(IncidentState {
+        status: row.status()?,
+        impact: row.impact()?,
+        milestones: row.milestones(),
+        status_as_of: from_db_time(row.status_as_of),
+    })
+}
+
+pub(super) fn apply_state(row: &mut IncidentRow, state: &IncidentState) {
+    row.status = state.status.as_str().to_string();
+    row.impact = state.impact.as_str().to_string();
+    row.set_milestones(&state.milestones);
+    row.status_as_of = to_db_time(state.status_as_of);
+}
+
+pub(super) fn load_row(conn: &mut DbConn, id: &str) -> Result<IncidentRow, DbError> {
+    Ok(incidents::table.filter(incidents::id.eq(id)).select(IncidentRow::as_select()).get_result(conn)?)
+}
+
+pub(super) fn save_row(conn: &mut DbConn, row: &mut IncidentRow) -> Result<(), DbError> {
+    row.updated_at = to_db_time(now());
+    diesel::update(incidents::table.filter(incidents::id.eq(&row.id))).set(&*row).execute(conn)?;
+    outbox::append(conn, outbox::ENTITY_INCIDENT, &row.id, "upsert")
+}
+
+/// Applies a person's changes. Returns false when the patch changed nothing.
+pub fn patch(conn: &mut DbConn, id: IncidentId, patch: &IncidentPatch) -> Result<bool, DbError> {
+    let mut row = load_row(conn, &id.to_string())?;
+    let before = row.clone();
+    let mut state = state_of(&row)?;
+    patch.apply_to(&mut state, now());
+    apply_state(&mut row, &state);
+    if let Some(title) = &patch.title {
+        row.title = title.as_str().to_string();
+    }
+    if row.resolved_at.is_some_and(|r| r < row.started_at) {
+        return Err(DbError::Invalid { field: "resolved_at", message: "must not be before started_at".into() });
+    }
+    let changed = row.title != before.title
+        || row.status != before.status
+        || row.impact != before.impact
+        || row.milestones() != before.milestones();
+    if changed {
+        save_row(conn, &mut row)?;
+    }
+    Ok(changed)
+}
+
+pub fn get(conn: &mut DbConn, id: IncidentId) -> Result<IncidentDetail, DbError> {
+    let row = load_row(conn, &id.to_string())?;
+    let mut incident = to_incidents(conn, vec![row])?.into_iter().next().ok_or(DbError::NotFound)?;
+    let components: Vec<(String, String)> = incident_services::table
+        .filter(incident_services::incident_id.eq(id.to_string()))
+        .select((incident_services::service_slug, incident_services::component))
+        .order((incident_services::service_slug.asc(), incident_services::component.asc()))
+        .load(conn)?;
+    incident.services.dedup();
+    Ok(IncidentDetail {
+        timeline: timeline::for_incident(conn, id)?,
+        links: links_of(conn, id)?,
+        components,
+        incident,
+    })
+}
+
+fn links_of(conn: &mut DbConn, id: IncidentId) -> Result<Vec<IncidentLink>, DbError> {
+    let rows: Vec<(String, String, f64, String, String, String)> = incident_links::table
+        .inner_join(incidents::table.on(incidents::id.eq(incident_links::to_incident)))
+        .filter(incident_links::from_incident.eq(id.to_string()))
+        .select((
+            incident_links::to_incident,
+            incident_links::kind,
+            incident_links::confidence,
+            incident_links::reason,
+            incident_links::set_by,
+            incidents::title,
+        ))
+        .order(incident_links::created_at.asc())
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(to, kind, confidence, reason, set_by, title)| {
+            Ok(IncidentLink {
+                incident_id: parse_stored("incident_links", &to)?,
+                title,
+                kind: parse_stored("incident_links", &kind)?,
+                confidence,
+                reason,
+                set_by: parse_stored("incident_links", &set_by)?,
+            })
+        })
+        .collect()
+}
+
+/// Newest first; `since ≤ started_at < until`.
+pub fn list(
+    conn: &mut DbConn,
+    filter: &IncidentFilter,
+    limit: i64,
+    cursor: Option<&Cursor>,
+) -> Result<Page<Incident>, DbError> {
+    let mut query = incidents::table.select(IncidentRow::as_select()).into_boxed();
+    if let Some(status) = filter.status {
+        query = query.filter(incidents::status.eq(status.as_str()));
+    }
+    if let Some(service) = &filter.service {
+        let ids = incident_services::table
+            .filter(incident_services::service_slug.eq(service.clone()))
+            .select(incident_services::incident_id);
+        query = query.filter(incidents::id.eq_any(ids));
+    }
+    if let Some(since) = filter.since {
+        query = query.filter(incidents::started_at.ge(to_db_time(since)));
+    }
+    if let Some(until) = filter.until {
+        query = query.filter(incidents::started_at.lt(to_db_time(until)));
+    }
+    if let Some(c) = cursor {
+        query = query.filter(
+            incidents::started_at
+                .lt(c.started_at)
+                .or(incidents::started_at.eq(c.started_at).and(incidents::id.lt(c.id.clone()))),
+        );
+    }
+    let mut rows: Vec<IncidentRow> =
+        query.order((incidents::started_at.desc(), incidents::id.desc())).limit(limit + 1).load(conn)?;
+    let next_cursor = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|r| Cursor { started_at: r.started_at, id: r.id.clone() }.encode())
+    } else {
+        None
+    };
+    Ok(Page { items: to_incidents(conn, rows)?, next_cursor })
+}
+
+/// Turns rows into domain incidents, loading their services in one query.
+pub(super) fn to_incidents(conn: &mut DbConn, rows: Vec<IncidentRow>) -> Result<Vec<Incident>, DbError> {
+    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    let pairs: Vec<(String, String)> = incident_services::table
+        .filter(incident_services::incident_id.eq_any(&ids))
+        .select((incident_services::incident_id, incident_services::service_slug))
+        .distinct()
+        .order(incident_services::service_slug.asc())
+        .load(conn)?;
+    let mut by_incident: HashMap<String, Vec<String>> = HashMap::new();
+    for (incident, slug) in pairs {
+        by_incident.entry(incident).or_default().push(slug);
+    }
+    rows.into_iter()
+        .map(|row| {
+            Ok(Incident {
+                id: row.incident_id()?,
+                title: row.title.clone(),
+                status: row.status()?,
+                impact: row.impact()?,
+                origin: row.origin()?,
+                services: by_incident.remove(&row.id).unwrap_or_default(),
+                milestones: row.milestones(),
+                url: row.url.clone(),
+                report_count: row.report_count,
+                created_at: from_db_time(row.created_at),
+                updated_at: from_db_time(row.updated_at),
+            })
+        })
+        .collect()
+}
+
+/// How many incidents have at least one timeline entry; used by tests and the home page.
+pub fn count(conn: &mut DbConn) -> Result<i64, DbError> {
+    Ok(incidents::table.count().get_result(conn)?)
+}
+
+/// How many timeline entries exist in total.
+pub fn count_entries(conn: &mut DbConn) -> Result<i64, DbError> {
+    Ok(timeline_entries::table.count().get_result(conn)?)
+}

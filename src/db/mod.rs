@@ -1,0 +1,117 @@
+//! Storage on SQLite or PostgreSQL, chosen at run time from the database URL.
+//!
+//! Rules:
+//! - This module owns both backends and the outbox; it never calls `search` or `http`.
+//! - Every write goes through [`Db::write`], one transaction: `BEGIN IMMEDIATE` on SQLite (a
+//!   deferred transaction that reads then writes fails with SQLITE_BUSY in WAL mode whatever the
+//!   busy timeout), an ordinary transaction on PostgreSQL.
+//! - Every change the search index must see appends an outbox row inside that same transaction.
+//! - Rows are converted to domain types here, at the boundary; nothing above sees a diesel row.
+
+mod connection;
+mod convert;
+mod error;
+pub mod incidents;
+pub mod observed;
+mod migrate;
+pub mod outbox;
+pub mod schema;
+pub mod secrets;
+pub mod services;
+pub mod sources;
+pub mod timeline;
+pub mod tokens;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, TransactionManager};
+use diesel::r2d2::Pool;
+
+pub use connection::{Backend, DatabaseUrl, DbConn, Manager};
+pub use error::DbError;
+pub use migrate::{migration_names, run_migrations};
+
+/// A pool of connections to one database, cheap to clone.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool<Manager>,
+    url: Arc<DatabaseUrl>,
+}
+
+/// What the pool looks like right now, for `/metrics`.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolState {
+    pub connections: u32,
+    pub idle: u32,
+    pub max_size: u32,
+}
+
+impl Db {
+    /// Migrates the database, then opens the pool. Several processes may do this at once.
+    pub fn connect(url: &str) -> Result<Self, DbError> {
+        let url = DatabaseUrl::parse(url)?;
+        run_migrations(&url)?;
+        let max_size = match url.backend() {
+            // One writer at a time anyway; a few readers share WAL snapshots.
+            Backend::Sqlite => 8,
+            Backend::Postgres => 10,
+        };
+        let pool = Pool::builder()
+            .max_size(max_size)
+            .min_idle(Some(1))
+            .connection_timeout(Duration::from_secs(10))
+            .build(Manager::new(url.clone()))
+            .map_err(DbError::Pool)?;
+        Ok(Self { pool, url: Arc::new(url) })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.url.backend()
+    }
+
+    pub fn pool_state(&self) -> PoolState {
+        let state = self.pool.state();
+        PoolState { connections: state.connections, idle: state.idle_connections, max_size: self.pool.max_size() }
+    }
+
+    /// Runs read-only work on a pooled connection. Blocking: call it from a blocking thread.
+    pub fn run<T>(&self, f: impl FnOnce(&mut DbConn) -> Result<T, DbError>) -> Result<T, DbError> {
+        let mut conn = self.pool.get().map_err(DbError::Pool)?;
+        f(&mut conn)
+    }
+
+    /// Runs `f` in one write transaction; an error rolls everything back.
+    pub fn write<T>(&self, f: impl FnOnce(&mut DbConn) -> Result<T, DbError>) -> Result<T, DbError> {
+        let mut conn = self.pool.get().map_err(DbError::Pool)?;
+        write_transaction(&mut conn, f)
+    }
+}
+
+/// One write transaction on a connection; see the module rules.
+pub fn write_transaction<T>(
+    conn: &mut DbConn,
+    f: impl FnOnce(&mut DbConn) -> Result<T, DbError>,
+) -> Result<T, DbError> {
+    match conn {
+        DbConn::Sqlite(inner) => AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?,
+        DbConn::Postgres(inner) => AnsiTransactionManager::begin_transaction(inner)?,
+    }
+    let result = f(conn);
+    let finish = match (&result, &mut *conn) {
+        (Ok(_), DbConn::Sqlite(inner)) => AnsiTransactionManager::commit_transaction(inner),
+        (Ok(_), DbConn::Postgres(inner)) => AnsiTransactionManager::commit_transaction(inner),
+        (Err(_), DbConn::Sqlite(inner)) => AnsiTransactionManager::rollback_transaction(inner),
+        (Err(_), DbConn::Postgres(inner)) => AnsiTransactionManager::rollback_transaction(inner),
+    };
+    match (result, finish) {
+        (Ok(value), Ok(())) => Ok(value),
+        (Ok(_), Err(e)) => Err(e.into()),
+        // The caller's error says what went wrong; a failed rollback is only logged.
+        (Err(e), Err(rollback)) => {
+            tracing::error!(error = %rollback, "rollback failed");
+            Err(e)
+        }
+        (Err(e), Ok(())) => Err(e),
+    }
+}

@@ -1,0 +1,145 @@
+//! The tables, written by hand with the types both backends share: ids and enums are `Text`,
+//! times are `Timestamp` holding UTC. Postgres-only columns (such as `outbox.txid`) are left out
+//! and read with raw SQL where needed.
+
+diesel::table! {
+    services (slug) {
+        slug -> Text,
+        name -> Text,
+        provider -> Nullable<Text>,
+        region -> Nullable<Text>,
+        kind -> Text,
+        depends_on -> Text,
+        status_page_url -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sources (id) {
+        id -> Text,
+        kind -> Text,
+        name -> Text,
+        url -> Nullable<Text>,
+        service_slug -> Nullable<Text>,
+        poll_interval_secs -> Nullable<Integer>,
+        etag -> Nullable<Text>,
+        last_modified -> Nullable<Text>,
+        secret -> Nullable<Text>,
+        last_success_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        last_error_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    incidents (id) {
+        id -> Text,
+        title -> Text,
+        status -> Text,
+        impact -> Text,
+        origin -> Text,
+        started_at -> Timestamp,
+        detected_at -> Nullable<Timestamp>,
+        acknowledged_at -> Nullable<Timestamp>,
+        mitigated_at -> Nullable<Timestamp>,
+        resolved_at -> Nullable<Timestamp>,
+        status_as_of -> Timestamp,
+        source_id -> Nullable<Text>,
+        external_id -> Nullable<Text>,
+        url -> Nullable<Text>,
+        report_count -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    incident_services (incident_id, service_slug, component) {
+        incident_id -> Text,
+        service_slug -> Text,
+        component -> Text,
+        impact -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    timeline_entries (id) {
+        id -> Text,
+        incident_id -> Text,
+        occurred_at -> Timestamp,
+        recorded_at -> Timestamp,
+        kind -> Text,
+        source -> Text,
+        source_id -> Nullable<Text>,
+        external_id -> Nullable<Text>,
+        status -> Nullable<Text>,
+        impact -> Nullable<Text>,
+        body -> Text,
+        author -> Nullable<Text>,
+        url -> Nullable<Text>,
+        original_time -> Nullable<Text>,
+        raw_ref -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    incident_links (id) {
+        id -> Text,
+        from_incident -> Text,
+        to_incident -> Text,
+        kind -> Text,
+        confidence -> Double,
+        reason -> Text,
+        set_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    outbox (seq) {
+        seq -> BigInt,
+        entity -> Text,
+        entity_id -> Text,
+        operation -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    api_tokens (id) {
+        id -> Text,
+        name -> Text,
+        token_hash -> Text,
+        scope -> Text,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    app_secrets (name) {
+        name -> Text,
+        value -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(incident_services -> incidents (incident_id));
+diesel::joinable!(incident_services -> services (service_slug));
+diesel::joinable!(timeline_entries -> incidents (incident_id));
+diesel::joinable!(sources -> services (service_slug));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    services,
+    sources,
+    incidents,
+    incident_services,
+    timeline_entries,
+    incident_links,
+    outbox,
+    api_tokens,
+    app_secrets,
+);

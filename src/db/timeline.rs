@@ -1,0 +1,89 @@
+//! Timeline entries: append an update (moving the incident's status and milestones), read a timeline.
+
+use diesel::prelude::*;
+
+use super::convert::{now, to_db_time, EntryRow};
+use super::error::DbError;
+use super::incidents::{apply_state, load_row, save_row, state_of};
+use super::schema::timeline_entries;
+use super::DbConn;
+use crate::domain::{EntryId, EntryKind, IncidentId, NewUpdate, TimelineEntry};
+
+/// Everything a timeline entry is written from.
+#[derive(Debug, Clone)]
+pub struct NewEntry {
+    pub incident_id: IncidentId,
+    pub occurred_at: chrono::DateTime<chrono::Utc>,
+    pub kind: EntryKind,
+    pub source: String,
+    pub source_id: Option<String>,
+    pub external_id: Option<String>,
+    pub status: Option<String>,
+    pub impact: Option<String>,
+    pub body: String,
+    pub author: Option<String>,
+    pub url: Option<String>,
+    pub original_time: Option<String>,
+    pub raw_ref: Option<String>,
+}
+
+/// Inserts one entry as given; callers own the incident's state and the outbox row.
+pub fn insert(conn: &mut DbConn, e: &NewEntry) -> Result<TimelineEntry, DbError> {
+    let row = EntryRow {
+        id: EntryId::generate().to_string(),
+        incident_id: e.incident_id.to_string(),
+        occurred_at: to_db_time(e.occurred_at),
+        recorded_at: to_db_time(now()),
+        kind: e.kind.as_str().to_string(),
+        source: e.source.clone(),
+        source_id: e.source_id.clone(),
+        external_id: e.external_id.clone(),
+        status: e.status.clone(),
+        impact: e.impact.clone(),
+        body: e.body.clone(),
+        author: e.author.clone(),
+        url: e.url.clone(),
+        original_time: e.original_time.clone(),
+        raw_ref: e.raw_ref.clone(),
+    };
+    diesel::insert_into(timeline_entries::table).values(&row).execute(conn)?;
+    row.into_domain()
+}
+
+/// Appends a person's update and applies it to the incident (status, impact, milestones).
+pub fn add_update(conn: &mut DbConn, incident: IncidentId, update: &NewUpdate) -> Result<TimelineEntry, DbError> {
+    let mut row = load_row(conn, &incident.to_string())?;
+    let mut state = state_of(&row)?;
+    state.apply_update(update.status, update.impact, update.occurred_at);
+    apply_state(&mut row, &state);
+    let entry = insert(
+        conn,
+        &NewEntry {
+            incident_id: incident,
+            occurred_at: update.occurred_at,
+            kind: EntryKind::StatusUpdate,
+            source: update.source.clone(),
+            source_id: None,
+            external_id: None,
+            status: update.status.map(|s| s.as_str().to_string()),
+            impact: update.impact.map(|i| i.as_str().to_string()),
+            body: update.body.as_str().to_string(),
+            author: update.author.clone(),
+            url: None,
+            original_time: None,
+            raw_ref: None,
+        },
+    )?;
+    save_row(conn, &mut row)?;
+    Ok(entry)
+}
+
+/// The whole timeline, oldest first (ties broken by id, which is time-ordered).
+pub fn for_incident(conn: &mut DbConn, incident: IncidentId) -> Result<Vec<TimelineEntry>, DbError> {
+    let rows: Vec<EntryRow> = timeline_entries::table
+        .filter(timeline_entries::incident_id.eq(incident.to_string()))
+        .order((timeline_entries::occurred_at.asc(), timeline_entries::id.asc()))
+        .select(EntryRow::as_select())
+        .load(conn)?;
+    rows.into_iter().map(EntryRow::into_domain).collect()
+}

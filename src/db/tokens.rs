@@ -1,0 +1,132 @@
+//! API tokens. A token is shown once when created; only its SHA-256 is stored, so a leaked
+//! database does not leak working tokens. Tokens are 256 random bits, so a plain hash suffices
+//! (no password stretching needed).
+
+use diesel::prelude::*;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use super::convert::{from_db_time, now, opt_from_db, parse_stored, to_db_time};
+use super::error::DbError;
+use super::schema::api_tokens;
+use super::DbConn;
+
+/// What a token may do. `admin` includes `write`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Scope {
+    Write,
+    Admin,
+}
+
+impl Scope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Write => "write",
+            Scope::Admin => "admin",
+        }
+    }
+}
+
+impl std::str::FromStr for Scope {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "write" => Ok(Scope::Write),
+            "admin" => Ok(Scope::Admin),
+            other => Err(format!("unknown scope {other:?}; expected write or admin")),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct TokenInfo {
+    pub id: String,
+    pub name: String,
+    pub scope: Scope,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub revoked_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+fn hash(raw: &str) -> String {
+    hex::encode(Sha256::digest(raw.as_bytes()))
+}
+
+/// Creates a token and returns it with the secret text, which is never stored.
+pub fn create(conn: &mut DbConn, name: &str, scope: Scope) -> Result<(TokenInfo, String), DbError> {
+    let name = name.trim();
+    if name.is_empty() || name.len() > 100 {
+        return Err(DbError::Invalid { field: "name", message: "must be 1 to 100 characters".into() });
+    }
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let raw = format!("am_{}", hex::encode(bytes));
+    let id = uuid::Uuid::now_v7().to_string();
+    let t = now();
+    diesel::insert_into(api_tokens::table)
+        .values((
+            api_tokens::id.eq(&id),
+            api_tokens::name.eq(name),
+            api_tokens::token_hash.eq(hash(&raw)),
+            api_tokens::scope.eq(scope.as_str()),
+            api_tokens::created_at.eq(to_db_time(t)),
+        ))
+        .execute(conn)?;
+    Ok((TokenInfo { id, name: name.to_string(), scope, created_at: t, revoked_at: None }, raw))
+}
+
+type TokenRow = (String, String, String, chrono::NaiveDateTime, Option<chrono::NaiveDateTime>);
+
+fn to_info(row: TokenRow) -> Result<TokenInfo, DbError> {
+    Ok(TokenInfo {
+        id: row.0,
+        name: row.1,
+        scope: parse_stored("api_tokens", &row.2)?,
+        created_at: from_db_time(row.3),
+        revoked_at: opt_from_db(row.4),
+    })
+}
+
+const COLUMNS: (api_tokens::id, api_tokens::name, api_tokens::scope, api_tokens::created_at, api_tokens::revoked_at) =
+    (api_tokens::id, api_tokens::name, api_tokens::scope, api_tokens::created_at, api_tokens::revoked_at);
+
+/// The live token this secret belongs to, if any. Revoked tokens are not found.
+pub fn verify(conn: &mut DbConn, raw: &str) -> Result<Option<TokenInfo>, DbError> {
+    let row: Option<TokenRow> = api_tokens::table
+        .filter(api_tokens::token_hash.eq(hash(raw)))
+        .filter(api_tokens::revoked_at.is_null())
+        .select(COLUMNS)
+        .get_result(conn)
+        .optional()?;
+    row.map(to_info).transpose()
+}
+
+/// A live token by id (a session remembers the id, never the secret).
+pub fn live_by_id(conn: &mut DbConn, id: &str) -> Result<Option<TokenInfo>, DbError> {
+    let row: Option<TokenRow> = api_tokens::table
+        .filter(api_tokens::id.eq(id))
+        .filter(api_tokens::revoked_at.is_null())
+        .select(COLUMNS)
+        .get_result(conn)
+        .optional()?;
+    row.map(to_info).transpose()
+}
+
+pub fn list(conn: &mut DbConn) -> Result<Vec<TokenInfo>, DbError> {
+    let rows: Vec<TokenRow> = api_tokens::table.order(api_tokens::created_at.asc()).select(COLUMNS).load(conn)?;
+    rows.into_iter().map(to_info).collect()
+}
+
+/// Revokes every live token with this name or id; returns how many.
+pub fn revoke(conn: &mut DbConn, name_or_id: &str) -> Result<usize, DbError> {
+    let n = diesel::update(
+        api_tokens::table
+            .filter(api_tokens::name.eq(name_or_id).or(api_tokens::id.eq(name_or_id)))
+            .filter(api_tokens::revoked_at.is_null()),
+    )
+    .set(api_tokens::revoked_at.eq(Some(to_db_time(now()))))
+    .execute(conn)?;
+    if n == 0 {
+        return Err(DbError::NotFound);
+    }
+    Ok(n)
+}

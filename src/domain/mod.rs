@@ -1,0 +1,20 @@
+//! The domain: incidents, timelines, services and their rules.
+//!
+//! Rule: nothing in here imports a framework (no actix, diesel, tantivy) or another module of ours.
+//! Values that come from people are parsed into these types once, at the edge, and are valid from
+//! then on ("parse, don't validate").
+
+pub mod ids;
+pub mod incident;
+pub mod milestones;
+pub mod observed;
+pub mod service;
+pub mod status;
+pub mod text;
+
+pub use ids::{EntryId, IncidentId};
+pub use incident::{Incident, IncidentLink, NewIncident, NewUpdate, TimelineEntry};
+pub use milestones::{Durations, Milestones};
+pub use service::{Service, ServiceSlug};
+pub use status::{EntryKind, Impact, IncidentStatus, LinkKind, LinkSetBy, Origin, ServiceKind};
+pub use text::{Body, Title, ValidationError};

@@ -1,0 +1,45 @@
+//! What a source says about an incident, already normalised: the input of an idempotent upsert.
+//! Keys are the source's own ids, so applying the same observation twice changes nothing.
+
+use chrono::{DateTime, Utc};
+
+use super::service::ServiceSlug;
+use super::status::{EntryKind, Impact, IncidentStatus, Origin};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObservedIncident {
+    pub external_id: String,
+    pub title: String,
+    pub services: Vec<ServiceSlug>,
+    /// (service, component) pairs for the parts of a service that were affected.
+    pub components: Vec<(ServiceSlug, String)>,
+    pub impact: Option<Impact>,
+    pub origin: Origin,
+    pub url: Option<String>,
+    /// When the source says it started; the earliest update otherwise.
+    pub started_at: Option<DateTime<Utc>>,
+    pub updates: Vec<ObservedUpdate>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObservedUpdate {
+    pub external_id: String,
+    pub occurred_at: DateTime<Utc>,
+    pub status: Option<IncidentStatus>,
+    /// The source's own word, kept even when it maps to nothing we know.
+    pub status_raw: Option<String>,
+    pub impact: Option<Impact>,
+    pub kind: EntryKind,
+    pub body: String,
+    pub source: String,
+    pub url: Option<String>,
+    pub original_time: Option<String>,
+}
+
+/// What an upsert did to one incident.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpsertOutcome {
+    Created,
+    Updated,
+    Unchanged,
+}

@@ -1,0 +1,270 @@
+//! `/api/v1/incidents`: list, create, read, patch, and post timeline updates.
+
+use actix_web::{web, HttpResponse};
+use chrono::Utc;
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+use super::dto::{present, IncidentJson, IncidentListJson, TimelineEntryJson};
+use super::parse::{not_future, Fields};
+use crate::db::incidents::{self, Cursor, IncidentFilter};
+use crate::db::timeline;
+use crate::domain::incident::IncidentPatch;
+use crate::domain::{Body, Impact, IncidentId, IncidentStatus, NewIncident, NewUpdate, Origin, Title};
+use crate::http::auth::WriteAccess;
+use crate::http::problem::{ApiError, Problem};
+use crate::http::AppState;
+
+pub const MAX_PAGE: i64 = 200;
+pub const DEFAULT_PAGE: i64 = 50;
+
+pub fn parse_id(raw: &str) -> Result<IncidentId, ApiError> {
+    raw.parse().map_err(|_| ApiError::BadRequest(format!("{raw:?} is not an incident id")))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    /// investigating | identified | monitoring | resolved | postmortem
+    status: Option<String>,
+    /// A service slug.
+    service: Option<String>,
+    /// RFC 3339; incidents that started at or after it.
+    since: Option<String>,
+    /// RFC 3339; incidents that started before it.
+    until: Option<String>,
+    /// 1 to 200, default 50.
+    limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    cursor: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/incidents", params(ListQuery), tag = "incidents",
+    responses((status = 200, body = IncidentListJson), (status = 400, body = Problem), (status = 422, body = Problem)))]
+pub async fn list_incidents(
+    state: web::Data<AppState>,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let q = query.into_inner();
+    let mut f = Fields::default();
+    let filter = IncidentFilter {
+        status: f.enumerated::<IncidentStatus>("status", q.status.as_deref()),
+        service: q.service.clone(),
+        since: f.time("since", q.since.as_deref()),
+        until: f.time("until", q.until.as_deref()),
+    };
+    let limit = q.limit.unwrap_or(DEFAULT_PAGE);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        f.errors.push(crate::domain::ValidationError::new("limit", format!("must be between 1 and {MAX_PAGE}")));
+    }
+    let cursor = match q.cursor.as_deref() {
+        Some(raw) => match Cursor::decode(raw) {
+            Some(c) => Some(c),
+            None => {
+                f.errors.push(crate::domain::ValidationError::new("cursor", "is not a cursor this API returned"));
+                None
+            }
+        },
+        None => None,
+    };
+    f.finish()?;
+    let page = state.db_run(move |conn| incidents::list(conn, &filter, limit, cursor.as_ref())).await?;
+    Ok(HttpResponse::Ok().json(IncidentListJson {
+        items: page.items.iter().map(IncidentJson::from).collect(),
+        next_cursor: page.next_cursor,
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateIncident {
+    title: String,
+    /// Service slugs; unknown ones are created.
+    services: Vec<String>,
+    status: Option<String>,
+    impact: Option<String>,
+    started_at: Option<String>,
+    /// The first update; the title is used when absent.
+    body: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/incidents", request_body = CreateIncident, tag = "incidents",
+    security(("bearer" = [])),
+    responses((status = 201, body = IncidentJson), (status = 401, body = Problem), (status = 422, body = Problem)))]
+pub async fn create_incident(
+    state: web::Data<AppState>,
+    access: WriteAccess,
+    body: web::Json<CreateIncident>,
+) -> Result<HttpResponse, ApiError> {
+    let new = validate_new_incident(body.into_inner(), access.author())?;
+    let detail = state
+        .db_write(move |conn| {
+            let id = incidents::create(conn, &new)?;
+            incidents::get(conn, id)
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/api/v1/incidents/{}", detail.incident.id)))
+        .json(IncidentJson::from(&detail)))
+}
+
+pub fn validate_new_incident(c: CreateIncident, author: String) -> Result<NewIncident, ApiError> {
+    let mut f = Fields::default();
+    let title = f.check(Title::parse("title", &c.title));
+    let mut services = f.slugs("services", &c.services);
+    services.sort();
+    services.dedup();
+    if c.services.is_empty() {
+        f.errors.push(crate::domain::ValidationError::new("services", "name at least one service"));
+    }
+    let status = f.enumerated::<IncidentStatus>("status", c.status.as_deref());
+    let impact = f.enumerated::<Impact>("impact", c.impact.as_deref());
+    let started_at = f.time("started_at", c.started_at.as_deref()).and_then(|t| f.check(not_future("started_at", t)));
+    let body = c.body.as_deref().and_then(|b| f.check(Body::parse("body", b)));
+    f.finish()?;
+    Ok(NewIncident {
+        title: title.ok_or(ApiError::field("title", "is required"))?,
+        services,
+        status: status.unwrap_or(IncidentStatus::Investigating),
+        impact: impact.unwrap_or(Impact::None),
+        origin: Origin::Manual,
+        started_at: started_at.unwrap_or_else(Utc::now),
+        body,
+        author: Some(author),
+        source: "manual".into(),
+    })
+}
+
+#[utoipa::path(get, path = "/api/v1/incidents/{id}", tag = "incidents",
+    params(("id" = String, Path, description = "Incident id (UUID)")),
+    responses((status = 200, body = IncidentJson), (status = 400, body = Problem), (status = 404, body = Problem)))]
+pub async fn get_incident(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&id)?;
+    let detail = state.db_run(move |conn| incidents::get(conn, id)).await.map_err(not_found(id))?;
+    Ok(HttpResponse::Ok().json(IncidentJson::from(&detail)))
+}
+
+fn not_found(id: IncidentId) -> impl Fn(ApiError) -> ApiError {
+    move |e| match e {
+        ApiError::NotFound(_) => ApiError::NotFound(format!("no incident with id {id}")),
+        other => other,
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PatchIncident {
+    title: Option<String>,
+    status: Option<String>,
+    impact: Option<String>,
+    started_at: Option<String>,
+    /// A time, or null to clear it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    detected_at: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    acknowledged_at: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    mitigated_at: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    resolved_at: Option<Option<String>>,
+}
+
+#[utoipa::path(patch, path = "/api/v1/incidents/{id}", request_body = PatchIncident, tag = "incidents",
+    security(("bearer" = [])), params(("id" = String, Path, description = "Incident id (UUID)")),
+    responses((status = 200, body = IncidentJson), (status = 401, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn patch_incident(
+    state: web::Data<AppState>,
+    _access: WriteAccess,
+    id: web::Path<String>,
+    body: web::Json<PatchIncident>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&id)?;
+    let p = body.into_inner();
+    let mut f = Fields::default();
+    let milestone = |f: &mut Fields, field: &'static str, v: Option<Option<String>>| match v {
+        None => None,
+        Some(None) => Some(None),
+        Some(Some(raw)) => f.time(field, Some(&raw)).map(Some),
+    };
+    let patch = IncidentPatch {
+        title: p.title.as_deref().and_then(|t| f.check(Title::parse("title", t))),
+        status: f.enumerated("status", p.status.as_deref()),
+        impact: f.enumerated("impact", p.impact.as_deref()),
+        started_at: f.time("started_at", p.started_at.as_deref()),
+        detected_at: milestone(&mut f, "detected_at", p.detected_at),
+        acknowledged_at: milestone(&mut f, "acknowledged_at", p.acknowledged_at),
+        mitigated_at: milestone(&mut f, "mitigated_at", p.mitigated_at),
+        resolved_at: milestone(&mut f, "resolved_at", p.resolved_at),
+    };
+    f.finish()?;
+    if patch.is_empty() {
+        return Err(ApiError::field("body", "name at least one field to change"));
+    }
+    let detail = state
+        .db_write(move |conn| {
+            incidents::patch(conn, id, &patch)?;
+            incidents::get(conn, id)
+        })
+        .await
+        .map_err(not_found(id))?;
+    Ok(HttpResponse::Ok().json(IncidentJson::from(&detail)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PostUpdate {
+    body: String,
+    status: Option<String>,
+    impact: Option<String>,
+    /// When it happened; now when absent. Never in the future.
+    occurred_at: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/updates", request_body = PostUpdate, tag = "incidents",
+    security(("bearer" = [])), params(("id" = String, Path, description = "Incident id (UUID)")),
+    responses((status = 201, body = TimelineEntryJson), (status = 401, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn post_update(
+    state: web::Data<AppState>,
+    access: WriteAccess,
+    id: web::Path<String>,
+    body: web::Json<PostUpdate>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&id)?;
+    let update = validate_update(body.into_inner(), access.author())?;
+    let entry = state.db_write(move |conn| timeline::add_update(conn, id, &update)).await.map_err(not_found(id))?;
+    Ok(HttpResponse::Created().json(TimelineEntryJson::from(&entry)))
+}
+
+pub fn validate_update(u: PostUpdate, author: String) -> Result<NewUpdate, ApiError> {
+    let mut f = Fields::default();
+    let body = f.check(Body::parse("body", &u.body));
+    let status = f.enumerated("status", u.status.as_deref());
+    let impact = f.enumerated("impact", u.impact.as_deref());
+    let occurred_at = f.time("occurred_at", u.occurred_at.as_deref()).and_then(|t| f.check(not_future("occurred_at", t)));
+    f.finish()?;
+    Ok(NewUpdate {
+        body: body.ok_or(ApiError::field("body", "is required"))?,
+        status,
+        impact,
+        occurred_at: occurred_at.unwrap_or_else(Utc::now),
+        author: Some(author),
+        source: "manual".into(),
+    })
+}
+
+impl CreateIncident {
+    /// Built by the web form, which shares the API's validation.
+    pub fn from_form(title: String, services: Vec<String>, status: String, impact: String, body: String) -> Self {
+        Self { title, services, status: Some(status), impact: Some(impact), started_at: None, body: Some(body) }
+    }
+}
+
+impl PostUpdate {
+    pub fn from_form(body: String, status: Option<String>) -> Self {
+        Self { body, status, impact: None, occurred_at: None }
+    }
+}

@@ -1,0 +1,63 @@
+//! The JSON API under `/api/v1`, and its OpenAPI description generated from the handlers' types.
+
+pub mod dto;
+pub mod incidents;
+mod parse;
+pub mod services;
+
+use actix_web::web;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+/// Registers the routes. Each path is one resource, so a wrong method answers 405, not 404.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/api/v1")
+            .service(
+                web::resource("/incidents")
+                    .route(web::get().to(incidents::list_incidents))
+                    .route(web::post().to(incidents::create_incident)),
+            )
+            .service(
+                web::resource("/incidents/{id}")
+                    .route(web::get().to(incidents::get_incident))
+                    .route(web::patch().to(incidents::patch_incident)),
+            )
+            .service(web::resource("/incidents/{id}/updates").route(web::post().to(incidents::post_update)))
+            .service(web::resource("/services").route(web::get().to(services::list_services)))
+            .service(
+                web::resource("/services/{slug}")
+                    .route(web::get().to(services::get_service))
+                    .route(web::put().to(services::put_service)),
+            ),
+    );
+}
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Aftermath", description = "Incident timelines, services and postmortems."),
+    paths(
+        incidents::list_incidents,
+        incidents::create_incident,
+        incidents::get_incident,
+        incidents::patch_incident,
+        incidents::post_update,
+        services::list_services,
+        services::get_service,
+        services::put_service,
+        crate::http::ops::healthz,
+        crate::http::ops::metrics_doc,
+        crate::http::ops::openapi_json,
+    ),
+    modifiers(&BearerAuth)
+)]
+pub struct ApiDoc;

@@ -1,0 +1,111 @@
+//! `/api/v1/services`: the service catalog.
+
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::dto::{IncidentJson, ServiceDetailJson, ServiceJson, ServiceListJson};
+use super::parse::Fields;
+use crate::db::incidents::{self, IncidentFilter};
+use crate::db::services::{self, Put};
+use crate::domain::{Service, ServiceKind, ServiceSlug, ValidationError};
+use crate::http::auth::WriteAccess;
+use crate::http::problem::{ApiError, Problem};
+use crate::http::AppState;
+
+#[utoipa::path(get, path = "/api/v1/services", tag = "services", responses((status = 200, body = ServiceListJson)))]
+pub async fn list_services(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let all = state.db_run(services::list).await?;
+    Ok(HttpResponse::Ok().json(ServiceListJson { items: all.iter().map(ServiceJson::from).collect() }))
+}
+
+fn parse_slug(raw: &str) -> Result<ServiceSlug, ApiError> {
+    ServiceSlug::parse("slug", raw).map_err(|e| ApiError::BadRequest(e.message))
+}
+
+#[utoipa::path(get, path = "/api/v1/services/{slug}", tag = "services",
+    params(("slug" = String, Path, description = "Service slug")),
+    responses((status = 200, body = ServiceDetailJson), (status = 404, body = Problem)))]
+pub async fn get_service(state: web::Data<AppState>, slug: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let slug = parse_slug(&slug)?;
+    let wanted = slug.clone();
+    let (service, dependents, recent) = state
+        .db_run(move |conn| {
+            let service = services::get(conn, wanted.as_str())?;
+            let dependents: Vec<String> = services::list(conn)?
+                .into_iter()
+                .filter(|s| s.depends_on.contains(&wanted))
+                .map(|s| s.slug.to_string())
+                .collect();
+            let filter = IncidentFilter { service: Some(wanted.to_string()), ..Default::default() };
+            let recent = incidents::list(conn, &filter, 20, None)?.items;
+            Ok((service, dependents, recent))
+        })
+        .await
+        .map_err(|e| match e {
+            ApiError::NotFound(_) => ApiError::NotFound(format!("no service {slug}")),
+            other => other,
+        })?;
+    Ok(HttpResponse::Ok().json(ServiceDetailJson {
+        service: ServiceJson::from(&service),
+        dependents,
+        recent_incidents: recent.iter().map(IncidentJson::from).collect(),
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PutService {
+    name: String,
+    provider: Option<String>,
+    region: Option<String>,
+    /// infrastructure | application (default application)
+    kind: Option<String>,
+    depends_on: Option<Vec<String>>,
+    status_page_url: Option<String>,
+}
+
+#[utoipa::path(put, path = "/api/v1/services/{slug}", request_body = PutService, tag = "services",
+    security(("bearer" = [])), params(("slug" = String, Path, description = "Service slug")),
+    responses((status = 201, body = ServiceJson), (status = 200, body = ServiceJson), (status = 401, body = Problem), (status = 422, body = Problem)))]
+pub async fn put_service(
+    state: web::Data<AppState>,
+    _access: WriteAccess,
+    slug: web::Path<String>,
+    body: web::Json<PutService>,
+) -> Result<HttpResponse, ApiError> {
+    let slug = parse_slug(&slug)?;
+    let p = body.into_inner();
+    let mut f = Fields::default();
+    let name = p.name.trim().to_string();
+    if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
+        f.errors.push(ValidationError::new("name", "must be one line of 1 to 200 characters"));
+    }
+    let short = |f: &mut Fields, field: &'static str, v: Option<String>| {
+        let v = v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())?;
+        if v.chars().count() > 100 || v.chars().any(char::is_control) {
+            f.errors.push(ValidationError::new(field, "must be one line of at most 100 characters"));
+        }
+        Some(v)
+    };
+    let provider = short(&mut f, "provider", p.provider);
+    let region = short(&mut f, "region", p.region);
+    let kind = f.enumerated::<ServiceKind>("kind", p.kind.as_deref()).unwrap_or(ServiceKind::Application);
+    let mut depends_on = f.slugs("depends_on", p.depends_on.as_deref().unwrap_or_default());
+    depends_on.sort();
+    depends_on.dedup();
+    let status_page_url = p.status_page_url.filter(|u| !u.trim().is_empty());
+    if let Some(url) = &status_page_url {
+        if !(url.starts_with("https://") || url.starts_with("http://")) || url.len() > 500 {
+            f.errors.push(ValidationError::new("status_page_url", "must be an http(s) URL"));
+        }
+    }
+    f.finish()?;
+    let service = Service { slug, name, provider, region, kind, depends_on, status_page_url };
+    let json = ServiceJson::from(&service);
+    let outcome = state.db_write(move |conn| services::put(conn, &service)).await?;
+    Ok(match outcome {
+        Put::Created => HttpResponse::Created().json(json),
+        Put::Replaced | Put::Unchanged => HttpResponse::Ok().json(json),
+    })
+}

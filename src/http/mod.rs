@@ -1,0 +1,62 @@
+//! The face to the web: the JSON API under `/api/v1`, server-rendered pages, health and metrics.
+//!
+//! Rules: handlers parse input into domain commands, run storage work on the blocking pool through
+//! [`AppState::db_run`] / [`AppState::db_write`], and answer; no SQL and no business rule lives here.
+
+pub mod api;
+pub mod auth;
+pub mod metrics;
+pub mod ops;
+pub mod pages;
+pub mod problem;
+
+use std::sync::Arc;
+
+use actix_web::web;
+
+use crate::config::Config;
+use crate::db::{Db, DbConn, DbError};
+use problem::ApiError;
+
+/// Everything a handler needs, shared by all workers.
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<Config>,
+    pub metrics: metrics::Metrics,
+}
+
+impl AppState {
+    /// Read-only storage work on the blocking pool.
+    pub async fn db_run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut DbConn) -> Result<T, DbError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let db = self.db.clone();
+        Ok(web::block(move || db.run(f)).await??)
+    }
+
+    /// One write transaction on the blocking pool.
+    pub async fn db_write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut DbConn) -> Result<T, DbError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let db = self.db.clone();
+        Ok(web::block(move || db.write(f)).await??)
+    }
+}
+
+/// Request body limits: JSON bodies are small documents; forms are smaller still.
+pub const JSON_LIMIT: usize = 256 * 1024;
+pub const FORM_LIMIT: usize = 64 * 1024;
+
+/// Registers every route. Extractor rejections are routed into problem+json here.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(web::JsonConfig::default().limit(JSON_LIMIT).error_handler(problem::json_error))
+        .app_data(web::QueryConfig::default().error_handler(problem::query_error))
+        .app_data(web::PathConfig::default().error_handler(problem::path_error))
+        .app_data(web::FormConfig::default().limit(FORM_LIMIT))
+        .app_data(web::PayloadConfig::default().limit(JSON_LIMIT))
+        .configure(api::configure)
+        .configure(ops::configure)
+        .configure(pages::configure);
+}

@@ -1,0 +1,51 @@
+//! Operations: health, metrics and the OpenAPI document.
+
+use actix_web::{web, HttpResponse};
+use serde::Serialize;
+use utoipa::{OpenApi, ToSchema};
+
+use super::problem::{ApiError, Problem};
+use super::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/healthz").route(web::get().to(healthz)))
+        .service(web::resource("/metrics").route(web::get().to(super::metrics::metrics)))
+        .service(web::resource("/api/openapi.json").route(web::get().to(openapi_json)));
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    status: &'static str,
+    database: &'static str,
+}
+
+/// Healthy when the database answers.
+#[utoipa::path(get, path = "/healthz", tag = "ops",
+    responses((status = 200, body = Health), (status = 503, body = Problem)))]
+pub async fn healthz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let backend = state.db.backend();
+    state
+        .db_run(|conn| {
+            use diesel::connection::SimpleConnection;
+            conn.batch_execute("SELECT 1").map_err(Into::into)
+        })
+        .await
+        .map_err(|_| ApiError::Unavailable)?;
+    let database = match backend {
+        crate::db::Backend::Sqlite => "sqlite",
+        crate::db::Backend::Postgres => "postgres",
+    };
+    Ok(HttpResponse::Ok().json(Health { status: "ok", database }))
+}
+
+/// Prometheus text exposition; described here so the document lists every route.
+#[utoipa::path(get, path = "/metrics", tag = "ops",
+    responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
+#[allow(dead_code)]
+fn metrics_doc() {}
+
+#[utoipa::path(get, path = "/api/openapi.json", tag = "ops",
+    responses((status = 200, description = "This document", content_type = "application/json")))]
+pub async fn openapi_json() -> HttpResponse {
+    HttpResponse::Ok().json(super::api::ApiDoc::openapi())
+}

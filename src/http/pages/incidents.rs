@@ -1,0 +1,267 @@
+//! The start page, the incident list and the incident page.
+
+use std::collections::HashMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+use super::forms::UpdateForm;
+use super::view::{iso, utc, IncidentItem};
+use super::{error_page, html, page_error, Layout};
+use crate::db::incidents::{self, Cursor, IncidentFilter};
+use crate::domain::milestones::humanize;
+use crate::domain::{IncidentStatus, TimelineEntry};
+use crate::http::api::incidents::parse_id;
+use crate::http::AppState;
+use crate::markdown::{self, SafeHtml};
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    layout: Layout,
+    ongoing: Vec<IncidentItem>,
+    recent: Vec<IncidentItem>,
+}
+
+pub async fn home(state: web::Data<AppState>, layout: Layout) -> HttpResponse {
+    let result = state
+        .db_run(|conn| {
+            let mut ongoing = Vec::new();
+            for status in [IncidentStatus::Investigating, IncidentStatus::Identified, IncidentStatus::Monitoring] {
+                let filter = IncidentFilter { status: Some(status), ..Default::default() };
+                ongoing.extend(incidents::list(conn, &filter, 50, None)?.items);
+            }
+            ongoing.sort_by(|a, b| b.milestones.started.cmp(&a.milestones.started));
+            let recent = incidents::list(conn, &IncidentFilter::default(), 60, None)?.items;
+            Ok((ongoing, recent))
+        })
+        .await;
+    match result {
+        Ok((ongoing, recent)) => {
+            let recent = recent.iter().filter(|i| i.status.is_closed()).take(20).map(IncidentItem::from).collect();
+            let ongoing = ongoing.iter().map(IncidentItem::from).collect();
+            html(StatusCode::OK, &HomePage { layout, ongoing, recent })
+        }
+        Err(e) => page_error(layout, e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "incidents.html")]
+struct ListPage {
+    layout: Layout,
+    items: Vec<IncidentItem>,
+    statuses: &'static [&'static str],
+    status: String,
+    service: String,
+    next_href: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    status: Option<String>,
+    service: Option<String>,
+    cursor: Option<String>,
+}
+
+pub async fn list_page(state: web::Data<AppState>, layout: Layout, q: web::Query<ListQuery>) -> HttpResponse {
+    let q = q.into_inner();
+    let status_text = q.status.clone().filter(|s| !s.is_empty()).unwrap_or_default();
+    let service = q.service.clone().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).unwrap_or_default();
+    let filter = IncidentFilter {
+        status: status_text.parse().ok(),
+        service: (!service.is_empty()).then(|| service.clone()),
+        ..Default::default()
+    };
+    let cursor = q.cursor.as_deref().and_then(Cursor::decode);
+    match state.db_run(move |conn| incidents::list(conn, &filter, 30, cursor.as_ref())).await {
+        Ok(page) => {
+            let next_href = page.next_cursor.map(|c| {
+                let mut href = format!("/incidents?cursor={c}");
+                if !status_text.is_empty() {
+                    href.push_str(&format!("&status={status_text}"));
+                }
+                if !service.is_empty() {
+                    href.push_str(&format!("&service={}", urlencode(&service)));
+                }
+                href
+            });
+            let items = page.items.iter().map(IncidentItem::from).collect();
+            html(
+                StatusCode::OK,
+                &ListPage { layout, items, statuses: IncidentStatus::NAMES, status: status_text, service, next_href },
+            )
+        }
+        Err(e) => page_error(layout, e),
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+pub struct EntryView {
+    pub at: String,
+    pub iso: String,
+    pub since_previous: String,
+    pub source: String,
+    pub status: Option<String>,
+    pub body: SafeHtml,
+}
+
+pub struct ServiceView {
+    pub slug: String,
+    pub components: Vec<String>,
+}
+
+pub struct MilestoneView {
+    pub name: &'static str,
+    pub at: String,
+    pub since_start: String,
+}
+
+pub struct LinkView {
+    pub incident_id: String,
+    pub title: String,
+    pub kind: &'static str,
+    pub reason: String,
+    pub confidence: String,
+    pub set_by: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "incident.html")]
+pub struct IncidentPage {
+    pub layout: Layout,
+    pub id: String,
+    pub title: String,
+    pub status: &'static str,
+    pub impact: &'static str,
+    pub origin: &'static str,
+    pub url: Option<String>,
+    pub services: Vec<ServiceView>,
+    pub milestones: Vec<MilestoneView>,
+    pub durations: Vec<(&'static str, String)>,
+    pub links: Vec<LinkView>,
+    pub timeline: Vec<EntryView>,
+    pub statuses: &'static [&'static str],
+    pub form: UpdateForm,
+}
+
+fn timeline_view(entries: &[TimelineEntry]) -> Vec<EntryView> {
+    let mut previous = None;
+    entries
+        .iter()
+        .map(|e| {
+            let since_previous = previous.map(|p| humanize(e.occurred_at - p)).unwrap_or_default();
+            previous = Some(e.occurred_at);
+            EntryView {
+                at: utc(e.occurred_at),
+                iso: iso(e.occurred_at),
+                since_previous,
+                source: e.source.clone(),
+                status: e.status.clone(),
+                body: markdown::render(&e.body),
+            }
+        })
+        .collect()
+}
+
+/// Builds the incident page; the update form's state comes from the caller (empty, or a rejected post).
+pub async fn render_incident(
+    state: &AppState,
+    layout: Layout,
+    raw_id: &str,
+    form: UpdateForm,
+    status: StatusCode,
+) -> HttpResponse {
+    let id = match parse_id(raw_id) {
+        Ok(id) => id,
+        Err(_) => return error_page(layout, StatusCode::NOT_FOUND, "There is no incident with this id."),
+    };
+    let detail = match state.db_run(move |conn| incidents::get(conn, id)).await {
+        Ok(d) => d,
+        Err(crate::http::problem::ApiError::NotFound(_)) => {
+            return error_page(layout, StatusCode::NOT_FOUND, "There is no incident with this id.");
+        }
+        Err(e) => return page_error(layout, e),
+    };
+    let i = &detail.incident;
+    let mut by_service: HashMap<&str, Vec<String>> = HashMap::new();
+    for (slug, component) in &detail.components {
+        let entry = by_service.entry(slug.as_str()).or_default();
+        if !component.is_empty() {
+            entry.push(component.clone());
+        }
+    }
+    let mut services: Vec<ServiceView> =
+        by_service.into_iter().map(|(slug, components)| ServiceView { slug: slug.to_string(), components }).collect();
+    services.sort_by(|a, b| a.slug.cmp(&b.slug));
+    let m = &i.milestones;
+    let start = m.started;
+    let milestones = [
+        ("Started", m.started),
+        ("Detected", m.detected),
+        ("Acknowledged", m.acknowledged),
+        ("Mitigated", m.mitigated),
+        ("Resolved", m.resolved),
+    ]
+    .into_iter()
+    .map(|(name, at)| MilestoneView {
+        name,
+        at: at.map(utc).unwrap_or_else(|| "—".into()),
+        since_start: match (start, at) {
+            (Some(s), Some(a)) if name != "Started" => humanize(a - s),
+            _ => String::new(),
+        },
+    })
+    .collect();
+    let d = m.durations();
+    let show = |d: Option<chrono::Duration>| d.map(humanize).unwrap_or_else(|| "—".into());
+    let durations = vec![
+        ("Time to detect", show(d.to_detect)),
+        ("Time to acknowledge", show(d.to_acknowledge)),
+        ("Time to mitigate", show(d.to_mitigate)),
+        ("Time to resolve", show(d.to_resolve)),
+    ];
+    let links = detail
+        .links
+        .iter()
+        .map(|l| LinkView {
+            incident_id: l.incident_id.to_string(),
+            title: l.title.clone(),
+            kind: l.kind.as_str(),
+            reason: l.reason.clone(),
+            confidence: format!("{:.0}%", l.confidence * 100.0),
+            set_by: l.set_by.as_str(),
+        })
+        .collect();
+    let page = IncidentPage {
+        layout,
+        id: i.id.to_string(),
+        title: i.title.clone(),
+        status: i.status.as_str(),
+        impact: i.impact.as_str(),
+        origin: i.origin.as_str(),
+        url: i.url.clone(),
+        services,
+        milestones,
+        durations,
+        links,
+        timeline: timeline_view(&detail.timeline),
+        statuses: IncidentStatus::NAMES,
+        form,
+    };
+    html(status, &page)
+}
+
+pub async fn incident_page(state: web::Data<AppState>, layout: Layout, id: web::Path<String>) -> HttpResponse {
+    render_incident(&state, layout, &id, UpdateForm::default(), StatusCode::OK).await
+}

@@ -1,0 +1,82 @@
+//! Server-rendered pages (askama). They work without JavaScript and escape every value; the only
+//! unescaped output is `SafeHtml`, which only the Markdown sanitiser can make.
+
+mod forms;
+mod incidents;
+pub mod session;
+mod services;
+mod view;
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+
+pub use session::Layout;
+
+const STYLESHEET: &str = include_str!("../../../static/style.css");
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/").route(web::get().to(incidents::home)))
+        .service(web::resource("/static/style.css").route(web::get().to(stylesheet)))
+        .service(web::resource("/incidents").route(web::get().to(incidents::list_page)))
+        // Registered before /incidents/{id}, which would otherwise take "new" as an id.
+        .service(
+            web::resource("/incidents/new")
+                .route(web::get().to(forms::new_incident_form))
+                .route(web::post().to(forms::create_incident)),
+        )
+        .service(web::resource("/incidents/{id}").route(web::get().to(incidents::incident_page)))
+        .service(web::resource("/incidents/{id}/updates").route(web::post().to(forms::post_update)))
+        .service(web::resource("/services/{slug}").route(web::get().to(services::service_page)))
+        .service(
+            web::resource("/signin").route(web::get().to(session::signin_form)).route(web::post().to(session::signin)),
+        )
+        .service(web::resource("/signout").route(web::post().to(session::signout)));
+}
+
+async fn stylesheet() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header(("Cache-Control", "public, max-age=3600"))
+        .body(STYLESHEET)
+}
+
+/// Renders a page with a status; a template that fails to render is a logged 500.
+pub fn html(status: StatusCode, page: &impl Template) -> HttpResponse {
+    match page.render() {
+        Ok(body) => HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed to render");
+            HttpResponse::InternalServerError().content_type("text/html; charset=utf-8").body("<h1>Internal error</h1>")
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub layout: Layout,
+    pub heading: String,
+    pub message: String,
+}
+
+pub fn error_page(layout: Layout, status: StatusCode, message: impl Into<String>) -> HttpResponse {
+    let heading = status.canonical_reason().unwrap_or("Error").to_string();
+    html(status, &ErrorPage { layout, heading, message: message.into() })
+}
+
+/// Maps a storage or validation failure to an HTML error page (pages never answer JSON).
+pub fn page_error(layout: Layout, e: crate::http::problem::ApiError) -> HttpResponse {
+    use crate::http::problem::ApiError;
+    use actix_web::ResponseError;
+    let status = e.status_code();
+    let message = match &e {
+        ApiError::Internal(_) => {
+            // Logged by error_response; the page stays generic.
+            let _ = e.error_response();
+            "Something went wrong on our side; it has been logged.".to_string()
+        }
+        other => other.problem().detail,
+    };
+    error_page(layout, status, message)
+}

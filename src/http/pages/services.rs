@@ -1,0 +1,63 @@
+//! The service page: what it is, what it depends on, and its incident history.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+
+use super::view::IncidentItem;
+use super::{error_page, html, page_error, Layout};
+use crate::db::incidents::{self, IncidentFilter};
+use crate::db::services;
+use crate::http::problem::ApiError;
+use crate::http::AppState;
+
+#[derive(Template)]
+#[template(path = "service.html")]
+struct ServicePage {
+    layout: Layout,
+    slug: String,
+    name: String,
+    kind: &'static str,
+    provider: Option<String>,
+    region: Option<String>,
+    status_page_url: Option<String>,
+    depends_on: Vec<String>,
+    dependents: Vec<String>,
+    items: Vec<IncidentItem>,
+}
+
+pub async fn service_page(state: web::Data<AppState>, layout: Layout, slug: web::Path<String>) -> HttpResponse {
+    let slug = slug.into_inner();
+    let result = state
+        .db_run(move |conn| {
+            let service = services::get(conn, &slug)?;
+            let dependents: Vec<String> = services::list(conn)?
+                .into_iter()
+                .filter(|s| s.depends_on.contains(&service.slug))
+                .map(|s| s.slug.to_string())
+                .collect();
+            let filter = IncidentFilter { service: Some(slug.clone()), ..Default::default() };
+            let history = incidents::list(conn, &filter, 50, None)?.items;
+            Ok((service, dependents, history))
+        })
+        .await;
+    match result {
+        Ok((s, dependents, history)) => html(
+            StatusCode::OK,
+            &ServicePage {
+                layout,
+                slug: s.slug.to_string(),
+                name: s.name,
+                kind: s.kind.as_str(),
+                provider: s.provider,
+                region: s.region,
+                status_page_url: s.status_page_url,
+                depends_on: s.depends_on.iter().map(ToString::to_string).collect(),
+                dependents,
+                items: history.iter().map(IncidentItem::from).collect(),
+            },
+        ),
+        Err(ApiError::NotFound(_)) => error_page(layout, StatusCode::NOT_FOUND, "There is no service with this name."),
+        Err(e) => page_error(layout, e),
+    }
+}

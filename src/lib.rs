@@ -1,0 +1,14 @@
+//! Aftermath: an incident timeline and postmortem store.
+//!
+//! Layers, and the direction of their dependencies (see DESIGN.md): `domain` ← `db` ← `http`;
+//! `startup` and `main` wire them together and hold no logic.
+
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod domain;
+pub mod http;
+pub mod markdown;
+pub mod postmortem;
+pub mod startup;
+pub mod telemetry;

@@ -1,0 +1,3 @@
+//! Postmortems. For now: writing Markdown safely from untrusted text.
+
+pub mod md_escape;

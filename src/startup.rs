@@ -1,0 +1,101 @@
+//! Builds the running app: database (migrated), HTTP server on a bound listener. Holds no logic.
+//!
+//! Shutdown: actix's own signal handling turns SIGINT and SIGTERM into a graceful stop — the
+//! listener closes, in-flight requests get up to 10 seconds to finish, then the pool is dropped.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_session::config::CookieContentSecurity;
+use actix_session::storage::CookieSessionStore;
+use actix_session::SessionMiddleware;
+use actix_web::cookie::{Key, SameSite};
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::middleware::ErrorHandlers;
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use anyhow::Context;
+use tracing_actix_web::TracingLogger;
+
+use crate::config::Config;
+use crate::db::{secrets, Db};
+use crate::http::metrics::Metrics;
+use crate::http::pages::{error_page, Layout};
+use crate::http::problem::{problem_for_plain_errors, ApiError};
+use crate::http::{self, AppState};
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    db: Db,
+}
+
+impl Application {
+    /// Connects (and migrates) the database and binds the listener; `bind` port 0 picks a free port.
+    pub fn build(config: Config) -> anyhow::Result<Self> {
+        let db = Db::connect(&config.database_url)
+            .with_context(|| format!("cannot open the database at {}", config.database_url))?;
+        Self::build_with_db(config, db)
+    }
+
+    pub fn build_with_db(config: Config, db: Db) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(config.bind).with_context(|| format!("cannot listen on {}", config.bind))?;
+        let port = listener.local_addr()?.port();
+        // Shared by every instance on one database, so a session survives a restart or a load balancer.
+        let key_bytes = db.run(|conn| secrets::get_or_create(conn, "session_key", 64))?;
+        let key = Key::try_from(key_bytes.as_slice()).context("the stored session key is too short")?;
+        let (metrics, prometheus) = Metrics::new().map_err(|e| anyhow::anyhow!("metrics: {e}"))?;
+        let state = web::Data::new(AppState { db: db.clone(), config: Arc::new(config), metrics });
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(ErrorHandlers::new().default_handler(problem_for_plain_errors))
+                .wrap(
+                    SessionMiddleware::builder(CookieSessionStore::default(), key.clone())
+                        .cookie_name("aftermath_session".into())
+                        .cookie_content_security(CookieContentSecurity::Signed)
+                        .cookie_http_only(true)
+                        .cookie_same_site(SameSite::Lax)
+                        // Served over plain HTTP on loopback by default; put TLS in front for the internet.
+                        .cookie_secure(false)
+                        .build(),
+                )
+                .wrap(prometheus.clone())
+                .wrap(TracingLogger::default())
+                .app_data(state.clone())
+                .configure(http::configure)
+                .default_service(web::to(not_found))
+        })
+        .shutdown_timeout(10)
+        .listen(listener)?
+        .run();
+        Ok(Self { port, server, db })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Unknown routes: an HTML page for browsers, problem+json for everything else.
+async fn not_found(req: HttpRequest) -> HttpResponse {
+    let wants_html = req
+        .headers()
+        .get("accept")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"));
+    if wants_html && !req.path().starts_with("/api/") {
+        return error_page(Layout::default(), actix_web::http::StatusCode::NOT_FOUND, "There is no page here.");
+    }
+    actix_web::ResponseError::error_response(&ApiError::NotFound(format!("no route for {} {}", req.method(), req.path())))
+}
