@@ -17,6 +17,11 @@ pub struct Config {
 impl Config {
     /// Settings for a test or a tool: everything under one directory.
     pub fn for_dir(database_url: String, data_dir: PathBuf) -> Self {
-        Self { database_url, data_dir, bind: SocketAddr::from(([127, 0, 0, 1], 0)), template_dir: None }
+        Self {
+            database_url,
+            data_dir,
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            template_dir: None,
+        }
     }
 }

@@ -65,7 +65,10 @@ pub struct DemoSummary {
 }
 
 fn invalid(message: String) -> DbError {
-    DbError::Invalid { field: "demo", message }
+    DbError::Invalid {
+        field: "demo",
+        message,
+    }
 }
 
 fn slug(s: &str) -> Result<ServiceSlug, DbError> {
@@ -92,12 +95,20 @@ pub fn load(db: &Db) -> Result<DemoSummary, DbError> {
                 provider: s.provider.clone(),
                 region: s.region.clone(),
                 kind: parse::<ServiceKind>(&s.kind)?,
-                depends_on: s.depends_on.iter().map(|d| slug(d)).collect::<Result<_, _>>()?,
+                depends_on: s
+                    .depends_on
+                    .iter()
+                    .map(|d| slug(d))
+                    .collect::<Result<_, _>>()?,
                 status_page_url: s.status_page_url.clone(),
             })
         })
         .collect::<Result<Vec<_>, DbError>>()?;
-    let incidents = file.incidents.iter().map(to_observed).collect::<Result<Vec<_>, DbError>>()?;
+    let incidents = file
+        .incidents
+        .iter()
+        .map(to_observed)
+        .collect::<Result<Vec<_>, DbError>>()?;
     db.write(|conn| {
         for service in &services {
             db::services::put(conn, service)?;
@@ -119,8 +130,16 @@ fn to_observed(i: &DemoIncident) -> Result<ObservedIncident, DbError> {
     Ok(ObservedIncident {
         external_id: i.key.clone(),
         title: i.title.clone(),
-        services: i.services.iter().map(|s| slug(s)).collect::<Result<_, _>>()?,
-        components: i.components.iter().map(|c| Ok((slug(&c.service)?, c.component.clone()))).collect::<Result<_, DbError>>()?,
+        services: i
+            .services
+            .iter()
+            .map(|s| slug(s))
+            .collect::<Result<_, _>>()?,
+        components: i
+            .components
+            .iter()
+            .map(|c| Ok((slug(&c.service)?, c.component.clone())))
+            .collect::<Result<_, DbError>>()?,
         impact: Some(parse::<Impact>(&i.impact)?),
         origin: parse::<Origin>(&i.origin)?,
         url: i.url.clone(),

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use aftermath::config::{Config, DEFAULT_BIND, DEFAULT_DATABASE_URL};
 use aftermath::db::tokens::{self, Scope};
-use aftermath::db::{run_migrations, DatabaseUrl, Db};
+use aftermath::db::{DatabaseUrl, Db, run_migrations};
 use aftermath::startup::Application;
 use aftermath::{demo, telemetry};
 use clap::{Args, Parser, Subcommand};
@@ -28,7 +28,12 @@ struct Global {
     #[arg(long, env = "AFTERMATH_DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
     database_url: String,
     /// Directory for local state such as the search index.
-    #[arg(long, env = "AFTERMATH_DATA_DIR", default_value = "data", global = true)]
+    #[arg(
+        long,
+        env = "AFTERMATH_DATA_DIR",
+        default_value = "data",
+        global = true
+    )]
     data_dir: PathBuf,
 }
 
@@ -80,9 +85,20 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
-    let Global { database_url, data_dir } = cli.global;
+    let Global {
+        database_url,
+        data_dir,
+    } = cli.global;
     match cli.command {
-        Command::Serve { bind, demo } => serve(Config { database_url, data_dir, bind, template_dir: None }, demo),
+        Command::Serve { bind, demo } => serve(
+            Config {
+                database_url,
+                data_dir,
+                bind,
+                template_dir: None,
+            },
+            demo,
+        ),
         Command::Migrate => {
             let applied = run_migrations(&DatabaseUrl::parse(&database_url)?)?;
             eprintln!("{applied} migration(s) applied");
@@ -100,15 +116,21 @@ fn token(db: &Db, cmd: TokenCommand) -> anyhow::Result<()> {
         }
         TokenCommand::List => {
             for t in db.run(tokens::list)? {
-                let state = t.revoked_at.map_or("live".to_string(), |r| format!("revoked {}", r.format("%Y-%m-%d")));
+                let state = t.revoked_at.map_or("live".to_string(), |r| {
+                    format!("revoked {}", r.format("%Y-%m-%d"))
+                });
                 println!("{}\t{}\t{}\t{}", t.id, t.name, t.scope.as_str(), state);
             }
         }
         TokenCommand::Revoke { name_or_id } => {
-            let n = db.write(|conn| tokens::revoke(conn, &name_or_id)).map_err(|e| match e {
-                aftermath::db::DbError::NotFound => anyhow::anyhow!("no live token named {name_or_id:?}"),
-                other => other.into(),
-            })?;
+            let n = db
+                .write(|conn| tokens::revoke(conn, &name_or_id))
+                .map_err(|e| match e {
+                    aftermath::db::DbError::NotFound => {
+                        anyhow::anyhow!("no live token named {name_or_id:?}")
+                    }
+                    other => other.into(),
+                })?;
             eprintln!("revoked {n} token(s)");
         }
     }

@@ -6,21 +6,21 @@
 use std::net::TcpListener;
 use std::sync::Arc;
 
+use actix_session::SessionMiddleware;
 use actix_session::config::CookieContentSecurity;
 use actix_session::storage::CookieSessionStore;
-use actix_session::SessionMiddleware;
 use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::ErrorHandlers;
-use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use anyhow::Context;
 use tracing_actix_web::TracingLogger;
 
 use crate::config::Config;
-use crate::db::{secrets, Db};
+use crate::db::{Db, secrets};
 use crate::http::metrics::Metrics;
-use crate::http::pages::{error_page, Layout};
-use crate::http::problem::{problem_for_plain_errors, ApiError};
+use crate::http::pages::{Layout, error_page};
+use crate::http::problem::{ApiError, problem_for_plain_errors};
 use crate::http::{self, AppState};
 
 pub struct Application {
@@ -38,13 +38,19 @@ impl Application {
     }
 
     pub fn build_with_db(config: Config, db: Db) -> anyhow::Result<Self> {
-        let listener = TcpListener::bind(config.bind).with_context(|| format!("cannot listen on {}", config.bind))?;
+        let listener = TcpListener::bind(config.bind)
+            .with_context(|| format!("cannot listen on {}", config.bind))?;
         let port = listener.local_addr()?.port();
         // Shared by every instance on one database, so a session survives a restart or a load balancer.
         let key_bytes = db.run(|conn| secrets::get_or_create(conn, "session_key", 64))?;
-        let key = Key::try_from(key_bytes.as_slice()).context("the stored session key is too short")?;
+        let key =
+            Key::try_from(key_bytes.as_slice()).context("the stored session key is too short")?;
         let (metrics, prometheus) = Metrics::new().map_err(|e| anyhow::anyhow!("metrics: {e}"))?;
-        let state = web::Data::new(AppState { db: db.clone(), config: Arc::new(config), metrics });
+        let state = web::Data::new(AppState {
+            db: db.clone(),
+            config: Arc::new(config),
+            metrics,
+        });
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(ErrorHandlers::new().default_handler(problem_for_plain_errors))
@@ -95,7 +101,15 @@ async fn not_found(req: HttpRequest) -> HttpResponse {
         .and_then(|v| v.to_str().ok())
         .is_some_and(|a| a.contains("text/html"));
     if wants_html && !req.path().starts_with("/api/") {
-        return error_page(Layout::default(), actix_web::http::StatusCode::NOT_FOUND, "There is no page here.");
+        return error_page(
+            Layout::default(),
+            actix_web::http::StatusCode::NOT_FOUND,
+            "There is no page here.",
+        );
     }
-    actix_web::ResponseError::error_response(&ApiError::NotFound(format!("no route for {} {}", req.method(), req.path())))
+    actix_web::ResponseError::error_response(&ApiError::NotFound(format!(
+        "no route for {} {}",
+        req.method(),
+        req.path()
+    )))
 }

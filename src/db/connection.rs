@@ -32,7 +32,9 @@ impl DatabaseUrl {
     pub fn parse(url: &str) -> Result<Self, DbError> {
         if let Some(path) = url.strip_prefix("sqlite://") {
             if path.is_empty() {
-                return Err(DbError::Url("sqlite:// needs a file path, e.g. sqlite://data/aftermath.db".into()));
+                return Err(DbError::Url(
+                    "sqlite:// needs a file path, e.g. sqlite://data/aftermath.db".into(),
+                ));
             }
             return Ok(Self::Sqlite(PathBuf::from(path)));
         }
@@ -117,15 +119,31 @@ mod tests {
 
     #[test]
     fn urls_pick_the_backend_by_scheme() {
-        assert_eq!(DatabaseUrl::parse("sqlite://data/a.db").ok(), Some(DatabaseUrl::Sqlite("data/a.db".into())));
-        assert_eq!(DatabaseUrl::parse("postgres://u@h/db").map(|u| u.backend()).ok(), Some(Backend::Postgres));
-        assert_eq!(DatabaseUrl::parse("postgresql://u@h/db").map(|u| u.backend()).ok(), Some(Backend::Postgres));
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://data/a.db").ok(),
+            Some(DatabaseUrl::Sqlite("data/a.db".into()))
+        );
+        assert_eq!(
+            DatabaseUrl::parse("postgres://u@h/db")
+                .map(|u| u.backend())
+                .ok(),
+            Some(Backend::Postgres)
+        );
+        assert_eq!(
+            DatabaseUrl::parse("postgresql://u@h/db")
+                .map(|u| u.backend())
+                .ok(),
+            Some(Backend::Postgres)
+        );
     }
 
     #[test]
     fn unknown_schemes_and_bare_paths_are_refused() {
         for bad in ["mysql://x/y", "data/aftermath.db", "sqlite://", ""] {
-            assert!(DatabaseUrl::parse(bad).is_err(), "{bad:?} should be refused");
+            assert!(
+                DatabaseUrl::parse(bad).is_err(),
+                "{bad:?} should be refused"
+            );
         }
     }
 }

@@ -34,7 +34,10 @@ pub fn parse_stored<T: std::str::FromStr>(table: &'static str, value: &str) -> R
 where
     T::Err: std::fmt::Display,
 {
-    value.parse().map_err(|e: T::Err| DbError::Corrupt { table, message: format!("{value:?}: {e}") })
+    value.parse().map_err(|e: T::Err| DbError::Corrupt {
+        table,
+        message: format!("{value:?}: {e}"),
+    })
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]

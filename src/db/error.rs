@@ -11,7 +11,10 @@ pub enum DbError {
     Conflict(String),
     /// Data that breaks a rule only the store can check, such as an unknown reference.
     #[error("{field}: {message}")]
-    Invalid { field: &'static str, message: String },
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
     #[error("bad database URL: {0}")]
     Url(String),
     #[error("database pool: {0}")]
@@ -24,7 +27,10 @@ pub enum DbError {
     Migration(String),
     /// A stored value that no longer parses: a bug or a hand-edited row.
     #[error("corrupt row in {table}: {message}")]
-    Corrupt { table: &'static str, message: String },
+    Corrupt {
+        table: &'static str,
+        message: String,
+    },
 }
 
 impl From<DieselError> for DbError {

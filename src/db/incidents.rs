@@ -5,12 +5,14 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
-use super::convert::{from_db_time, now, parse_stored, to_db_time, IncidentRow};
+use super::convert::{IncidentRow, from_db_time, now, parse_stored, to_db_time};
 use super::error::DbError;
 use super::schema::{incident_links, incident_services, incidents, timeline_entries};
-use super::{outbox, services, timeline, DbConn};
+use super::{DbConn, outbox, services, timeline};
 use crate::domain::incident::{IncidentPatch, IncidentState};
-use crate::domain::{EntryKind, Incident, IncidentId, IncidentLink, IncidentStatus, NewIncident, TimelineEntry};
+use crate::domain::{
+    EntryKind, Incident, IncidentId, IncidentLink, IncidentStatus, NewIncident, TimelineEntry,
+};
 
 #[derive(Debug, Clone)]
 pub struct IncidentDetail {
@@ -45,7 +47,11 @@ pub struct Cursor {
 
 impl Cursor {
     pub fn encode(&self) -> String {
-        hex::encode(format!("{}|{}", self.started_at.and_utc().timestamp_micros(), self.id))
+        hex::encode(format!(
+            "{}|{}",
+            self.started_at.and_utc().timestamp_micros(),
+            self.id
+        ))
     }
 
     pub fn decode(raw: &str) -> Option<Self> {
@@ -53,7 +59,10 @@ impl Cursor {
         let (micros, id) = text.split_once('|')?;
         let started_at = DateTime::from_timestamp_micros(micros.parse().ok()?)?.naive_utc();
         id.parse::<IncidentId>().ok()?;
-        Some(Self { started_at, id: id.to_string() })
+        Some(Self {
+            started_at,
+            id: id.to_string(),
+        })
     }
 }
 
@@ -87,7 +96,9 @@ pub fn create(conn: &mut DbConn, new: &NewIncident) -> Result<IncidentId, DbErro
     let mut state = state_of(&row)?;
     state.apply_update(Some(new.status), None, new.started_at);
     apply_state(&mut row, &state);
-    diesel::insert_into(incidents::table).values(&row).execute(conn)?;
+    diesel::insert_into(incidents::table)
+        .values(&row)
+        .execute(conn)?;
     for slug in &new.services {
         diesel::insert_into(incident_services::table)
             .values((
@@ -98,7 +109,10 @@ pub fn create(conn: &mut DbConn, new: &NewIncident) -> Result<IncidentId, DbErro
             ))
             .execute(conn)?;
     }
-    let body = new.body.as_ref().map_or_else(|| new.title.as_str().to_string(), |b| b.as_str().to_string());
+    let body = new.body.as_ref().map_or_else(
+        || new.title.as_str().to_string(),
+        |b| b.as_str().to_string(),
+    );
     timeline::insert(
         conn,
         &timeline::NewEntry {
@@ -138,12 +152,17 @@ pub(super) fn apply_state(row: &mut IncidentRow, state: &IncidentState) {
 }
 
 pub(super) fn load_row(conn: &mut DbConn, id: &str) -> Result<IncidentRow, DbError> {
-    Ok(incidents::table.filter(incidents::id.eq(id)).select(IncidentRow::as_select()).get_result(conn)?)
+    Ok(incidents::table
+        .filter(incidents::id.eq(id))
+        .select(IncidentRow::as_select())
+        .get_result(conn)?)
 }
 
 pub(super) fn save_row(conn: &mut DbConn, row: &mut IncidentRow) -> Result<(), DbError> {
     row.updated_at = to_db_time(now());
-    diesel::update(incidents::table.filter(incidents::id.eq(&row.id))).set(&*row).execute(conn)?;
+    diesel::update(incidents::table.filter(incidents::id.eq(&row.id)))
+        .set(&*row)
+        .execute(conn)?;
     outbox::append(conn, outbox::ENTITY_INCIDENT, &row.id, "upsert")
 }
 
@@ -158,7 +177,10 @@ pub fn patch(conn: &mut DbConn, id: IncidentId, patch: &IncidentPatch) -> Result
         row.title = title.as_str().to_string();
     }
     if row.resolved_at.is_some_and(|r| r < row.started_at) {
-        return Err(DbError::Invalid { field: "resolved_at", message: "must not be before started_at".into() });
+        return Err(DbError::Invalid {
+            field: "resolved_at",
+            message: "must not be before started_at".into(),
+        });
     }
     let changed = row.title != before.title
         || row.status != before.status
@@ -172,11 +194,20 @@ pub fn patch(conn: &mut DbConn, id: IncidentId, patch: &IncidentPatch) -> Result
 
 pub fn get(conn: &mut DbConn, id: IncidentId) -> Result<IncidentDetail, DbError> {
     let row = load_row(conn, &id.to_string())?;
-    let mut incident = to_incidents(conn, vec![row])?.into_iter().next().ok_or(DbError::NotFound)?;
+    let mut incident = to_incidents(conn, vec![row])?
+        .into_iter()
+        .next()
+        .ok_or(DbError::NotFound)?;
     let components: Vec<(String, String)> = incident_services::table
         .filter(incident_services::incident_id.eq(id.to_string()))
-        .select((incident_services::service_slug, incident_services::component))
-        .order((incident_services::service_slug.asc(), incident_services::component.asc()))
+        .select((
+            incident_services::service_slug,
+            incident_services::component,
+        ))
+        .order((
+            incident_services::service_slug.asc(),
+            incident_services::component.asc(),
+        ))
         .load(conn)?;
     incident.services.dedup();
     Ok(IncidentDetail {
@@ -222,7 +253,9 @@ pub fn list(
     limit: i64,
     cursor: Option<&Cursor>,
 ) -> Result<Page<Incident>, DbError> {
-    let mut query = incidents::table.select(IncidentRow::as_select()).into_boxed();
+    let mut query = incidents::table
+        .select(IncidentRow::as_select())
+        .into_boxed();
     if let Some(status) = filter.status {
         query = query.filter(incidents::status.eq(status.as_str()));
     }
@@ -242,26 +275,45 @@ pub fn list(
         query = query.filter(
             incidents::started_at
                 .lt(c.started_at)
-                .or(incidents::started_at.eq(c.started_at).and(incidents::id.lt(c.id.clone()))),
+                .or(incidents::started_at
+                    .eq(c.started_at)
+                    .and(incidents::id.lt(c.id.clone()))),
         );
     }
-    let mut rows: Vec<IncidentRow> =
-        query.order((incidents::started_at.desc(), incidents::id.desc())).limit(limit + 1).load(conn)?;
+    let mut rows: Vec<IncidentRow> = query
+        .order((incidents::started_at.desc(), incidents::id.desc()))
+        .limit(limit + 1)
+        .load(conn)?;
     let next_cursor = if rows.len() as i64 > limit {
         rows.truncate(limit as usize);
-        rows.last().map(|r| Cursor { started_at: r.started_at, id: r.id.clone() }.encode())
+        rows.last().map(|r| {
+            Cursor {
+                started_at: r.started_at,
+                id: r.id.clone(),
+            }
+            .encode()
+        })
     } else {
         None
     };
-    Ok(Page { items: to_incidents(conn, rows)?, next_cursor })
+    Ok(Page {
+        items: to_incidents(conn, rows)?,
+        next_cursor,
+    })
 }
 
 /// Turns rows into domain incidents, loading their services in one query.
-pub(super) fn to_incidents(conn: &mut DbConn, rows: Vec<IncidentRow>) -> Result<Vec<Incident>, DbError> {
+pub(super) fn to_incidents(
+    conn: &mut DbConn,
+    rows: Vec<IncidentRow>,
+) -> Result<Vec<Incident>, DbError> {
     let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
     let pairs: Vec<(String, String)> = incident_services::table
         .filter(incident_services::incident_id.eq_any(&ids))
-        .select((incident_services::incident_id, incident_services::service_slug))
+        .select((
+            incident_services::incident_id,
+            incident_services::service_slug,
+        ))
         .distinct()
         .order(incident_services::service_slug.asc())
         .load(conn)?;

@@ -22,8 +22,10 @@ const MIGRATION_LOCK_KEY: i64 = 0x6166_7465_726d_6174; // "aftermat"
 
 /// The embedded migration names per backend, for the test that keeps the two sets in step.
 pub fn migration_names() -> Result<(Vec<String>, Vec<String>), DbError> {
-    let sqlite = MigrationSource::<Sqlite>::migrations(&SQLITE).map_err(|e| DbError::Migration(e.to_string()))?;
-    let postgres = MigrationSource::<Pg>::migrations(&POSTGRES).map_err(|e| DbError::Migration(e.to_string()))?;
+    let sqlite = MigrationSource::<Sqlite>::migrations(&SQLITE)
+        .map_err(|e| DbError::Migration(e.to_string()))?;
+    let postgres = MigrationSource::<Pg>::migrations(&POSTGRES)
+        .map_err(|e| DbError::Migration(e.to_string()))?;
     Ok((
         sqlite.iter().map(|m| m.name().to_string()).collect(),
         postgres.iter().map(|m| m.name().to_string()).collect(),
@@ -49,20 +51,27 @@ pub fn run_migrations(url: &DatabaseUrl) -> Result<usize, DbError> {
 fn migrate_sqlite(conn: &mut SqliteConnection) -> Result<usize, DbError> {
     conn.batch_execute("PRAGMA foreign_keys = OFF")?;
     conn.batch_execute("PRAGMA journal_mode = WAL")?;
-    let applied = conn.run_pending_migrations(SQLITE).map_err(|e| DbError::Migration(e.to_string()))?.len();
+    let applied = conn
+        .run_pending_migrations(SQLITE)
+        .map_err(|e| DbError::Migration(e.to_string()))?
+        .len();
     conn.batch_execute("PRAGMA foreign_keys = ON")?;
     Ok(applied)
 }
 
 fn migrate_postgres(conn: &mut PgConnection) -> Result<usize, DbError> {
     let pending = |conn: &mut PgConnection| {
-        conn.has_pending_migration(POSTGRES).map_err(|e| DbError::Migration(e.to_string()))
+        conn.has_pending_migration(POSTGRES)
+            .map_err(|e| DbError::Migration(e.to_string()))
     };
     if !pending(conn)? {
         return Ok(0);
     }
     diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})")).execute(conn)?;
-    let result = conn.run_pending_migrations(POSTGRES).map(|v| v.len()).map_err(|e| DbError::Migration(e.to_string()));
+    let result = conn
+        .run_pending_migrations(POSTGRES)
+        .map(|v| v.len())
+        .map_err(|e| DbError::Migration(e.to_string()));
     diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})")).execute(conn)?;
     result
 }

@@ -12,8 +12,8 @@ mod connection;
 mod convert;
 mod error;
 pub mod incidents;
-pub mod observed;
 mod migrate;
+pub mod observed;
 pub mod outbox;
 pub mod schema;
 pub mod secrets;
@@ -59,11 +59,16 @@ impl Db {
         };
         let pool = Pool::builder()
             .max_size(max_size)
-            .min_idle(Some(1))
+            // No background connection building: a short CLI command that exits while an r2d2
+            // thread is inside libpq's connect crashes the process (seen as SIGSEGV at exit).
+            .min_idle(Some(0))
             .connection_timeout(Duration::from_secs(10))
             .build(Manager::new(url.clone()))
             .map_err(DbError::Pool)?;
-        Ok(Self { pool, url: Arc::new(url) })
+        Ok(Self {
+            pool,
+            url: Arc::new(url),
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -72,7 +77,11 @@ impl Db {
 
     pub fn pool_state(&self) -> PoolState {
         let state = self.pool.state();
-        PoolState { connections: state.connections, idle: state.idle_connections, max_size: self.pool.max_size() }
+        PoolState {
+            connections: state.connections,
+            idle: state.idle_connections,
+            max_size: self.pool.max_size(),
+        }
     }
 
     /// Runs read-only work on a pooled connection. Blocking: call it from a blocking thread.
@@ -82,7 +91,10 @@ impl Db {
     }
 
     /// Runs `f` in one write transaction; an error rolls everything back.
-    pub fn write<T>(&self, f: impl FnOnce(&mut DbConn) -> Result<T, DbError>) -> Result<T, DbError> {
+    pub fn write<T>(
+        &self,
+        f: impl FnOnce(&mut DbConn) -> Result<T, DbError>,
+    ) -> Result<T, DbError> {
         let mut conn = self.pool.get().map_err(DbError::Pool)?;
         write_transaction(&mut conn, f)
     }
@@ -94,7 +106,9 @@ pub fn write_transaction<T>(
     f: impl FnOnce(&mut DbConn) -> Result<T, DbError>,
 ) -> Result<T, DbError> {
     match conn {
-        DbConn::Sqlite(inner) => AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?,
+        DbConn::Sqlite(inner) => {
+            AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?
+        }
         DbConn::Postgres(inner) => AnsiTransactionManager::begin_transaction(inner)?,
     }
     let result = f(conn);

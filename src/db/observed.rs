@@ -3,16 +3,20 @@
 
 use diesel::prelude::*;
 
-use super::convert::{now, to_db_time, IncidentRow};
+use super::convert::{IncidentRow, now, to_db_time};
 use super::error::DbError;
 use super::incidents::{apply_state, save_row, state_of};
 use super::schema::{incident_services, incidents, timeline_entries};
 use super::timeline::{self, NewEntry};
-use super::{services, DbConn};
+use super::{DbConn, services};
 use crate::domain::observed::{ObservedIncident, ObservedUpdate, UpsertOutcome};
 use crate::domain::{Impact, IncidentId, IncidentStatus, ServiceSlug};
 
-pub fn upsert(conn: &mut DbConn, source_id: &str, obs: &ObservedIncident) -> Result<UpsertOutcome, DbError> {
+pub fn upsert(
+    conn: &mut DbConn,
+    source_id: &str,
+    obs: &ObservedIncident,
+) -> Result<UpsertOutcome, DbError> {
     let mut slugs: Vec<ServiceSlug> = obs.services.clone();
     slugs.extend(obs.components.iter().map(|(s, _)| s.clone()));
     services::ensure_exist(conn, &slugs)?;
@@ -30,7 +34,9 @@ pub fn upsert(conn: &mut DbConn, source_id: &str, obs: &ObservedIncident) -> Res
         None => (new_row(obs, source_id, &updates), true),
     };
     if created {
-        diesel::insert_into(incidents::table).values(&row).execute(conn)?;
+        diesel::insert_into(incidents::table)
+            .values(&row)
+            .execute(conn)?;
     }
     let before = row.clone();
     let incident_id: IncidentId = row.incident_id()?;
@@ -108,12 +114,27 @@ fn new_row(obs: &ObservedIncident, source_id: &str, updates: &[&ObservedUpdate])
 }
 
 /// Adds the services and components not linked yet; returns whether any was added.
-fn link_services(conn: &mut DbConn, incident_id: &str, obs: &ObservedIncident) -> Result<bool, DbError> {
-    let mut wanted: Vec<(String, String)> = obs.services.iter().map(|s| (s.to_string(), String::new())).collect();
-    wanted.extend(obs.components.iter().map(|(s, c)| (s.to_string(), c.clone())));
+fn link_services(
+    conn: &mut DbConn,
+    incident_id: &str,
+    obs: &ObservedIncident,
+) -> Result<bool, DbError> {
+    let mut wanted: Vec<(String, String)> = obs
+        .services
+        .iter()
+        .map(|s| (s.to_string(), String::new()))
+        .collect();
+    wanted.extend(
+        obs.components
+            .iter()
+            .map(|(s, c)| (s.to_string(), c.clone())),
+    );
     let have: Vec<(String, String)> = incident_services::table
         .filter(incident_services::incident_id.eq(incident_id))
-        .select((incident_services::service_slug, incident_services::component))
+        .select((
+            incident_services::service_slug,
+            incident_services::component,
+        ))
         .load(conn)?;
     let mut added = false;
     for (slug, component) in wanted {
@@ -141,7 +162,10 @@ fn entry_for(incident_id: IncidentId, source_id: &str, u: &ObservedUpdate) -> Ne
         source: u.source.clone(),
         source_id: Some(source_id.to_string()),
         external_id: Some(u.external_id.clone()),
-        status: u.status_raw.clone().or_else(|| u.status.map(|s| s.as_str().to_string())),
+        status: u
+            .status_raw
+            .clone()
+            .or_else(|| u.status.map(|s| s.as_str().to_string())),
         impact: u.impact.map(|i| i.as_str().to_string()),
         body: u.body.clone(),
         author: None,

@@ -6,10 +6,10 @@
 
 use diesel::prelude::*;
 
+use super::DbConn;
 use super::convert::{now, to_db_time};
 use super::error::DbError;
 use super::schema::outbox;
-use super::DbConn;
 
 pub const ENTITY_INCIDENT: &str = "incident";
 
@@ -23,7 +23,12 @@ pub struct OutboxRow {
 }
 
 /// Announces that an entity changed. Call it inside the write transaction of the change.
-pub fn append(conn: &mut DbConn, entity: &str, entity_id: &str, operation: &str) -> Result<(), DbError> {
+pub fn append(
+    conn: &mut DbConn,
+    entity: &str,
+    entity_id: &str,
+    operation: &str,
+) -> Result<(), DbError> {
     diesel::insert_into(outbox::table)
         .values((
             outbox::entity.eq(entity),
@@ -48,6 +53,8 @@ pub fn read_after(conn: &mut DbConn, after: i64, limit: i64) -> Result<Vec<Outbo
 
 /// The newest sequence number, 0 when the outbox is empty.
 pub fn latest_seq(conn: &mut DbConn) -> Result<i64, DbError> {
-    let max: Option<i64> = outbox::table.select(diesel::dsl::max(outbox::seq)).first(conn)?;
+    let max: Option<i64> = outbox::table
+        .select(diesel::dsl::max(outbox::seq))
+        .first(conn)?;
     Ok(max.unwrap_or(0))
 }

@@ -4,10 +4,10 @@
 use diesel::prelude::*;
 use rand::RngCore;
 
+use super::DbConn;
 use super::convert::{now, to_db_time};
 use super::error::DbError;
 use super::schema::app_secrets;
-use super::DbConn;
 
 /// The named secret of `len` random bytes, created on first use.
 pub fn get_or_create(conn: &mut DbConn, name: &str, len: usize) -> Result<Vec<u8>, DbError> {
@@ -25,16 +25,28 @@ pub fn get_or_create(conn: &mut DbConn, name: &str, len: usize) -> Result<Vec<u8
         .execute(conn);
     match inserted {
         // Another instance won the race: use its value.
-        Ok(_) | Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => {}
+        Ok(_)
+        | Err(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        )) => {}
         Err(e) => return Err(e.into()),
     }
     read(conn, name)?.ok_or(DbError::NotFound)
 }
 
 fn read(conn: &mut DbConn, name: &str) -> Result<Option<Vec<u8>>, DbError> {
-    let value: Option<String> =
-        app_secrets::table.find(name).select(app_secrets::value).get_result(conn).optional()?;
+    let value: Option<String> = app_secrets::table
+        .find(name)
+        .select(app_secrets::value)
+        .get_result(conn)
+        .optional()?;
     value
-        .map(|v| hex::decode(v).map_err(|e| DbError::Corrupt { table: "app_secrets", message: e.to_string() }))
+        .map(|v| {
+            hex::decode(v).map_err(|e| DbError::Corrupt {
+                table: "app_secrets",
+                message: e.to_string(),
+            })
+        })
         .transpose()
 }

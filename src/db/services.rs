@@ -2,10 +2,10 @@
 
 use diesel::prelude::*;
 
+use super::DbConn;
 use super::convert::{now, parse_stored, to_db_time};
 use super::error::DbError;
 use super::schema::{incident_services, incidents, services};
-use super::DbConn;
 use crate::domain::{Service, ServiceSlug};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -24,11 +24,16 @@ struct ServiceRow {
 
 impl ServiceRow {
     fn into_domain(self) -> Result<Service, DbError> {
-        let depends: Vec<String> = serde_json::from_str(&self.depends_on)
-            .map_err(|e| DbError::Corrupt { table: "services", message: format!("depends_on: {e}") })?;
+        let depends: Vec<String> =
+            serde_json::from_str(&self.depends_on).map_err(|e| DbError::Corrupt {
+                table: "services",
+                message: format!("depends_on: {e}"),
+            })?;
         Ok(Service {
-            slug: ServiceSlug::parse("slug", &self.slug)
-                .map_err(|e| DbError::Corrupt { table: "services", message: e.to_string() })?,
+            slug: ServiceSlug::parse("slug", &self.slug).map_err(|e| DbError::Corrupt {
+                table: "services",
+                message: e.to_string(),
+            })?,
             name: self.name,
             provider: self.provider,
             region: self.region,
@@ -37,26 +42,38 @@ impl ServiceRow {
                 .iter()
                 .map(|s| ServiceSlug::parse("depends_on", s))
                 .collect::<Result<_, _>>()
-                .map_err(|e| DbError::Corrupt { table: "services", message: e.to_string() })?,
+                .map_err(|e| DbError::Corrupt {
+                    table: "services",
+                    message: e.to_string(),
+                })?,
             status_page_url: self.status_page_url,
         })
     }
 }
 
 pub fn list(conn: &mut DbConn) -> Result<Vec<Service>, DbError> {
-    let rows: Vec<ServiceRow> = services::table.order(services::slug.asc()).select(ServiceRow::as_select()).load(conn)?;
+    let rows: Vec<ServiceRow> = services::table
+        .order(services::slug.asc())
+        .select(ServiceRow::as_select())
+        .load(conn)?;
     rows.into_iter().map(ServiceRow::into_domain).collect()
 }
 
 pub fn get(conn: &mut DbConn, slug: &str) -> Result<Service, DbError> {
-    let row: ServiceRow = services::table.find(slug).select(ServiceRow::as_select()).get_result(conn)?;
+    let row: ServiceRow = services::table
+        .find(slug)
+        .select(ServiceRow::as_select())
+        .get_result(conn)?;
     row.into_domain()
 }
 
 /// Creates the services a write names but nobody has described yet, as plain applications.
 pub fn ensure_exist(conn: &mut DbConn, slugs: &[ServiceSlug]) -> Result<(), DbError> {
     for slug in slugs {
-        let exists: i64 = services::table.filter(services::slug.eq(slug.as_str())).count().get_result(conn)?;
+        let exists: i64 = services::table
+            .filter(services::slug.eq(slug.as_str()))
+            .count()
+            .get_result(conn)?;
         if exists == 0 {
             insert(conn, &Service::unnamed(slug.clone()))?;
         }
@@ -66,7 +83,9 @@ pub fn ensure_exist(conn: &mut DbConn, slugs: &[ServiceSlug]) -> Result<(), DbEr
 
 fn insert(conn: &mut DbConn, service: &Service) -> Result<(), DbError> {
     let t = to_db_time(now());
-    diesel::insert_into(services::table).values(to_row(service, t)).execute(conn)?;
+    diesel::insert_into(services::table)
+        .values(to_row(service, t))
+        .execute(conn)?;
     Ok(())
 }
 
@@ -98,7 +117,10 @@ pub enum Put {
 /// provider and region are searchable there.
 pub fn put(conn: &mut DbConn, service: &Service) -> Result<Put, DbError> {
     if service.depends_on.contains(&service.slug) {
-        return Err(DbError::Invalid { field: "depends_on", message: "a service cannot depend on itself".into() });
+        return Err(DbError::Invalid {
+            field: "depends_on",
+            message: "a service cannot depend on itself".into(),
+        });
     }
     ensure_exist(conn, &service.depends_on)?;
     let existing = match get(conn, service.slug.as_str()) {

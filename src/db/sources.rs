@@ -2,13 +2,18 @@
 
 use diesel::prelude::*;
 
+use super::DbConn;
 use super::convert::{now, to_db_time};
 use super::error::DbError;
 use super::schema::sources;
-use super::DbConn;
 
 /// The id of the source with this kind and name, created on first use.
-pub fn ensure(conn: &mut DbConn, kind: &str, name: &str, url: Option<&str>) -> Result<String, DbError> {
+pub fn ensure(
+    conn: &mut DbConn,
+    kind: &str,
+    name: &str,
+    url: Option<&str>,
+) -> Result<String, DbError> {
     let existing: Option<String> = sources::table
         .filter(sources::kind.eq(kind))
         .filter(sources::name.eq(name))

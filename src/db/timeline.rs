@@ -2,11 +2,11 @@
 
 use diesel::prelude::*;
 
-use super::convert::{now, to_db_time, EntryRow};
+use super::DbConn;
+use super::convert::{EntryRow, now, to_db_time};
 use super::error::DbError;
 use super::incidents::{apply_state, load_row, save_row, state_of};
 use super::schema::timeline_entries;
-use super::DbConn;
 use crate::domain::{EntryId, EntryKind, IncidentId, NewUpdate, TimelineEntry};
 
 /// Everything a timeline entry is written from.
@@ -46,12 +46,18 @@ pub fn insert(conn: &mut DbConn, e: &NewEntry) -> Result<TimelineEntry, DbError>
         original_time: e.original_time.clone(),
         raw_ref: e.raw_ref.clone(),
     };
-    diesel::insert_into(timeline_entries::table).values(&row).execute(conn)?;
+    diesel::insert_into(timeline_entries::table)
+        .values(&row)
+        .execute(conn)?;
     row.into_domain()
 }
 
 /// Appends a person's update and applies it to the incident (status, impact, milestones).
-pub fn add_update(conn: &mut DbConn, incident: IncidentId, update: &NewUpdate) -> Result<TimelineEntry, DbError> {
+pub fn add_update(
+    conn: &mut DbConn,
+    incident: IncidentId,
+    update: &NewUpdate,
+) -> Result<TimelineEntry, DbError> {
     let mut row = load_row(conn, &incident.to_string())?;
     let mut state = state_of(&row)?;
     state.apply_update(update.status, update.impact, update.occurred_at);
@@ -79,10 +85,16 @@ pub fn add_update(conn: &mut DbConn, incident: IncidentId, update: &NewUpdate) -
 }
 
 /// The whole timeline, oldest first (ties broken by id, which is time-ordered).
-pub fn for_incident(conn: &mut DbConn, incident: IncidentId) -> Result<Vec<TimelineEntry>, DbError> {
+pub fn for_incident(
+    conn: &mut DbConn,
+    incident: IncidentId,
+) -> Result<Vec<TimelineEntry>, DbError> {
     let rows: Vec<EntryRow> = timeline_entries::table
         .filter(timeline_entries::incident_id.eq(incident.to_string()))
-        .order((timeline_entries::occurred_at.asc(), timeline_entries::id.asc()))
+        .order((
+            timeline_entries::occurred_at.asc(),
+            timeline_entries::id.asc(),
+        ))
         .select(EntryRow::as_select())
         .load(conn)?;
     rows.into_iter().map(EntryRow::into_domain).collect()

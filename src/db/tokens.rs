@@ -6,10 +6,10 @@ use diesel::prelude::*;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
+use super::DbConn;
 use super::convert::{from_db_time, now, opt_from_db, parse_stored, to_db_time};
 use super::error::DbError;
 use super::schema::api_tokens;
-use super::DbConn;
 
 /// What a token may do. `admin` includes `write`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -55,7 +55,10 @@ fn hash(raw: &str) -> String {
 pub fn create(conn: &mut DbConn, name: &str, scope: Scope) -> Result<(TokenInfo, String), DbError> {
     let name = name.trim();
     if name.is_empty() || name.len() > 100 {
-        return Err(DbError::Invalid { field: "name", message: "must be 1 to 100 characters".into() });
+        return Err(DbError::Invalid {
+            field: "name",
+            message: "must be 1 to 100 characters".into(),
+        });
     }
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
@@ -71,10 +74,25 @@ pub fn create(conn: &mut DbConn, name: &str, scope: Scope) -> Result<(TokenInfo,
             api_tokens::created_at.eq(to_db_time(t)),
         ))
         .execute(conn)?;
-    Ok((TokenInfo { id, name: name.to_string(), scope, created_at: t, revoked_at: None }, raw))
+    Ok((
+        TokenInfo {
+            id,
+            name: name.to_string(),
+            scope,
+            created_at: t,
+            revoked_at: None,
+        },
+        raw,
+    ))
 }
 
-type TokenRow = (String, String, String, chrono::NaiveDateTime, Option<chrono::NaiveDateTime>);
+type TokenRow = (
+    String,
+    String,
+    String,
+    chrono::NaiveDateTime,
+    Option<chrono::NaiveDateTime>,
+);
 
 fn to_info(row: TokenRow) -> Result<TokenInfo, DbError> {
     Ok(TokenInfo {
@@ -86,8 +104,19 @@ fn to_info(row: TokenRow) -> Result<TokenInfo, DbError> {
     })
 }
 
-const COLUMNS: (api_tokens::id, api_tokens::name, api_tokens::scope, api_tokens::created_at, api_tokens::revoked_at) =
-    (api_tokens::id, api_tokens::name, api_tokens::scope, api_tokens::created_at, api_tokens::revoked_at);
+const COLUMNS: (
+    api_tokens::id,
+    api_tokens::name,
+    api_tokens::scope,
+    api_tokens::created_at,
+    api_tokens::revoked_at,
+) = (
+    api_tokens::id,
+    api_tokens::name,
+    api_tokens::scope,
+    api_tokens::created_at,
+    api_tokens::revoked_at,
+);
 
 /// The live token this secret belongs to, if any. Revoked tokens are not found.
 pub fn verify(conn: &mut DbConn, raw: &str) -> Result<Option<TokenInfo>, DbError> {
@@ -112,7 +141,10 @@ pub fn live_by_id(conn: &mut DbConn, id: &str) -> Result<Option<TokenInfo>, DbEr
 }
 
 pub fn list(conn: &mut DbConn) -> Result<Vec<TokenInfo>, DbError> {
-    let rows: Vec<TokenRow> = api_tokens::table.order(api_tokens::created_at.asc()).select(COLUMNS).load(conn)?;
+    let rows: Vec<TokenRow> = api_tokens::table
+        .order(api_tokens::created_at.asc())
+        .select(COLUMNS)
+        .load(conn)?;
     rows.into_iter().map(to_info).collect()
 }
 
@@ -120,7 +152,11 @@ pub fn list(conn: &mut DbConn) -> Result<Vec<TokenInfo>, DbError> {
 pub fn revoke(conn: &mut DbConn, name_or_id: &str) -> Result<usize, DbError> {
     let n = diesel::update(
         api_tokens::table
-            .filter(api_tokens::name.eq(name_or_id).or(api_tokens::id.eq(name_or_id)))
+            .filter(
+                api_tokens::name
+                    .eq(name_or_id)
+                    .or(api_tokens::id.eq(name_or_id)),
+            )
             .filter(api_tokens::revoked_at.is_null()),
     )
     .set(api_tokens::revoked_at.eq(Some(to_db_time(now()))))

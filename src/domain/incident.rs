@@ -88,7 +88,12 @@ pub struct IncidentState {
 impl IncidentState {
     /// Applies an update: a newer update moves status, impact and milestones; an older one only
     /// fills milestones that are still empty, since it tells us when something first happened.
-    pub fn apply_update(&mut self, status: Option<IncidentStatus>, impact: Option<Impact>, at: DateTime<Utc>) {
+    pub fn apply_update(
+        &mut self,
+        status: Option<IncidentStatus>,
+        impact: Option<Impact>,
+        at: DateTime<Utc>,
+    ) {
         let newer = at >= self.status_as_of;
         if let Some(to) = status {
             if newer {
@@ -165,18 +170,24 @@ impl IncidentPatch {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
     use IncidentStatus::*;
+    use chrono::TimeZone;
 
     fn at(h: u32) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2025, 10, 20, h, 0, 0).single().unwrap()
+        Utc.with_ymd_and_hms(2025, 10, 20, h, 0, 0)
+            .single()
+            .unwrap()
     }
 
     fn fresh() -> IncidentState {
         IncidentState {
             status: Investigating,
             impact: Impact::Minor,
-            milestones: Milestones { started: Some(at(7)), detected: Some(at(7)), ..Default::default() },
+            milestones: Milestones {
+                started: Some(at(7)),
+                detected: Some(at(7)),
+                ..Default::default()
+            },
             status_as_of: at(7),
         }
     }
@@ -185,7 +196,10 @@ mod tests {
     fn a_newer_update_moves_status_impact_and_milestones() {
         let mut s = fresh();
         s.apply_update(Some(Identified), Some(Impact::Major), at(8));
-        assert_eq!((s.status, s.impact, s.milestones.acknowledged), (Identified, Impact::Major, Some(at(8))));
+        assert_eq!(
+            (s.status, s.impact, s.milestones.acknowledged),
+            (Identified, Impact::Major, Some(at(8)))
+        );
     }
 
     #[test]
@@ -201,7 +215,11 @@ mod tests {
     #[test]
     fn a_patch_sets_times_explicitly_after_the_status_rules() {
         let mut s = fresh();
-        let patch = IncidentPatch { status: Some(Resolved), resolved_at: Some(Some(at(11))), ..Default::default() };
+        let patch = IncidentPatch {
+            status: Some(Resolved),
+            resolved_at: Some(Some(at(11))),
+            ..Default::default()
+        };
         patch.apply_to(&mut s, at(13));
         assert_eq!((s.status, s.milestones.resolved), (Resolved, Some(at(11))));
     }

@@ -24,7 +24,12 @@ pub struct Milestones {
 
 impl Milestones {
     /// Applies the milestone rules for an update at `at` that moves the status from `from` to `to`.
-    pub fn apply_status_change(&mut self, from: IncidentStatus, to: IncidentStatus, at: DateTime<Utc>) {
+    pub fn apply_status_change(
+        &mut self,
+        from: IncidentStatus,
+        to: IncidentStatus,
+        at: DateTime<Utc>,
+    ) {
         match to {
             IncidentStatus::Investigating => {}
             IncidentStatus::Identified => {
@@ -82,11 +87,13 @@ pub fn humanize(d: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
     use IncidentStatus::*;
+    use chrono::TimeZone;
 
     fn at(h: u32, m: u32) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2025, 10, 20, h, m, 0).single().unwrap()
+        Utc.with_ymd_and_hms(2025, 10, 20, h, m, 0)
+            .single()
+            .unwrap()
     }
 
     #[test]
@@ -103,12 +110,18 @@ mod tests {
         let mut m = Milestones::default();
         m.apply_status_change(Identified, Monitoring, at(10, 0));
         m.apply_status_change(Monitoring, Resolved, at(12, 0));
-        assert_eq!((m.mitigated, m.resolved), (Some(at(10, 0)), Some(at(12, 0))));
+        assert_eq!(
+            (m.mitigated, m.resolved),
+            (Some(at(10, 0)), Some(at(12, 0)))
+        );
     }
 
     #[test]
     fn a_time_set_by_a_person_wins_over_later_updates() {
-        let mut m = Milestones { acknowledged: Some(at(7, 5)), ..Default::default() };
+        let mut m = Milestones {
+            acknowledged: Some(at(7, 5)),
+            ..Default::default()
+        };
         m.apply_status_change(Investigating, Identified, at(7, 30));
         assert_eq!(m.acknowledged, Some(at(7, 5)));
     }

@@ -11,11 +11,21 @@ pub struct ServiceSlug(String);
 
 impl ServiceSlug {
     pub fn parse(field: &'static str, raw: &str) -> Result<Self, ValidationError> {
-        let ok_chars = raw.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-        if raw.is_empty() || raw.len() > 64 || !ok_chars || raw.starts_with('-') || raw.ends_with('-') || raw.contains("--") {
+        let ok_chars = raw
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if raw.is_empty()
+            || raw.len() > 64
+            || !ok_chars
+            || raw.starts_with('-')
+            || raw.ends_with('-')
+            || raw.contains("--")
+        {
             return Err(ValidationError::new(
                 field,
-                format!("{raw:?} is not a service slug (lower-case letters, digits and single hyphens, at most 64)"),
+                format!(
+                    "{raw:?} is not a service slug (lower-case letters, digits and single hyphens, at most 64)"
+                ),
             ));
         }
         Ok(Self(raw.to_string()))
@@ -80,14 +90,23 @@ mod tests {
     fn slugs_are_strict() {
         assert!(ServiceSlug::parse("s", "aws-us-east-1").is_ok());
         for bad in ["", "AWS", "a b", "-a", "a-", "a--b", "ä"] {
-            assert!(ServiceSlug::parse("s", bad).is_err(), "{bad:?} should be refused");
+            assert!(
+                ServiceSlug::parse("s", bad).is_err(),
+                "{bad:?} should be refused"
+            );
         }
     }
 
     #[test]
     fn names_slugify() {
-        assert_eq!(ServiceSlug::slugify("Nimbus Cloud (EU)").map(|s| s.0), Some("nimbus-cloud-eu".into()));
-        assert_eq!(ServiceSlug::slugify("GitHub"), Some(ServiceSlug("github".into())));
+        assert_eq!(
+            ServiceSlug::slugify("Nimbus Cloud (EU)").map(|s| s.0),
+            Some("nimbus-cloud-eu".into())
+        );
+        assert_eq!(
+            ServiceSlug::slugify("GitHub"),
+            Some(ServiceSlug("github".into()))
+        );
         assert_eq!(ServiceSlug::slugify("!!!"), None);
     }
 }

@@ -17,7 +17,12 @@ pub struct UnknownValue {
 
 impl fmt::Display for UnknownValue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "unknown value {:?}; expected one of: {}", self.given, self.allowed.join(", "))
+        write!(
+            f,
+            "unknown value {:?}; expected one of: {}",
+            self.given,
+            self.allowed.join(", ")
+        )
     }
 }
 
@@ -147,6 +152,9 @@ mod tests {
     #[test]
     fn an_unknown_value_names_what_is_allowed() {
         let err = "broken".parse::<Impact>().unwrap_err();
-        assert_eq!(err.to_string(), "unknown value \"broken\"; expected one of: none, minor, major, critical");
+        assert_eq!(
+            err.to_string(),
+            "unknown value \"broken\"; expected one of: none, minor, major, critical"
+        );
     }
 }

@@ -11,7 +11,10 @@ pub struct ValidationError {
 
 impl ValidationError {
     pub fn new(field: &'static str, message: impl Into<String>) -> Self {
-        Self { field, message: message.into() }
+        Self {
+            field,
+            message: message.into(),
+        }
     }
 }
 
@@ -28,7 +31,8 @@ pub const BODY_MAX_CHARS: usize = 20_000;
 
 /// Control characters other than line breaks and tabs have no place in text people read.
 fn has_stray_control(s: &str, allow_newlines: bool) -> bool {
-    s.chars().any(|c| c.is_control() && !(allow_newlines && matches!(c, '\n' | '\r' | '\t')))
+    s.chars()
+        .any(|c| c.is_control() && !(allow_newlines && matches!(c, '\n' | '\r' | '\t')))
 }
 
 /// An incident title: one line, 1 to 300 characters after trimming.
@@ -42,10 +46,16 @@ impl Title {
             return Err(ValidationError::new(field, "must not be empty"));
         }
         if trimmed.chars().count() > TITLE_MAX_CHARS {
-            return Err(ValidationError::new(field, format!("must be at most {TITLE_MAX_CHARS} characters")));
+            return Err(ValidationError::new(
+                field,
+                format!("must be at most {TITLE_MAX_CHARS} characters"),
+            ));
         }
         if has_stray_control(trimmed, false) {
-            return Err(ValidationError::new(field, "must be one line without control characters"));
+            return Err(ValidationError::new(
+                field,
+                "must be one line without control characters",
+            ));
         }
         Ok(Self(trimmed.to_string()))
     }
@@ -70,10 +80,16 @@ impl Body {
             return Err(ValidationError::new(field, "must not be empty"));
         }
         if trimmed.chars().count() > BODY_MAX_CHARS {
-            return Err(ValidationError::new(field, format!("must be at most {BODY_MAX_CHARS} characters")));
+            return Err(ValidationError::new(
+                field,
+                format!("must be at most {BODY_MAX_CHARS} characters"),
+            ));
         }
         if has_stray_control(trimmed, true) {
-            return Err(ValidationError::new(field, "must not contain control characters"));
+            return Err(ValidationError::new(
+                field,
+                "must not contain control characters",
+            ));
         }
         Ok(Self(trimmed.replace("\r\n", "\n")))
     }
@@ -93,7 +109,10 @@ mod tests {
 
     #[test]
     fn a_title_is_trimmed_and_must_not_be_blank() {
-        assert_eq!(Title::parse("title", "  DNS down  ").map(Title::into_string), Ok("DNS down".into()));
+        assert_eq!(
+            Title::parse("title", "  DNS down  ").map(Title::into_string),
+            Ok("DNS down".into())
+        );
         assert!(Title::parse("title", "   ").is_err());
     }
 
@@ -106,7 +125,10 @@ mod tests {
 
     #[test]
     fn a_body_keeps_line_breaks_but_refuses_other_controls() {
-        assert_eq!(Body::parse("body", "a\r\nb").map(Body::into_string), Ok("a\nb".into()));
+        assert_eq!(
+            Body::parse("body", "a\r\nb").map(Body::into_string),
+            Ok("a\nb".into())
+        );
         assert!(Body::parse("body", "bell\u{7}").is_err());
     }
 }

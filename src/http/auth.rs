@@ -6,10 +6,10 @@ use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
-use actix_web::{web, FromRequest, HttpRequest};
+use actix_web::{FromRequest, HttpRequest, web};
 
-use super::problem::ApiError;
 use super::AppState;
+use super::problem::ApiError;
 use crate::db::tokens::{self, TokenInfo};
 
 /// A request made with a live token (scope write or admin).
@@ -27,11 +27,19 @@ fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
     let value = req
         .headers()
         .get(header::AUTHORIZATION)
-        .ok_or(ApiError::Unauthorized("this endpoint needs Authorization: Bearer TOKEN"))?;
-    let text = value.to_str().map_err(|_| ApiError::Unauthorized("the Authorization header is not valid text"))?;
-    let (scheme, token) = text.split_once(' ').ok_or(ApiError::Unauthorized("expected Authorization: Bearer TOKEN"))?;
+        .ok_or(ApiError::Unauthorized(
+            "this endpoint needs Authorization: Bearer TOKEN",
+        ))?;
+    let text = value
+        .to_str()
+        .map_err(|_| ApiError::Unauthorized("the Authorization header is not valid text"))?;
+    let (scheme, token) = text.split_once(' ').ok_or(ApiError::Unauthorized(
+        "expected Authorization: Bearer TOKEN",
+    ))?;
     if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
-        return Err(ApiError::Unauthorized("expected Authorization: Bearer TOKEN"));
+        return Err(ApiError::Unauthorized(
+            "expected Authorization: Bearer TOKEN",
+        ));
     }
     Ok(token.trim().to_string())
 }
@@ -48,7 +56,9 @@ impl FromRequest for WriteAccess {
             let state = state.ok_or(ApiError::Unavailable)?;
             let db = state.db.clone();
             let found = web::block(move || db.run(|conn| tokens::verify(conn, &token))).await??;
-            found.map(WriteAccess).ok_or(ApiError::Unauthorized("the token is unknown or has been revoked"))
+            found.map(WriteAccess).ok_or(ApiError::Unauthorized(
+                "the token is unknown or has been revoked",
+            ))
         })
     }
 }

@@ -1,12 +1,12 @@
 //! `/metrics` in Prometheus text: request counts and latency by route pattern and status (from
 //! actix-web-prom), the connection pool read at scrape time, and the store's write counters.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{HttpResponse, web};
 use actix_web_prom::{PrometheusMetrics, PrometheusMetricsBuilder};
 use prometheus::{Encoder, IntGauge, Registry, TextEncoder};
 
-use super::problem::ApiError;
 use super::AppState;
+use super::problem::ApiError;
 use crate::db::Db;
 
 pub struct Metrics {
@@ -30,14 +30,28 @@ impl Metrics {
             registry.register(Box::new(writes))?;
         }
         let metrics = Self {
-            pool_connections: gauge(&registry, "aftermath_db_pool_connections", "Open database connections")?,
-            pool_idle: gauge(&registry, "aftermath_db_pool_idle_connections", "Idle database connections")?,
-            pool_max: gauge(&registry, "aftermath_db_pool_max_size", "Largest size the pool may reach")?,
+            pool_connections: gauge(
+                &registry,
+                "aftermath_db_pool_connections",
+                "Open database connections",
+            )?,
+            pool_idle: gauge(
+                &registry,
+                "aftermath_db_pool_idle_connections",
+                "Idle database connections",
+            )?,
+            pool_max: gauge(
+                &registry,
+                "aftermath_db_pool_max_size",
+                "Largest size the pool may reach",
+            )?,
             registry: registry.clone(),
         };
         // Unmatched paths share one label, so probing random URLs cannot blow up cardinality.
-        let middleware =
-            PrometheusMetricsBuilder::new("aftermath").registry(registry).mask_unmatched_patterns("UNMATCHED").build()?;
+        let middleware = PrometheusMetricsBuilder::new("aftermath")
+            .registry(registry)
+            .mask_unmatched_patterns("UNMATCHED")
+            .build()?;
         Ok((metrics, middleware))
     }
 
@@ -53,6 +67,11 @@ impl Metrics {
 }
 
 pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let text = state.metrics.render(&state.db).map_err(ApiError::internal)?;
-    Ok(HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(text))
+    let text = state
+        .metrics
+        .render(&state.db)
+        .map_err(ApiError::internal)?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(text))
 }

@@ -51,12 +51,16 @@ pub const FORM_LIMIT: usize = 64 * 1024;
 
 /// Registers every route. Extractor rejections are routed into problem+json here.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.app_data(web::JsonConfig::default().limit(JSON_LIMIT).error_handler(problem::json_error))
-        .app_data(web::QueryConfig::default().error_handler(problem::query_error))
-        .app_data(web::PathConfig::default().error_handler(problem::path_error))
-        .app_data(web::FormConfig::default().limit(FORM_LIMIT))
-        .app_data(web::PayloadConfig::default().limit(JSON_LIMIT))
-        .configure(api::configure)
-        .configure(ops::configure)
-        .configure(pages::configure);
+    cfg.app_data(
+        web::JsonConfig::default()
+            .limit(JSON_LIMIT)
+            .error_handler(problem::json_error),
+    )
+    .app_data(web::QueryConfig::default().error_handler(problem::query_error))
+    .app_data(web::PathConfig::default().error_handler(problem::path_error))
+    .app_data(web::FormConfig::default().limit(FORM_LIMIT))
+    .app_data(web::PayloadConfig::default().limit(JSON_LIMIT))
+    .configure(api::configure)
+    .configure(ops::configure)
+    .configure(pages::configure);
 }

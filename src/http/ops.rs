@@ -1,11 +1,11 @@
 //! Operations: health, metrics and the OpenAPI document.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{HttpResponse, web};
 use serde::Serialize;
 use utoipa::{OpenApi, ToSchema};
 
-use super::problem::{ApiError, Problem};
 use super::AppState;
+use super::problem::{ApiError, Problem};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/healthz").route(web::get().to(healthz)))
@@ -35,7 +35,10 @@ pub async fn healthz(state: web::Data<AppState>) -> Result<HttpResponse, ApiErro
         crate::db::Backend::Sqlite => "sqlite",
         crate::db::Backend::Postgres => "postgres",
     };
-    Ok(HttpResponse::Ok().json(Health { status: "ok", database }))
+    Ok(HttpResponse::Ok().json(Health {
+        status: "ok",
+        database,
+    }))
 }
 
 /// Prometheus text exposition; described here so the document lists every route.

@@ -8,8 +8,8 @@
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::ServiceResponse;
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
-use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::ErrorHandlerResponse;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use serde::Serialize;
@@ -64,7 +64,10 @@ pub struct Problem {
 
 impl ApiError {
     pub fn field(field: &str, message: impl Into<String>) -> Self {
-        Self::Validation(vec![FieldError { field: field.to_string(), message: message.into() }])
+        Self::Validation(vec![FieldError {
+            field: field.to_string(),
+            message: message.into(),
+        }])
     }
 
     fn slug_and_title(&self) -> (&'static str, &'static str) {
@@ -86,13 +89,26 @@ impl ApiError {
         let (slug, title) = self.slug_and_title();
         let (detail, errors) = match self {
             Self::Validation(errors) => (
-                errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; "),
+                errors
+                    .iter()
+                    .map(|e| format!("{}: {}", e.field, e.message))
+                    .collect::<Vec<_>>()
+                    .join("; "),
                 errors.clone(),
             ),
-            Self::Internal(_) => ("something went wrong on our side; it has been logged".to_string(), vec![]),
+            Self::Internal(_) => (
+                "something went wrong on our side; it has been logged".to_string(),
+                vec![],
+            ),
             other => (other.to_string(), vec![]),
         };
-        Problem { kind: format!("urn:aftermath:problem:{slug}"), title: title.into(), status: self.status_code().as_u16(), detail, errors }
+        Problem {
+            kind: format!("urn:aftermath:problem:{slug}"),
+            title: title.into(),
+            status: self.status_code().as_u16(),
+            detail,
+            errors,
+        }
     }
 
     pub fn internal(e: impl std::error::Error + Send + Sync + 'static) -> Self {
@@ -148,7 +164,15 @@ impl From<ValidationError> for ApiError {
 
 impl From<Vec<ValidationError>> for ApiError {
     fn from(errors: Vec<ValidationError>) -> Self {
-        ApiError::Validation(errors.into_iter().map(|e| FieldError { field: e.field.into(), message: e.message }).collect())
+        ApiError::Validation(
+            errors
+                .into_iter()
+                .map(|e| FieldError {
+                    field: e.field.into(),
+                    message: e.message,
+                })
+                .collect(),
+        )
     }
 }
 
@@ -164,7 +188,8 @@ pub fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error
         JsonPayloadError::ContentType => {
             ApiError::UnsupportedMediaType("expected Content-Type: application/json".into())
         }
-        JsonPayloadError::Overflow { limit } | JsonPayloadError::OverflowKnownLength { limit, .. } => {
+        JsonPayloadError::Overflow { limit }
+        | JsonPayloadError::OverflowKnownLength { limit, .. } => {
             ApiError::PayloadTooLarge(format!("the body is larger than {limit} bytes"))
         }
         JsonPayloadError::Deserialize(e) if e.is_data() => ApiError::Validation(vec![FieldError {
@@ -194,7 +219,11 @@ pub fn payload_error(err: actix_web::error::PayloadError, _req: &HttpRequest) ->
 pub fn problem_for_plain_errors<B: MessageBody + 'static>(
     res: ServiceResponse<B>,
 ) -> actix_web::Result<ErrorHandlerResponse<B>> {
-    let content_type = res.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let content_type = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     if content_type.starts_with(PROBLEM_JSON) || content_type.starts_with("text/html") {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
@@ -203,15 +232,26 @@ pub fn problem_for_plain_errors<B: MessageBody + 'static>(
         StatusCode::NOT_FOUND => ApiError::NotFound("no such route".into()),
         StatusCode::METHOD_NOT_ALLOWED => ApiError::MethodNotAllowed,
         StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge("the body is too large".into()),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::UnsupportedMediaType("unsupported content type".into()),
-        s if s.is_client_error() => ApiError::BadRequest(s.canonical_reason().unwrap_or("bad request").into()),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            ApiError::UnsupportedMediaType("unsupported content type".into())
+        }
+        s if s.is_client_error() => {
+            ApiError::BadRequest(s.canonical_reason().unwrap_or("bad request").into())
+        }
         _ => ApiError::Internal("unhandled error response".into()),
     };
     let mut problem = api.problem();
     problem.status = status.as_u16();
     let body = serde_json::to_string(&problem).unwrap_or_default();
     let (req, mut response) = res.into_parts();
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
-    let response = response.set_body(body).map_into_boxed_body().map_into_right_body();
-    Ok(ErrorHandlerResponse::Response(ServiceResponse::new(req, response)))
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+    let response = response
+        .set_body(body)
+        .map_into_boxed_body()
+        .map_into_right_body();
+    Ok(ErrorHandlerResponse::Response(ServiceResponse::new(
+        req, response,
+    )))
 }

@@ -7,7 +7,10 @@ use prometheus::{IntCounterVec, Opts};
 
 /// Writes that reached the outbox, by entity and operation.
 static WRITES: LazyLock<Option<IntCounterVec>> = LazyLock::new(|| {
-    let opts = Opts::new("aftermath_writes_total", "Committed writes by entity and operation");
+    let opts = Opts::new(
+        "aftermath_writes_total",
+        "Committed writes by entity and operation",
+    );
     IntCounterVec::new(opts, &["entity", "operation"]).ok()
 });
 

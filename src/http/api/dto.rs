@@ -146,7 +146,10 @@ impl From<&IncidentDetail> for IncidentJson {
             d.components
                 .iter()
                 .filter(|(_, c)| !c.is_empty())
-                .map(|(s, c)| ComponentJson { service: s.clone(), component: c.clone() })
+                .map(|(s, c)| ComponentJson {
+                    service: s.clone(),
+                    component: c.clone(),
+                })
                 .collect(),
         );
         json.timeline = Some(d.timeline.iter().map(TimelineEntryJson::from).collect());
@@ -202,6 +205,8 @@ pub struct ServiceDetailJson {
 }
 
 /// Tells "absent" (no change) from `null` (clear) in a PATCH body.
-pub fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+pub fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
     Option::<T>::deserialize(d).map(Some)
 }

@@ -1,25 +1,28 @@
 //! `/api/v1/incidents`: list, create, read, patch, and post timeline updates.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{HttpResponse, web};
 use chrono::Utc;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use super::dto::{present, IncidentJson, IncidentListJson, TimelineEntryJson};
-use super::parse::{not_future, Fields};
+use super::dto::{IncidentJson, IncidentListJson, TimelineEntryJson, present};
+use super::parse::{Fields, not_future};
 use crate::db::incidents::{self, Cursor, IncidentFilter};
 use crate::db::timeline;
 use crate::domain::incident::IncidentPatch;
-use crate::domain::{Body, Impact, IncidentId, IncidentStatus, NewIncident, NewUpdate, Origin, Title};
+use crate::domain::{
+    Body, Impact, IncidentId, IncidentStatus, NewIncident, NewUpdate, Origin, Title,
+};
+use crate::http::AppState;
 use crate::http::auth::WriteAccess;
 use crate::http::problem::{ApiError, Problem};
-use crate::http::AppState;
 
 pub const MAX_PAGE: i64 = 200;
 pub const DEFAULT_PAGE: i64 = 50;
 
 pub fn parse_id(raw: &str) -> Result<IncidentId, ApiError> {
-    raw.parse().map_err(|_| ApiError::BadRequest(format!("{raw:?} is not an incident id")))
+    raw.parse()
+        .map_err(|_| ApiError::BadRequest(format!("{raw:?} is not an incident id")))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -55,20 +58,28 @@ pub async fn list_incidents(
     };
     let limit = q.limit.unwrap_or(DEFAULT_PAGE);
     if !(1..=MAX_PAGE).contains(&limit) {
-        f.errors.push(crate::domain::ValidationError::new("limit", format!("must be between 1 and {MAX_PAGE}")));
+        f.errors.push(crate::domain::ValidationError::new(
+            "limit",
+            format!("must be between 1 and {MAX_PAGE}"),
+        ));
     }
     let cursor = match q.cursor.as_deref() {
         Some(raw) => match Cursor::decode(raw) {
             Some(c) => Some(c),
             None => {
-                f.errors.push(crate::domain::ValidationError::new("cursor", "is not a cursor this API returned"));
+                f.errors.push(crate::domain::ValidationError::new(
+                    "cursor",
+                    "is not a cursor this API returned",
+                ));
                 None
             }
         },
         None => None,
     };
     f.finish()?;
-    let page = state.db_run(move |conn| incidents::list(conn, &filter, limit, cursor.as_ref())).await?;
+    let page = state
+        .db_run(move |conn| incidents::list(conn, &filter, limit, cursor.as_ref()))
+        .await?;
     Ok(HttpResponse::Ok().json(IncidentListJson {
         items: page.items.iter().map(IncidentJson::from).collect(),
         next_cursor: page.next_cursor,
@@ -104,7 +115,10 @@ pub async fn create_incident(
         })
         .await?;
     Ok(HttpResponse::Created()
-        .insert_header(("Location", format!("/api/v1/incidents/{}", detail.incident.id)))
+        .insert_header((
+            "Location",
+            format!("/api/v1/incidents/{}", detail.incident.id),
+        ))
         .json(IncidentJson::from(&detail)))
 }
 
@@ -115,12 +129,20 @@ pub fn validate_new_incident(c: CreateIncident, author: String) -> Result<NewInc
     services.sort();
     services.dedup();
     if c.services.is_empty() {
-        f.errors.push(crate::domain::ValidationError::new("services", "name at least one service"));
+        f.errors.push(crate::domain::ValidationError::new(
+            "services",
+            "name at least one service",
+        ));
     }
     let status = f.enumerated::<IncidentStatus>("status", c.status.as_deref());
     let impact = f.enumerated::<Impact>("impact", c.impact.as_deref());
-    let started_at = f.time("started_at", c.started_at.as_deref()).and_then(|t| f.check(not_future("started_at", t)));
-    let body = c.body.as_deref().and_then(|b| f.check(Body::parse("body", b)));
+    let started_at = f
+        .time("started_at", c.started_at.as_deref())
+        .and_then(|t| f.check(not_future("started_at", t)));
+    let body = c
+        .body
+        .as_deref()
+        .and_then(|b| f.check(Body::parse("body", b)));
     f.finish()?;
     Ok(NewIncident {
         title: title.ok_or(ApiError::field("title", "is required"))?,
@@ -138,9 +160,15 @@ pub fn validate_new_incident(c: CreateIncident, author: String) -> Result<NewInc
 #[utoipa::path(get, path = "/api/v1/incidents/{id}", tag = "incidents",
     params(("id" = String, Path, description = "Incident id (UUID)")),
     responses((status = 200, body = IncidentJson), (status = 400, body = Problem), (status = 404, body = Problem)))]
-pub async fn get_incident(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn get_incident(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&id)?;
-    let detail = state.db_run(move |conn| incidents::get(conn, id)).await.map_err(not_found(id))?;
+    let detail = state
+        .db_run(move |conn| incidents::get(conn, id))
+        .await
+        .map_err(not_found(id))?;
     Ok(HttpResponse::Ok().json(IncidentJson::from(&detail)))
 }
 
@@ -191,7 +219,10 @@ pub async fn patch_incident(
         Some(Some(raw)) => f.time(field, Some(&raw)).map(Some),
     };
     let patch = IncidentPatch {
-        title: p.title.as_deref().and_then(|t| f.check(Title::parse("title", t))),
+        title: p
+            .title
+            .as_deref()
+            .and_then(|t| f.check(Title::parse("title", t))),
         status: f.enumerated("status", p.status.as_deref()),
         impact: f.enumerated("impact", p.impact.as_deref()),
         started_at: f.time("started_at", p.started_at.as_deref()),
@@ -235,7 +266,10 @@ pub async fn post_update(
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&id)?;
     let update = validate_update(body.into_inner(), access.author())?;
-    let entry = state.db_write(move |conn| timeline::add_update(conn, id, &update)).await.map_err(not_found(id))?;
+    let entry = state
+        .db_write(move |conn| timeline::add_update(conn, id, &update))
+        .await
+        .map_err(not_found(id))?;
     Ok(HttpResponse::Created().json(TimelineEntryJson::from(&entry)))
 }
 
@@ -244,7 +278,9 @@ pub fn validate_update(u: PostUpdate, author: String) -> Result<NewUpdate, ApiEr
     let body = f.check(Body::parse("body", &u.body));
     let status = f.enumerated("status", u.status.as_deref());
     let impact = f.enumerated("impact", u.impact.as_deref());
-    let occurred_at = f.time("occurred_at", u.occurred_at.as_deref()).and_then(|t| f.check(not_future("occurred_at", t)));
+    let occurred_at = f
+        .time("occurred_at", u.occurred_at.as_deref())
+        .and_then(|t| f.check(not_future("occurred_at", t)));
     f.finish()?;
     Ok(NewUpdate {
         body: body.ok_or(ApiError::field("body", "is required"))?,
@@ -258,13 +294,31 @@ pub fn validate_update(u: PostUpdate, author: String) -> Result<NewUpdate, ApiEr
 
 impl CreateIncident {
     /// Built by the web form, which shares the API's validation.
-    pub fn from_form(title: String, services: Vec<String>, status: String, impact: String, body: String) -> Self {
-        Self { title, services, status: Some(status), impact: Some(impact), started_at: None, body: Some(body) }
+    pub fn from_form(
+        title: String,
+        services: Vec<String>,
+        status: String,
+        impact: String,
+        body: String,
+    ) -> Self {
+        Self {
+            title,
+            services,
+            status: Some(status),
+            impact: Some(impact),
+            started_at: None,
+            body: Some(body),
+        }
     }
 }
 
 impl PostUpdate {
     pub fn from_form(body: String, status: Option<String>) -> Self {
-        Self { body, status, impact: None, occurred_at: None }
+        Self {
+            body,
+            status,
+            impact: None,
+            occurred_at: None,
+        }
     }
 }

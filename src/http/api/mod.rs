@@ -23,7 +23,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .route(web::get().to(incidents::get_incident))
                     .route(web::patch().to(incidents::patch_incident)),
             )
-            .service(web::resource("/incidents/{id}/updates").route(web::post().to(incidents::post_update)))
+            .service(
+                web::resource("/incidents/{id}/updates")
+                    .route(web::post().to(incidents::post_update)),
+            )
             .service(web::resource("/services").route(web::get().to(services::list_services)))
             .service(
                 web::resource("/services/{slug}")
@@ -38,7 +41,10 @@ struct BearerAuth;
 impl Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
     }
 }
 

@@ -21,7 +21,10 @@ impl Fields {
         T::Err: std::fmt::Display,
     {
         let raw = raw?;
-        self.check(raw.parse::<T>().map_err(|e| ValidationError::new(field, e.to_string())))
+        self.check(
+            raw.parse::<T>()
+                .map_err(|e| ValidationError::new(field, e.to_string())),
+        )
     }
 
     pub fn time(&mut self, field: &'static str, raw: Option<&str>) -> Option<DateTime<Utc>> {
@@ -29,11 +32,17 @@ impl Fields {
     }
 
     pub fn slugs(&mut self, field: &'static str, raw: &[String]) -> Vec<ServiceSlug> {
-        raw.iter().filter_map(|s| self.check(ServiceSlug::parse(field, s))).collect()
+        raw.iter()
+            .filter_map(|s| self.check(ServiceSlug::parse(field, s)))
+            .collect()
     }
 
     pub fn finish(self) -> Result<(), Vec<ValidationError>> {
-        if self.errors.is_empty() { Ok(()) } else { Err(self.errors) }
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(self.errors)
+        }
     }
 }
 

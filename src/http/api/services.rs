@@ -1,6 +1,6 @@
 //! `/api/v1/services`: the service catalog.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -9,14 +9,16 @@ use super::parse::Fields;
 use crate::db::incidents::{self, IncidentFilter};
 use crate::db::services::{self, Put};
 use crate::domain::{Service, ServiceKind, ServiceSlug, ValidationError};
+use crate::http::AppState;
 use crate::http::auth::WriteAccess;
 use crate::http::problem::{ApiError, Problem};
-use crate::http::AppState;
 
 #[utoipa::path(get, path = "/api/v1/services", tag = "services", responses((status = 200, body = ServiceListJson)))]
 pub async fn list_services(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let all = state.db_run(services::list).await?;
-    Ok(HttpResponse::Ok().json(ServiceListJson { items: all.iter().map(ServiceJson::from).collect() }))
+    Ok(HttpResponse::Ok().json(ServiceListJson {
+        items: all.iter().map(ServiceJson::from).collect(),
+    }))
 }
 
 fn parse_slug(raw: &str) -> Result<ServiceSlug, ApiError> {
@@ -26,7 +28,10 @@ fn parse_slug(raw: &str) -> Result<ServiceSlug, ApiError> {
 #[utoipa::path(get, path = "/api/v1/services/{slug}", tag = "services",
     params(("slug" = String, Path, description = "Service slug")),
     responses((status = 200, body = ServiceDetailJson), (status = 404, body = Problem)))]
-pub async fn get_service(state: web::Data<AppState>, slug: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn get_service(
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let slug = parse_slug(&slug)?;
     let wanted = slug.clone();
     let (service, dependents, recent) = state
@@ -37,7 +42,10 @@ pub async fn get_service(state: web::Data<AppState>, slug: web::Path<String>) ->
                 .filter(|s| s.depends_on.contains(&wanted))
                 .map(|s| s.slug.to_string())
                 .collect();
-            let filter = IncidentFilter { service: Some(wanted.to_string()), ..Default::default() };
+            let filter = IncidentFilter {
+                service: Some(wanted.to_string()),
+                ..Default::default()
+            };
             let recent = incidents::list(conn, &filter, 20, None)?.items;
             Ok((service, dependents, recent))
         })
@@ -79,31 +87,52 @@ pub async fn put_service(
     let mut f = Fields::default();
     let name = p.name.trim().to_string();
     if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
-        f.errors.push(ValidationError::new("name", "must be one line of 1 to 200 characters"));
+        f.errors.push(ValidationError::new(
+            "name",
+            "must be one line of 1 to 200 characters",
+        ));
     }
     let short = |f: &mut Fields, field: &'static str, v: Option<String>| {
         let v = v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())?;
         if v.chars().count() > 100 || v.chars().any(char::is_control) {
-            f.errors.push(ValidationError::new(field, "must be one line of at most 100 characters"));
+            f.errors.push(ValidationError::new(
+                field,
+                "must be one line of at most 100 characters",
+            ));
         }
         Some(v)
     };
     let provider = short(&mut f, "provider", p.provider);
     let region = short(&mut f, "region", p.region);
-    let kind = f.enumerated::<ServiceKind>("kind", p.kind.as_deref()).unwrap_or(ServiceKind::Application);
+    let kind = f
+        .enumerated::<ServiceKind>("kind", p.kind.as_deref())
+        .unwrap_or(ServiceKind::Application);
     let mut depends_on = f.slugs("depends_on", p.depends_on.as_deref().unwrap_or_default());
     depends_on.sort();
     depends_on.dedup();
     let status_page_url = p.status_page_url.filter(|u| !u.trim().is_empty());
-    if let Some(url) = &status_page_url {
-        if !(url.starts_with("https://") || url.starts_with("http://")) || url.len() > 500 {
-            f.errors.push(ValidationError::new("status_page_url", "must be an http(s) URL"));
-        }
+    if let Some(url) = &status_page_url
+        && (!(url.starts_with("https://") || url.starts_with("http://")) || url.len() > 500)
+    {
+        f.errors.push(ValidationError::new(
+            "status_page_url",
+            "must be an http(s) URL",
+        ));
     }
     f.finish()?;
-    let service = Service { slug, name, provider, region, kind, depends_on, status_page_url };
+    let service = Service {
+        slug,
+        name,
+        provider,
+        region,
+        kind,
+        depends_on,
+        status_page_url,
+    };
     let json = ServiceJson::from(&service);
-    let outcome = state.db_write(move |conn| services::put(conn, &service)).await?;
+    let outcome = state
+        .db_write(move |conn| services::put(conn, &service))
+        .await?;
     Ok(match outcome {
         Put::Created => HttpResponse::Created().json(json),
         Put::Replaced | Put::Unchanged => HttpResponse::Ok().json(json),

@@ -4,30 +4,37 @@
 use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
+use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
 use super::incidents::render_incident;
 use super::session::forged;
-use super::{html, page_error, Layout};
+use super::{Layout, html, page_error};
 use crate::db::{incidents, services, timeline};
 use crate::domain::{Impact, IncidentStatus};
-use crate::http::api::incidents::{parse_id, validate_new_incident, validate_update, CreateIncident, PostUpdate};
-use crate::http::problem::ApiError;
 use crate::http::AppState;
+use crate::http::api::incidents::{
+    CreateIncident, PostUpdate, parse_id, validate_new_incident, validate_update,
+};
+use crate::http::problem::ApiError;
 
 fn field_errors(e: &ApiError) -> Option<HashMap<String, String>> {
     match e {
-        ApiError::Validation(errors) => {
-            Some(errors.iter().map(|f| (f.field.clone(), f.message.clone())).collect())
-        }
+        ApiError::Validation(errors) => Some(
+            errors
+                .iter()
+                .map(|f| (f.field.clone(), f.message.clone()))
+                .collect(),
+        ),
         _ => None,
     }
 }
 
 fn to_signin(next: &str) -> HttpResponse {
-    HttpResponse::SeeOther().insert_header(("Location", format!("/signin?next={next}"))).finish()
+    HttpResponse::SeeOther()
+        .insert_header(("Location", format!("/signin?next={next}")))
+        .finish()
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -58,8 +65,16 @@ struct NewIncidentPage {
     impacts: &'static [&'static str],
 }
 
-async fn new_incident_page(state: &AppState, layout: Layout, form: IncidentForm, status: StatusCode) -> HttpResponse {
-    let known = state.db_run(services::list).await.map(|l| l.iter().map(|s| s.slug.to_string()).collect());
+async fn new_incident_page(
+    state: &AppState,
+    layout: Layout,
+    form: IncidentForm,
+    status: StatusCode,
+) -> HttpResponse {
+    let known = state
+        .db_run(services::list)
+        .await
+        .map(|l| l.iter().map(|s| s.slug.to_string()).collect());
     match known {
         Ok(known_services) => html(
             status,
@@ -79,7 +94,11 @@ pub async fn new_incident_form(state: web::Data<AppState>, layout: Layout) -> Ht
     if layout.signed_in.is_none() {
         return to_signin("/incidents/new");
     }
-    let form = IncidentForm { impact: "minor".into(), status: "investigating".into(), ..Default::default() };
+    let form = IncidentForm {
+        impact: "minor".into(),
+        status: "investigating".into(),
+        ..Default::default()
+    };
     new_incident_page(&state, layout, form, StatusCode::OK).await
 }
 
@@ -92,9 +111,16 @@ pub async fn create_incident(
     if !layout.csrf_ok(&form.csrf_token) {
         return forged(layout);
     }
-    let Some(author) = layout.signed_in.clone() else { return to_signin("/incidents/new") };
-    let services: Vec<String> =
-        form.services.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect();
+    let Some(author) = layout.signed_in.clone() else {
+        return to_signin("/incidents/new");
+    };
+    let services: Vec<String> = form
+        .services
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect();
     let request = CreateIncident::from_form(
         form.title.clone(),
         services,
@@ -105,13 +131,20 @@ pub async fn create_incident(
     let new = match validate_new_incident(request, author) {
         Ok(new) => new,
         Err(e) => {
-            let Some(errors) = field_errors(&e) else { return page_error(layout, e) };
+            let Some(errors) = field_errors(&e) else {
+                return page_error(layout, e);
+            };
             form.errors = errors;
             return new_incident_page(&state, layout, form, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
-    match state.db_write(move |conn| incidents::create(conn, &new)).await {
-        Ok(id) => HttpResponse::SeeOther().insert_header(("Location", format!("/incidents/{id}"))).finish(),
+    match state
+        .db_write(move |conn| incidents::create(conn, &new))
+        .await
+    {
+        Ok(id) => HttpResponse::SeeOther()
+            .insert_header(("Location", format!("/incidents/{id}")))
+            .finish(),
         Err(e) => page_error(layout, e),
     }
 }
@@ -138,24 +171,40 @@ pub async fn post_update(
     if !layout.csrf_ok(&form.csrf_token) {
         return forged(layout);
     }
-    let Some(author) = layout.signed_in.clone() else { return to_signin(&format!("/incidents/{id}")) };
+    let Some(author) = layout.signed_in.clone() else {
+        return to_signin(&format!("/incidents/{id}"));
+    };
     let Ok(incident) = parse_id(&id) else {
-        return super::error_page(layout, StatusCode::NOT_FOUND, "There is no incident with this id.");
+        return super::error_page(
+            layout,
+            StatusCode::NOT_FOUND,
+            "There is no incident with this id.",
+        );
     };
     let status = Some(form.status.clone()).filter(|s| !s.is_empty());
     let update = match validate_update(PostUpdate::from_form(form.body.clone(), status), author) {
         Ok(u) => u,
         Err(e) => {
-            let Some(errors) = field_errors(&e) else { return page_error(layout, e) };
+            let Some(errors) = field_errors(&e) else {
+                return page_error(layout, e);
+            };
             form.errors = errors;
-            return render_incident(&state, layout, &id, form, StatusCode::UNPROCESSABLE_ENTITY).await;
+            return render_incident(&state, layout, &id, form, StatusCode::UNPROCESSABLE_ENTITY)
+                .await;
         }
     };
-    match state.db_write(move |conn| timeline::add_update(conn, incident, &update)).await {
-        Ok(_) => HttpResponse::SeeOther().insert_header(("Location", format!("/incidents/{incident}"))).finish(),
-        Err(ApiError::NotFound(_)) => {
-            super::error_page(layout, StatusCode::NOT_FOUND, "There is no incident with this id.")
-        }
+    match state
+        .db_write(move |conn| timeline::add_update(conn, incident, &update))
+        .await
+    {
+        Ok(_) => HttpResponse::SeeOther()
+            .insert_header(("Location", format!("/incidents/{incident}")))
+            .finish(),
+        Err(ApiError::NotFound(_)) => super::error_page(
+            layout,
+            StatusCode::NOT_FOUND,
+            "There is no incident with this id.",
+        ),
         Err(e) => page_error(layout, e),
     }
 }

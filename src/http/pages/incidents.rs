@@ -3,18 +3,18 @@
 use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
+use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
 use super::forms::UpdateForm;
-use super::view::{iso, utc, IncidentItem};
-use super::{error_page, html, page_error, Layout};
+use super::view::{IncidentItem, iso, utc};
+use super::{Layout, error_page, html, page_error};
 use crate::db::incidents::{self, Cursor, IncidentFilter};
 use crate::domain::milestones::humanize;
 use crate::domain::{IncidentStatus, TimelineEntry};
-use crate::http::api::incidents::parse_id;
 use crate::http::AppState;
+use crate::http::api::incidents::parse_id;
 use crate::markdown::{self, SafeHtml};
 
 #[derive(Template)]
@@ -29,20 +29,39 @@ pub async fn home(state: web::Data<AppState>, layout: Layout) -> HttpResponse {
     let result = state
         .db_run(|conn| {
             let mut ongoing = Vec::new();
-            for status in [IncidentStatus::Investigating, IncidentStatus::Identified, IncidentStatus::Monitoring] {
-                let filter = IncidentFilter { status: Some(status), ..Default::default() };
+            for status in [
+                IncidentStatus::Investigating,
+                IncidentStatus::Identified,
+                IncidentStatus::Monitoring,
+            ] {
+                let filter = IncidentFilter {
+                    status: Some(status),
+                    ..Default::default()
+                };
                 ongoing.extend(incidents::list(conn, &filter, 50, None)?.items);
             }
-            ongoing.sort_by(|a, b| b.milestones.started.cmp(&a.milestones.started));
+            ongoing.sort_by_key(|i| std::cmp::Reverse(i.milestones.started));
             let recent = incidents::list(conn, &IncidentFilter::default(), 60, None)?.items;
             Ok((ongoing, recent))
         })
         .await;
     match result {
         Ok((ongoing, recent)) => {
-            let recent = recent.iter().filter(|i| i.status.is_closed()).take(20).map(IncidentItem::from).collect();
+            let recent = recent
+                .iter()
+                .filter(|i| i.status.is_closed())
+                .take(20)
+                .map(IncidentItem::from)
+                .collect();
             let ongoing = ongoing.iter().map(IncidentItem::from).collect();
-            html(StatusCode::OK, &HomePage { layout, ongoing, recent })
+            html(
+                StatusCode::OK,
+                &HomePage {
+                    layout,
+                    ongoing,
+                    recent,
+                },
+            )
         }
         Err(e) => page_error(layout, e),
     }
@@ -66,17 +85,33 @@ pub struct ListQuery {
     cursor: Option<String>,
 }
 
-pub async fn list_page(state: web::Data<AppState>, layout: Layout, q: web::Query<ListQuery>) -> HttpResponse {
+pub async fn list_page(
+    state: web::Data<AppState>,
+    layout: Layout,
+    q: web::Query<ListQuery>,
+) -> HttpResponse {
     let q = q.into_inner();
-    let status_text = q.status.clone().filter(|s| !s.is_empty()).unwrap_or_default();
-    let service = q.service.clone().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).unwrap_or_default();
+    let status_text = q
+        .status
+        .clone()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_default();
+    let service = q
+        .service
+        .clone()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_default();
     let filter = IncidentFilter {
         status: status_text.parse().ok(),
         service: (!service.is_empty()).then(|| service.clone()),
         ..Default::default()
     };
     let cursor = q.cursor.as_deref().and_then(Cursor::decode);
-    match state.db_run(move |conn| incidents::list(conn, &filter, 30, cursor.as_ref())).await {
+    match state
+        .db_run(move |conn| incidents::list(conn, &filter, 30, cursor.as_ref()))
+        .await
+    {
         Ok(page) => {
             let next_href = page.next_cursor.map(|c| {
                 let mut href = format!("/incidents?cursor={c}");
@@ -91,7 +126,14 @@ pub async fn list_page(state: web::Data<AppState>, layout: Layout, q: web::Query
             let items = page.items.iter().map(IncidentItem::from).collect();
             html(
                 StatusCode::OK,
-                &ListPage { layout, items, statuses: IncidentStatus::NAMES, status: status_text, service, next_href },
+                &ListPage {
+                    layout,
+                    items,
+                    statuses: IncidentStatus::NAMES,
+                    status: status_text,
+                    service,
+                    next_href,
+                },
             )
         }
         Err(e) => page_error(layout, e),
@@ -160,7 +202,9 @@ fn timeline_view(entries: &[TimelineEntry]) -> Vec<EntryView> {
     entries
         .iter()
         .map(|e| {
-            let since_previous = previous.map(|p| humanize(e.occurred_at - p)).unwrap_or_default();
+            let since_previous = previous
+                .map(|p| humanize(e.occurred_at - p))
+                .unwrap_or_default();
             previous = Some(e.occurred_at);
             EntryView {
                 at: utc(e.occurred_at),
@@ -184,12 +228,22 @@ pub async fn render_incident(
 ) -> HttpResponse {
     let id = match parse_id(raw_id) {
         Ok(id) => id,
-        Err(_) => return error_page(layout, StatusCode::NOT_FOUND, "There is no incident with this id."),
+        Err(_) => {
+            return error_page(
+                layout,
+                StatusCode::NOT_FOUND,
+                "There is no incident with this id.",
+            );
+        }
     };
     let detail = match state.db_run(move |conn| incidents::get(conn, id)).await {
         Ok(d) => d,
         Err(crate::http::problem::ApiError::NotFound(_)) => {
-            return error_page(layout, StatusCode::NOT_FOUND, "There is no incident with this id.");
+            return error_page(
+                layout,
+                StatusCode::NOT_FOUND,
+                "There is no incident with this id.",
+            );
         }
         Err(e) => return page_error(layout, e),
     };
@@ -201,8 +255,13 @@ pub async fn render_incident(
             entry.push(component.clone());
         }
     }
-    let mut services: Vec<ServiceView> =
-        by_service.into_iter().map(|(slug, components)| ServiceView { slug: slug.to_string(), components }).collect();
+    let mut services: Vec<ServiceView> = by_service
+        .into_iter()
+        .map(|(slug, components)| ServiceView {
+            slug: slug.to_string(),
+            components,
+        })
+        .collect();
     services.sort_by(|a, b| a.slug.cmp(&b.slug));
     let m = &i.milestones;
     let start = m.started;
@@ -262,6 +321,10 @@ pub async fn render_incident(
     html(status, &page)
 }
 
-pub async fn incident_page(state: web::Data<AppState>, layout: Layout, id: web::Path<String>) -> HttpResponse {
+pub async fn incident_page(
+    state: web::Data<AppState>,
+    layout: Layout,
+    id: web::Path<String>,
+) -> HttpResponse {
     render_incident(&state, layout, &id, UpdateForm::default(), StatusCode::OK).await
 }

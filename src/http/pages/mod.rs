@@ -3,12 +3,12 @@
 
 mod forms;
 mod incidents;
-pub mod session;
 mod services;
+pub mod session;
 mod view;
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
+use actix_web::{HttpResponse, web};
 use askama::Template;
 
 pub use session::Layout;
@@ -29,7 +29,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/incidents/{id}/updates").route(web::post().to(forms::post_update)))
         .service(web::resource("/services/{slug}").route(web::get().to(services::service_page)))
         .service(
-            web::resource("/signin").route(web::get().to(session::signin_form)).route(web::post().to(session::signin)),
+            web::resource("/signin")
+                .route(web::get().to(session::signin_form))
+                .route(web::post().to(session::signin)),
         )
         .service(web::resource("/signout").route(web::post().to(session::signout)));
 }
@@ -44,10 +46,14 @@ async fn stylesheet() -> HttpResponse {
 /// Renders a page with a status; a template that fails to render is a logged 500.
 pub fn html(status: StatusCode, page: &impl Template) -> HttpResponse {
     match page.render() {
-        Ok(body) => HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body),
+        Ok(body) => HttpResponse::build(status)
+            .content_type("text/html; charset=utf-8")
+            .body(body),
         Err(e) => {
             tracing::error!(error = %e, "template failed to render");
-            HttpResponse::InternalServerError().content_type("text/html; charset=utf-8").body("<h1>Internal error</h1>")
+            HttpResponse::InternalServerError()
+                .content_type("text/html; charset=utf-8")
+                .body("<h1>Internal error</h1>")
         }
     }
 }
@@ -62,7 +68,14 @@ pub struct ErrorPage {
 
 pub fn error_page(layout: Layout, status: StatusCode, message: impl Into<String>) -> HttpResponse {
     let heading = status.canonical_reason().unwrap_or("Error").to_string();
-    html(status, &ErrorPage { layout, heading, message: message.into() })
+    html(
+        status,
+        &ErrorPage {
+            layout,
+            heading,
+            message: message.into(),
+        },
+    )
 }
 
 /// Maps a storage or validation failure to an HTML error page (pages never answer JSON).

@@ -1,15 +1,15 @@
 //! The service page: what it is, what it depends on, and its incident history.
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
+use actix_web::{HttpResponse, web};
 use askama::Template;
 
 use super::view::IncidentItem;
-use super::{error_page, html, page_error, Layout};
+use super::{Layout, error_page, html, page_error};
 use crate::db::incidents::{self, IncidentFilter};
 use crate::db::services;
-use crate::http::problem::ApiError;
 use crate::http::AppState;
+use crate::http::problem::ApiError;
 
 #[derive(Template)]
 #[template(path = "service.html")]
@@ -26,7 +26,11 @@ struct ServicePage {
     items: Vec<IncidentItem>,
 }
 
-pub async fn service_page(state: web::Data<AppState>, layout: Layout, slug: web::Path<String>) -> HttpResponse {
+pub async fn service_page(
+    state: web::Data<AppState>,
+    layout: Layout,
+    slug: web::Path<String>,
+) -> HttpResponse {
     let slug = slug.into_inner();
     let result = state
         .db_run(move |conn| {
@@ -36,7 +40,10 @@ pub async fn service_page(state: web::Data<AppState>, layout: Layout, slug: web:
                 .filter(|s| s.depends_on.contains(&service.slug))
                 .map(|s| s.slug.to_string())
                 .collect();
-            let filter = IncidentFilter { service: Some(slug.clone()), ..Default::default() };
+            let filter = IncidentFilter {
+                service: Some(slug.clone()),
+                ..Default::default()
+            };
             let history = incidents::list(conn, &filter, 50, None)?.items;
             Ok((service, dependents, history))
         })
@@ -57,7 +64,11 @@ pub async fn service_page(state: web::Data<AppState>, layout: Layout, slug: web:
                 items: history.iter().map(IncidentItem::from).collect(),
             },
         ),
-        Err(ApiError::NotFound(_)) => error_page(layout, StatusCode::NOT_FOUND, "There is no service with this name."),
+        Err(ApiError::NotFound(_)) => error_page(
+            layout,
+            StatusCode::NOT_FOUND,
+            "There is no service with this name.",
+        ),
         Err(e) => page_error(layout, e),
     }
 }

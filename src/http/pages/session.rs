@@ -11,7 +11,7 @@ use std::pin::Pin;
 use actix_session::{Session, SessionExt};
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
-use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use askama::Template;
 use rand::RngCore;
 use serde::Deserialize;
@@ -45,7 +45,11 @@ impl Layout {
         let given = submitted.as_bytes();
         !expected.is_empty()
             && expected.len() == given.len()
-            && expected.iter().zip(given).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+            && expected
+                .iter()
+                .zip(given)
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0
     }
 
     fn session(&self) -> Option<&Session> {
@@ -72,11 +76,18 @@ impl FromRequest for Layout {
                     t
                 }
             };
-            let mut layout = Layout { csrf, session: Some(session.clone()), ..Default::default() };
+            let mut layout = Layout {
+                csrf,
+                session: Some(session.clone()),
+                ..Default::default()
+            };
             let token_id = session.get::<String>(TOKEN_ID_KEY).ok().flatten();
             if let (Some(id), Some(state)) = (token_id, state) {
                 let lookup = id.clone();
-                match state.db_run(move |conn| tokens::live_by_id(conn, &lookup)).await {
+                match state
+                    .db_run(move |conn| tokens::live_by_id(conn, &lookup))
+                    .await
+                {
                     Ok(Some(token)) => {
                         layout.signed_in = Some(token.name);
                         layout.token_id = Some(id);
@@ -92,7 +103,11 @@ impl FromRequest for Layout {
 
 /// Only local paths, so a crafted link cannot bounce a fresh session to another site.
 fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') { next.to_string() } else { "/".into() }
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+        next.to_string()
+    } else {
+        "/".into()
+    }
 }
 
 #[derive(Template)]
@@ -110,7 +125,14 @@ pub struct NextQuery {
 
 pub async fn signin_form(layout: Layout, q: web::Query<NextQuery>) -> HttpResponse {
     let next = safe_next(q.next.as_deref().unwrap_or("/"));
-    html(StatusCode::OK, &SigninPage { layout, next, error: None })
+    html(
+        StatusCode::OK,
+        &SigninPage {
+            layout,
+            next,
+            error: None,
+        },
+    )
 }
 
 #[derive(Deserialize)]
@@ -123,29 +145,51 @@ pub struct SigninForm {
     next: String,
 }
 
-pub async fn signin(state: web::Data<AppState>, layout: Layout, form: web::Form<SigninForm>) -> HttpResponse {
+pub async fn signin(
+    state: web::Data<AppState>,
+    layout: Layout,
+    form: web::Form<SigninForm>,
+) -> HttpResponse {
     let form = form.into_inner();
     if !layout.csrf_ok(&form.csrf_token) {
         return forged(layout);
     }
     let next = safe_next(&form.next);
     let raw = form.token.trim().to_string();
-    let found = if raw.is_empty() { Ok(None) } else { state.db_run(move |conn| tokens::verify(conn, &raw)).await };
+    let found = if raw.is_empty() {
+        Ok(None)
+    } else {
+        state.db_run(move |conn| tokens::verify(conn, &raw)).await
+    };
     match found {
         Ok(Some(token)) => {
-            let Some(session) = layout.session() else { return forged(layout) };
+            let Some(session) = layout.session() else {
+                return forged(layout);
+            };
             // A new session id on privilege change, and a new CSRF token with it.
             session.renew();
-            let stored = session.insert(TOKEN_ID_KEY, &token.id).and_then(|_| session.insert(CSRF_KEY, new_csrf()));
+            let stored = session
+                .insert(TOKEN_ID_KEY, &token.id)
+                .and_then(|_| session.insert(CSRF_KEY, new_csrf()));
             if let Err(e) = stored {
                 tracing::error!(error = %e, "could not store the session");
-                return error_page(layout, StatusCode::INTERNAL_SERVER_ERROR, "Could not start a session.");
+                return error_page(
+                    layout,
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Could not start a session.",
+                );
             }
-            HttpResponse::SeeOther().insert_header(("Location", next)).finish()
+            HttpResponse::SeeOther()
+                .insert_header(("Location", next))
+                .finish()
         }
         Ok(None) => html(
             StatusCode::UNAUTHORIZED,
-            &SigninPage { layout, next, error: Some("This token is unknown or has been revoked.".into()) },
+            &SigninPage {
+                layout,
+                next,
+                error: Some("This token is unknown or has been revoked.".into()),
+            },
         ),
         Err(e) => super::page_error(layout, e),
     }
@@ -164,7 +208,9 @@ pub async fn signout(layout: Layout, form: web::Form<CsrfOnly>) -> HttpResponse 
     if let Some(session) = layout.session() {
         session.purge();
     }
-    HttpResponse::SeeOther().insert_header(("Location", "/")).finish()
+    HttpResponse::SeeOther()
+        .insert_header(("Location", "/"))
+        .finish()
 }
 
 /// The answer to a form post without this session's CSRF token.

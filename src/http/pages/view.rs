@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::milestones::humanize;
 use crate::domain::Incident;
+use crate::domain::milestones::humanize;
 
 pub fn utc(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%d %H:%M UTC").to_string()
@@ -35,7 +35,12 @@ impl From<&Incident> for IncidentItem {
             services: i.services.clone(),
             started: utc(started),
             started_iso: iso(started),
-            duration: i.milestones.durations().to_resolve.map(humanize).unwrap_or_default(),
+            duration: i
+                .milestones
+                .durations()
+                .to_resolve
+                .map(humanize)
+                .unwrap_or_default(),
         }
     }
 }

@@ -1,0 +1,215 @@
+//! `spawn_app()` and the small vocabulary tests are written in.
+
+use aftermath::config::Config;
+use aftermath::db::Db;
+use aftermath::db::tokens::{self, Scope};
+use aftermath::startup::Application;
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection};
+use reqwest::{Response, StatusCode};
+use serde_json::Value;
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub db: Db,
+    pub database_url: String,
+    pub token: String,
+    handle: actix_web::dev::ServerHandle,
+    _dir: tempfile::TempDir,
+    pg_schema: Option<(String, String)>,
+}
+
+/// The backend this run tests, for messages.
+pub fn backend_name() -> &'static str {
+    if std::env::var("AFTERMATH_TEST_DATABASE_URL").is_ok() {
+        "postgres"
+    } else {
+        "sqlite"
+    }
+}
+
+/// A database of its own for one test: its URL, and the schema to drop afterwards on PostgreSQL.
+pub fn fresh_database(dir: &std::path::Path) -> (String, Option<(String, String)>) {
+    match std::env::var("AFTERMATH_TEST_DATABASE_URL") {
+        Ok(base) => {
+            let schema = format!("test_{}", uuid::Uuid::new_v4().simple());
+            let mut conn =
+                PgConnection::establish(&base).expect("connect to AFTERMATH_TEST_DATABASE_URL");
+            conn.batch_execute(&format!("CREATE SCHEMA {schema}"))
+                .expect("create test schema");
+            let sep = if base.contains('?') { '&' } else { '?' };
+            (
+                format!("{base}{sep}options=-csearch_path%3D{schema}"),
+                Some((base, schema)),
+            )
+        }
+        Err(_) => (format!("sqlite://{}", dir.join("test.db").display()), None),
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (database_url, pg_schema) = fresh_database(dir.path());
+    let config = Config::for_dir(database_url.clone(), dir.path().join("data"));
+    let app = Application::build(config).expect("app builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let db = app.db().clone();
+    let handle = app.handle();
+    actix_web::rt::spawn(app.run_until_stopped());
+    let (_, token) = db
+        .write(|conn| tokens::create(conn, "tester", Scope::Write))
+        .expect("token");
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .expect("client");
+    TestApp {
+        address,
+        client,
+        db,
+        database_url,
+        token,
+        handle,
+        _dir: dir,
+        pg_schema,
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // Stop accepting work; the runtime ends with the test anyway.
+        drop(self.handle.stop(false));
+        if let Some((base, schema)) = self.pg_schema.take()
+            && let Ok(mut conn) = PgConnection::establish(&base)
+        {
+            let _ = conn.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
+        }
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn get_json(&self, path: &str) -> Value {
+        let res = self.get(path).await;
+        assert_eq!(res.status(), StatusCode::OK, "GET {path}");
+        res.json().await.expect("json")
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> Response {
+        self.client
+            .post(self.url(path))
+            .bearer_auth(&self.token)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn patch_json(&self, path: &str, body: &Value) -> Response {
+        self.client
+            .patch(self.url(path))
+            .bearer_auth(&self.token)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn put_json(&self, path: &str, body: &Value) -> Response {
+        self.client
+            .put(self.url(path))
+            .bearer_auth(&self.token)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Creates an incident through the API and returns its JSON.
+    pub async fn create_incident(&self, body: Value) -> Value {
+        let res = self.post_json("/api/v1/incidents", &body).await;
+        assert_eq!(res.status(), StatusCode::CREATED, "create incident {body}");
+        res.json().await.expect("json")
+    }
+
+    /// Row counts of every table a write touches: a rejected request must leave them all equal.
+    pub fn snapshot(&self) -> Vec<(&'static str, i64)> {
+        use aftermath::db::schema::*;
+        use diesel::prelude::*;
+        self.db
+            .run(|conn| {
+                Ok(vec![
+                    ("incidents", incidents::table.count().get_result(conn)?),
+                    (
+                        "timeline_entries",
+                        timeline_entries::table.count().get_result(conn)?,
+                    ),
+                    ("services", services::table.count().get_result(conn)?),
+                    (
+                        "incident_services",
+                        incident_services::table.count().get_result(conn)?,
+                    ),
+                    ("outbox", outbox::table.count().get_result(conn)?),
+                    ("api_tokens", api_tokens::table.count().get_result(conn)?),
+                ])
+            })
+            .expect("counts")
+    }
+}
+
+/// Asserts an RFC 9457 problem with this status, and returns its body.
+pub async fn assert_problem(res: Response, status: StatusCode) -> Value {
+    assert_eq!(res.status(), status, "status");
+    let content_type = res
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    assert!(
+        content_type.starts_with("application/problem+json"),
+        "content type was {content_type:?}"
+    );
+    let body: Value = res.json().await.expect("problem body is JSON");
+    assert_eq!(body["status"], status.as_u16(), "{body}");
+    assert!(
+        body["type"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("urn:aftermath:problem:")),
+        "{body}"
+    );
+    assert!(
+        body["title"].is_string() && body["detail"].is_string(),
+        "{body}"
+    );
+    body
+}
+
+/// The body of an HTML page, after checking its status and content type.
+pub async fn html(res: Response, status: StatusCode) -> String {
+    assert_eq!(res.status(), status);
+    let content_type = res
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    assert!(
+        content_type.starts_with("text/html"),
+        "content type was {content_type:?}"
+    );
+    res.text().await.expect("text")
+}

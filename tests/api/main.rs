@@ -1,0 +1,17 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed expectation is a failed test
+//! One integration-test binary (fast to link). Every test starts the real app on a random
+//! loopback port with its own database: a temporary SQLite file, or a fresh PostgreSQL schema
+//! when `AFTERMATH_TEST_DATABASE_URL` is set.
+
+mod helpers;
+
+mod auth;
+mod bad_input;
+mod cli;
+mod demo;
+mod forms;
+mod incidents;
+mod migrations;
+mod ops;
+mod pages;
+mod services;

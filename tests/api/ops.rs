@@ -1,0 +1,87 @@
+//! Health, metrics and the OpenAPI document.
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::{backend_name, spawn_app};
+
+#[actix_web::test]
+async fn healthz_says_ok_and_names_the_backend() {
+    let app = spawn_app().await;
+    let health = app.get_json("/healthz").await;
+    assert_eq!(health, json!({"status": "ok", "database": backend_name()}));
+}
+
+#[actix_web::test]
+async fn metrics_count_requests_by_route_and_status_and_show_the_pool_and_writes() {
+    let app = spawn_app().await;
+    app.create_incident(json!({"title": "x", "services": ["api"]}))
+        .await;
+    app.get("/api/v1/incidents/not-an-id").await;
+    let res = app.get("/metrics").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    let text = res.text().await.unwrap();
+    for needle in [
+        "aftermath_http_requests_total{endpoint=\"/api/v1/incidents\",method=\"POST\",status=\"201\"}",
+        "aftermath_http_requests_total{endpoint=\"/api/v1/incidents/{id}\",method=\"GET\",status=\"400\"}",
+        "aftermath_http_requests_duration_seconds_bucket{endpoint=\"/api/v1/incidents\"",
+        "aftermath_db_pool_connections ",
+        "aftermath_db_pool_idle_connections ",
+        "aftermath_db_pool_max_size ",
+        "aftermath_writes_total{entity=\"incident\",operation=\"upsert\"}",
+    ] {
+        assert!(text.contains(needle), "missing {needle} in\n{text}");
+    }
+}
+
+/// Every route of the JSON API (and the operational ones) is described, with its methods.
+#[actix_web::test]
+async fn the_openapi_document_lists_every_route() {
+    let app = spawn_app().await;
+    let doc = app.get_json("/api/openapi.json").await;
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    let routes = [
+        ("/api/v1/incidents", "get"),
+        ("/api/v1/incidents", "post"),
+        ("/api/v1/incidents/{id}", "get"),
+        ("/api/v1/incidents/{id}", "patch"),
+        ("/api/v1/incidents/{id}/updates", "post"),
+        ("/api/v1/services", "get"),
+        ("/api/v1/services/{slug}", "get"),
+        ("/api/v1/services/{slug}", "put"),
+        ("/healthz", "get"),
+        ("/metrics", "get"),
+        ("/api/openapi.json", "get"),
+    ];
+    for (path, method) in routes {
+        assert!(
+            doc["paths"][path][method].is_object(),
+            "{method} {path} missing from the OpenAPI document"
+        );
+    }
+    let documented: usize = doc["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|p| p.as_object().unwrap().len())
+        .sum();
+    assert_eq!(
+        documented,
+        routes.len(),
+        "a documented route is missing from this test's list"
+    );
+    assert!(doc["components"]["schemas"]["IncidentJson"].is_object());
+    assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+    // And every documented GET without parameters really answers.
+    for (path, method) in routes {
+        if method == "get" && !path.contains('{') {
+            assert_eq!(app.get(path).await.status(), StatusCode::OK, "GET {path}");
+        }
+    }
+}
