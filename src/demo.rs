@@ -116,7 +116,7 @@ pub fn load(db: &Db) -> Result<DemoSummary, DbError> {
         let source = db::sources::ensure(conn, "manual", "demo", None)?;
         let mut summary = DemoSummary::default();
         for incident in &incidents {
-            match db::observed::upsert(conn, &source, incident)? {
+            match db::observed::upsert(conn, &source, incident)?.outcome {
                 UpsertOutcome::Created => summary.created += 1,
                 UpsertOutcome::Updated => summary.updated += 1,
                 UpsertOutcome::Unchanged => summary.unchanged += 1,
@@ -144,6 +144,9 @@ fn to_observed(i: &DemoIncident) -> Result<ObservedIncident, DbError> {
         origin: parse::<Origin>(&i.origin)?,
         url: i.url.clone(),
         started_at: None,
+        status: None,
+        resolved_at: None,
+        updated_at: None,
         updates: i
             .updates
             .iter()

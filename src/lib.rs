@@ -4,10 +4,12 @@
 //! `startup` and `main` wire them together and hold no logic.
 
 pub mod config;
+pub mod correlate;
 pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod http;
+pub mod ingest;
 pub mod markdown;
 pub mod postmortem;
 pub mod startup;

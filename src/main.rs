@@ -6,10 +6,14 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use aftermath::config::{Config, DEFAULT_BIND, DEFAULT_DATABASE_URL};
+use aftermath::correlate::{self, Origin};
+use aftermath::db::sources::{self, NewSource};
 use aftermath::db::tokens::{self, Scope};
 use aftermath::db::{DatabaseUrl, Db, run_migrations};
+use aftermath::domain::ServiceSlug;
+use aftermath::ingest::Format;
 use aftermath::startup::Application;
-use aftermath::{demo, telemetry};
+use aftermath::{db, demo, telemetry};
 use clap::{Args, Parser, Subcommand};
 
 /// Aftermath: incident timelines and postmortems, from status pages and user reports.
@@ -53,6 +57,72 @@ enum Command {
     /// Manage API tokens (needed for writes and for signing in to the web pages).
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Read status-page documents from files. Each file lands whole or not at all; a file that
+    /// fails is reported and the others still go in. Ingesting the same file twice changes nothing.
+    Ingest {
+        /// The document format; detected from the content when left out.
+        #[arg(long, value_parser = ingest_format)]
+        format: Option<Format>,
+        /// The service the documents are about, when they do not say themselves.
+        #[arg(long, value_parser = service_slug)]
+        service: Option<ServiceSlug>,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Manage the status pages Aftermath polls and the webhooks it receives.
+    #[command(subcommand)]
+    Source(SourceCommand),
+}
+
+#[derive(Subcommand)]
+enum SourceCommand {
+    /// Add a source. Polled kinds need --url; `statuspage-webhook` prints the URL to give Statuspage.
+    Add {
+        /// A format name to poll (statuspage, atom, rss, aws-health, gcp, …) or statuspage-webhook.
+        #[arg(long)]
+        kind: String,
+        #[arg(long)]
+        url: Option<String>,
+        /// The service this source reports on.
+        #[arg(long, value_parser = service_slug)]
+        service: ServiceSlug,
+        /// How often to poll, e.g. 30s, 5m, 1h.
+        #[arg(long, default_value = "5m", value_parser = interval)]
+        interval: u32,
+    },
+    /// List sources with their last success and last error.
+    List,
+}
+
+fn ingest_format(s: &str) -> Result<Format, String> {
+    Format::from_name(s).ok_or_else(|| {
+        let names: Vec<&str> = Format::ALL.iter().map(|f| f.as_str()).collect();
+        format!(
+            "unknown format {s:?}; expected one of: {}",
+            names.join(", ")
+        )
+    })
+}
+
+fn service_slug(s: &str) -> Result<ServiceSlug, String> {
+    ServiceSlug::parse("service", s).map_err(|e| e.message)
+}
+
+fn interval(s: &str) -> Result<u32, String> {
+    let (number, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: u32 = number
+        .parse()
+        .map_err(|_| format!("{s:?} is not an interval like 30s, 5m or 1h"))?;
+    let secs = match unit {
+        "s" | "" => n,
+        "m" => n.saturating_mul(60),
+        "h" => n.saturating_mul(3600),
+        _ => return Err(format!("{s:?} is not an interval like 30s, 5m or 1h")),
+    };
+    if secs < 10 {
+        return Err("poll at most every 10 seconds".into());
+    }
+    Ok(secs)
 }
 
 #[derive(Subcommand)]
@@ -105,7 +175,127 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Token(cmd) => token(&Db::connect(&database_url)?, cmd),
+        Command::Ingest {
+            format,
+            service,
+            files,
+        } => ingest_files(&Db::connect(&database_url)?, format, service, &files),
+        Command::Source(cmd) => source(&Db::connect(&database_url)?, cmd),
     }
+}
+
+fn ingest_files(
+    db: &Db,
+    format: Option<Format>,
+    service: Option<ServiceSlug>,
+    files: &[PathBuf],
+) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let (mut failed, mut entries) = (0, 0);
+    for path in files {
+        let result = std::fs::read(path)
+            .map_err(|e| format!("cannot read: {e}"))
+            .and_then(|bytes| {
+                let origin = Origin(format!("file:{}", path.display()));
+                correlate::ingest_bytes(db, format, service.as_ref(), &bytes, &origin)
+                    .map_err(|e| e.to_string())
+            });
+        match result {
+            Ok(r) => {
+                entries += r.entries_added;
+                println!(
+                    "{}: {}: {} created, {} updated, {} unchanged; {} entries added, {} edited, {} components changed",
+                    path.display(),
+                    r.format,
+                    r.created,
+                    r.updated,
+                    r.unchanged,
+                    r.entries_added,
+                    r.entries_edited,
+                    r.components_changed
+                );
+            }
+            Err(e) => {
+                failed += 1;
+                eprintln!("{}: error: {e}", path.display());
+            }
+        }
+    }
+    let secs = started.elapsed().as_secs_f64();
+    eprintln!(
+        "{} file(s) in {secs:.2} s, {entries} new timeline entries ({:.0}/s)",
+        files.len(),
+        entries as f64 / secs.max(1e-9)
+    );
+    if failed > 0 {
+        anyhow::bail!(
+            "{failed} of {} file(s) failed; the others were ingested",
+            files.len()
+        );
+    }
+    Ok(())
+}
+
+fn source(db: &Db, cmd: SourceCommand) -> anyhow::Result<()> {
+    match cmd {
+        SourceCommand::Add {
+            kind,
+            url,
+            service,
+            interval,
+        } => {
+            let webhook = kind == "statuspage-webhook";
+            if !webhook && Format::from_name(&kind).is_none() {
+                anyhow::bail!(
+                    "unknown kind {kind:?}; use a format name (statuspage, atom, rss, aws-health, gcp, …) or statuspage-webhook"
+                );
+            }
+            if !webhook
+                && !url
+                    .as_deref()
+                    .is_some_and(|u| u.starts_with("http://") || u.starts_with("https://"))
+            {
+                anyhow::bail!("a polled source needs --url http(s)://…");
+            }
+            let secret = webhook.then(|| hex::encode(rand::random::<[u8; 24]>()));
+            let new = NewSource {
+                format: (!webhook).then(|| kind.clone()),
+                kind,
+                url: if webhook { None } else { url },
+                service: service.to_string(),
+                interval_secs: (!webhook).then_some(interval as i32),
+                secret,
+            };
+            let row = db.write(|conn| {
+                db::services::ensure_exist(conn, std::slice::from_ref(&service))
+                    .and_then(|_| sources::add(conn, &new))
+            })?;
+            match (&row.secret, webhook) {
+                (Some(secret), true) => println!("/api/v1/hooks/{}/{secret}", row.id),
+                _ => println!("{}", row.id),
+            }
+        }
+        SourceCommand::List => {
+            for s in db.run(sources::list_configured)? {
+                let when = |t: Option<chrono::NaiveDateTime>| {
+                    t.map_or("never".to_string(), |t| format!("{t} UTC"))
+                };
+                println!(
+                    "{}\t{}\t{}\t{}\tlast success: {}\tlast error: {}",
+                    s.id,
+                    s.kind,
+                    s.service_slug.unwrap_or_default(),
+                    s.url.unwrap_or_else(|| "(webhook)".into()),
+                    when(s.last_success_at),
+                    s.last_error.map_or("none".into(), |e| format!(
+                        "{e} ({})",
+                        when(s.last_error_at)
+                    ))
+                );
+            }
+        }
+    }
+    Ok(())
 }
 
 fn token(db: &Db, cmd: TokenCommand) -> anyhow::Result<()> {

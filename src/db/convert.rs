@@ -119,6 +119,7 @@ pub struct EntryRow {
     pub url: Option<String>,
     pub original_time: Option<String>,
     pub raw_ref: Option<String>,
+    pub edited_at: Option<NaiveDateTime>,
 }
 
 impl EntryRow {
@@ -135,6 +136,7 @@ impl EntryRow {
             body: self.body,
             author: self.author,
             url: self.url,
+            edited_at: opt_from_db(self.edited_at),
         })
     }
 }

@@ -8,6 +8,7 @@
 //! - Every change the search index must see appends an outbox row inside that same transaction.
 //! - Rows are converted to domain types here, at the boundary; nothing above sees a diesel row.
 
+pub mod components;
 mod connection;
 mod convert;
 mod error;
@@ -15,6 +16,7 @@ pub mod incidents;
 mod migrate;
 pub mod observed;
 pub mod outbox;
+pub mod provenance;
 pub mod schema;
 pub mod secrets;
 pub mod services;

@@ -1,35 +1,53 @@
 //! Idempotent upsert of observed incidents, keyed by (source, external id) for incidents and for
 //! updates. Updates are applied oldest first, so status and milestones end where the source is.
+//!
+//! Rules:
+//! - An update already stored under its id with the same text changes nothing. With another
+//!   text it was edited upstream: the earlier text goes to `entry_versions` and `edited_at` is set.
+//! - An update with an unknown id that matches a stored entry of the same incident (same status
+//!   word, within a minute, same words) is the same post read through another format of the same
+//!   page (Statuspage JSON and its Atom feed), and is skipped.
 
+use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 
-use super::convert::{IncidentRow, now, to_db_time};
+use super::convert::{EntryRow, IncidentRow, from_db_time, now, to_db_time};
 use super::error::DbError;
 use super::incidents::{apply_state, save_row, state_of};
-use super::schema::{incident_services, incidents, timeline_entries};
+use super::schema::{entry_versions, incident_services, incidents, timeline_entries};
 use super::timeline::{self, NewEntry};
 use super::{DbConn, services};
-use crate::domain::observed::{ObservedIncident, ObservedUpdate, UpsertOutcome};
+use crate::domain::observed::{
+    ObservedIncident, ObservedUpdate, UpsertOutcome, UpsertReport, same_text,
+};
 use crate::domain::{Impact, IncidentId, IncidentStatus, ServiceSlug};
+
+/// Finds the incident a source calls `external_id`.
+pub fn find(
+    conn: &mut DbConn,
+    source_id: &str,
+    external_id: &str,
+) -> Result<Option<IncidentRow>, DbError> {
+    Ok(incidents::table
+        .filter(incidents::source_id.eq(source_id))
+        .filter(incidents::external_id.eq(external_id))
+        .select(IncidentRow::as_select())
+        .get_result(conn)
+        .optional()?)
+}
 
 pub fn upsert(
     conn: &mut DbConn,
     source_id: &str,
     obs: &ObservedIncident,
-) -> Result<UpsertOutcome, DbError> {
+) -> Result<UpsertReport, DbError> {
     let mut slugs: Vec<ServiceSlug> = obs.services.clone();
     slugs.extend(obs.components.iter().map(|(s, _)| s.clone()));
     services::ensure_exist(conn, &slugs)?;
     let mut updates: Vec<&ObservedUpdate> = obs.updates.iter().collect();
     updates.sort_by_key(|u| u.occurred_at);
 
-    let existing: Option<IncidentRow> = incidents::table
-        .filter(incidents::source_id.eq(source_id))
-        .filter(incidents::external_id.eq(&obs.external_id))
-        .select(IncidentRow::as_select())
-        .get_result(conn)
-        .optional()?;
-    let (mut row, created) = match existing {
+    let (mut row, created) = match find(conn, source_id, &obs.external_id)? {
         Some(row) => (row, false),
         None => (new_row(obs, source_id, &updates), true),
     };
@@ -40,51 +58,161 @@ pub fn upsert(
     }
     let before = row.clone();
     let incident_id: IncidentId = row.incident_id()?;
-    let mut changed = link_services(conn, &row.id, obs)?;
+    let services_added = link_services(conn, &row.id, obs)?;
     let mut state = state_of(&row)?;
+    let stored = stored_entries(conn, &row.id)?;
+    let (mut added, mut edited) = (0, 0);
     for update in updates {
-        let known: Option<String> = timeline_entries::table
-            .filter(timeline_entries::source_id.eq(source_id))
-            .filter(timeline_entries::external_id.eq(&update.external_id))
-            .select(timeline_entries::body)
-            .get_result(conn)
-            .optional()?;
-        match known {
-            Some(body) if body == update.body => continue,
-            Some(_) => {
-                diesel::update(
-                    timeline_entries::table
-                        .filter(timeline_entries::source_id.eq(source_id))
-                        .filter(timeline_entries::external_id.eq(&update.external_id)),
-                )
-                .set(timeline_entries::body.eq(&update.body))
-                .execute(conn)?;
+        match stored.iter().find(|e| {
+            e.source_id.as_deref() == Some(source_id)
+                && e.external_id.as_deref() == Some(&update.external_id)
+        }) {
+            Some(entry) if entry.body == update.body => {}
+            // An older snapshot still carrying the text before an edit: not a new edit.
+            Some(entry) if was_earlier_text(conn, &entry.id, &update.body)? => {}
+            Some(entry) => {
+                keep_previous_version(conn, entry)?;
+                diesel::update(timeline_entries::table.filter(timeline_entries::id.eq(&entry.id)))
+                    .set((
+                        timeline_entries::body.eq(&update.body),
+                        timeline_entries::edited_at.eq(Some(to_db_time(now()))),
+                    ))
+                    .execute(conn)?;
+                edited += 1;
             }
+            None if stored.iter().any(|e| same_post(e, update)) => {}
             None => {
                 timeline::insert(conn, &entry_for(incident_id, source_id, update))?;
-                state.apply_update(update.status, update.impact, update.occurred_at);
+                state.apply_update(update.status, None, update.occurred_at);
+                added += 1;
             }
         }
-        changed = true;
+    }
+    // An older snapshot read after a newer one must not roll the incident back.
+    let latest_post = obs.updates.iter().map(|u| u.occurred_at).max();
+    let as_of = obs.updated_at.or(latest_post);
+    let newest_known = from_db_time(before.status_as_of);
+    let current = created || as_of.is_none_or(|t| t >= newest_known);
+    // Ties between snapshots that disagree on the title would flip it back and forth; only a
+    // strictly newer snapshot renames.
+    let newer = created || as_of.is_some_and(|t| t > newest_known);
+    if current {
+        apply_source_state(&mut state, obs);
+        if let Some(t) = as_of {
+            state.status_as_of = state.status_as_of.max(t);
+        }
     }
     apply_state(&mut row, &state);
-    row.title = obs.title.clone();
-    if obs.url.is_some() {
-        row.url = obs.url.clone();
+    if newer {
+        row.title = obs.title.clone();
+        if let Some(impact) = obs.impact {
+            row.impact = impact.as_str().to_string();
+        }
+        // The first link wins: two formats of one page may spell it differently.
+        if row.url.is_none() {
+            row.url = obs.url.clone();
+        }
     }
     let row_changed = row.title != before.title
         || row.status != before.status
         || row.impact != before.impact
         || row.url != before.url
         || row.milestones() != before.milestones();
-    if created || changed || row_changed {
+    let changed = services_added || added > 0 || edited > 0 || row_changed;
+    if created || changed {
         save_row(conn, &mut row)?;
     }
-    Ok(match (created, changed || row_changed) {
+    let outcome = match (created, changed) {
         (true, _) => UpsertOutcome::Created,
         (false, true) => UpsertOutcome::Updated,
         (false, false) => UpsertOutcome::Unchanged,
+    };
+    Ok(UpsertReport {
+        outcome,
+        entries_added: added,
+        entries_edited: edited,
     })
+}
+
+/// Sources whose updates carry no status (AWS, GCP) say it on the incident; the source's own
+/// start and resolution times are more exact than the first and last posts.
+fn apply_source_state(state: &mut crate::domain::incident::IncidentState, obs: &ObservedIncident) {
+    if let Some(status) = obs.status
+        && status != state.status
+    {
+        let at = obs
+            .updated_at
+            .or(obs.resolved_at)
+            .unwrap_or(state.status_as_of);
+        // Reopening takes a strictly newer observation: two snapshots stamped alike that
+        // disagree would otherwise flip the incident back and forth.
+        let reopens = state.status.is_closed() && !status.is_closed();
+        if !(reopens && at <= state.status_as_of) {
+            state.apply_update(Some(status), None, at);
+        }
+    }
+    if let Some(started) = obs.started_at {
+        state.milestones.started = Some(started);
+    }
+    if let Some(resolved) = obs.resolved_at
+        && state.status.is_closed()
+    {
+        state.milestones.resolved = Some(resolved);
+    }
+}
+
+fn stored_entries(conn: &mut DbConn, incident_id: &str) -> Result<Vec<EntryRow>, DbError> {
+    Ok(timeline_entries::table
+        .filter(timeline_entries::incident_id.eq(incident_id))
+        .select(EntryRow::as_select())
+        .load(conn)?)
+}
+
+fn same_post(e: &EntryRow, u: &ObservedUpdate) -> bool {
+    let close = (from_db_time(e.occurred_at) - u.occurred_at).abs() < Duration::seconds(60);
+    let same_status = match (&e.status, &u.status_raw) {
+        (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+        (None, None) => true,
+        _ => false,
+    };
+    close && same_status && same_text(&e.body, &u.body)
+}
+
+fn was_earlier_text(conn: &mut DbConn, entry_id: &str, body: &str) -> Result<bool, DbError> {
+    let n: i64 = entry_versions::table
+        .filter(entry_versions::entry_id.eq(entry_id))
+        .filter(entry_versions::body.eq(body))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+fn keep_previous_version(conn: &mut DbConn, entry: &EntryRow) -> Result<(), DbError> {
+    diesel::insert_into(entry_versions::table)
+        .values((
+            entry_versions::id.eq(uuid::Uuid::now_v7().to_string()),
+            entry_versions::entry_id.eq(&entry.id),
+            entry_versions::body.eq(&entry.body),
+            entry_versions::replaced_at.eq(to_db_time(now())),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Earlier texts of an edited entry, oldest first.
+pub fn previous_versions(
+    conn: &mut DbConn,
+    entry_id: &str,
+) -> Result<Vec<(String, DateTime<Utc>)>, DbError> {
+    let rows: Vec<(String, chrono::NaiveDateTime)> = entry_versions::table
+        .filter(entry_versions::entry_id.eq(entry_id))
+        .order(entry_versions::replaced_at.asc())
+        .select((entry_versions::body, entry_versions::replaced_at))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(b, t)| (b, from_db_time(t)))
+        .collect())
 }
 
 fn new_row(obs: &ObservedIncident, source_id: &str, updates: &[&ObservedUpdate]) -> IncidentRow {
@@ -99,7 +227,7 @@ fn new_row(obs: &ObservedIncident, source_id: &str, updates: &[&ObservedUpdate])
         origin: obs.origin.as_str().to_string(),
         started_at: to_db_time(started),
         // We learn of a provider's incident from its first post.
-        detected_at: Some(to_db_time(first_post.unwrap_or(started))),
+        detected_at: Some(to_db_time(first_post.unwrap_or(started).max(started))),
         acknowledged_at: None,
         mitigated_at: None,
         resolved_at: None,
@@ -129,6 +257,8 @@ fn link_services(
             .iter()
             .map(|(s, c)| (s.to_string(), c.clone())),
     );
+    wanted.sort();
+    wanted.dedup();
     let have: Vec<(String, String)> = incident_services::table
         .filter(incident_services::incident_id.eq(incident_id))
         .select((

@@ -31,6 +31,9 @@ diesel::table! {
         last_error -> Nullable<Text>,
         last_error_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
+        format -> Nullable<Text>,
+        failures -> Integer,
+        next_poll_at -> Nullable<Timestamp>,
     }
 }
 
@@ -82,6 +85,7 @@ diesel::table! {
         url -> Nullable<Text>,
         original_time -> Nullable<Text>,
         raw_ref -> Nullable<Text>,
+        edited_at -> Nullable<Timestamp>,
     }
 }
 
@@ -127,6 +131,38 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    observations (id) {
+        id -> Text,
+        source_id -> Text,
+        incident_id -> Nullable<Text>,
+        format -> Text,
+        origin -> Text,
+        fetched_at -> Timestamp,
+        content_hash -> Text,
+        raw -> Text,
+    }
+}
+
+diesel::table! {
+    entry_versions (id) {
+        id -> Text,
+        entry_id -> Text,
+        body -> Text,
+        replaced_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    service_components (service_slug, external_id) {
+        service_slug -> Text,
+        external_id -> Text,
+        name -> Text,
+        status -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(incident_services -> incidents (incident_id));
 diesel::joinable!(incident_services -> services (service_slug));
 diesel::joinable!(timeline_entries -> incidents (incident_id));
@@ -142,4 +178,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox,
     api_tokens,
     app_secrets,
+    observations,
+    entry_versions,
+    service_components,
 );

@@ -45,6 +45,7 @@ pub fn insert(conn: &mut DbConn, e: &NewEntry) -> Result<TimelineEntry, DbError>
         url: e.url.clone(),
         original_time: e.original_time.clone(),
         raw_ref: e.raw_ref.clone(),
+        edited_at: None,
     };
     diesel::insert_into(timeline_entries::table)
         .values(&row)

@@ -37,6 +37,8 @@ pub struct TimelineEntry {
     pub body: String,
     pub author: Option<String>,
     pub url: Option<String>,
+    /// When the source last changed this post's text; earlier texts are kept.
+    pub edited_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -18,6 +18,12 @@ pub struct ObservedIncident {
     pub url: Option<String>,
     /// When the source says it started; the earliest update otherwise.
     pub started_at: Option<DateTime<Utc>>,
+    /// The incident's own status on the source, for sources whose updates carry none (AWS, GCP).
+    pub status: Option<IncidentStatus>,
+    /// When the source says it was resolved.
+    pub resolved_at: Option<DateTime<Utc>>,
+    /// When the source last changed it; the incident-level status is as of this time.
+    pub updated_at: Option<DateTime<Utc>>,
     pub updates: Vec<ObservedUpdate>,
 }
 
@@ -42,4 +48,18 @@ pub enum UpsertOutcome {
     Created,
     Updated,
     Unchanged,
+}
+
+/// What an upsert did, in detail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UpsertReport {
+    pub outcome: UpsertOutcome,
+    pub entries_added: usize,
+    pub entries_edited: usize,
+}
+
+/// Whether two texts say the same thing once whitespace is ignored: the same post read through
+/// two formats (Statuspage JSON and its Atom feed) differs only in line breaks and spacing.
+pub fn same_text(a: &str, b: &str) -> bool {
+    a.split_whitespace().eq(b.split_whitespace())
 }

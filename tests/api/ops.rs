@@ -55,6 +55,8 @@ async fn the_openapi_document_lists_every_route() {
         ("/api/v1/services", "get"),
         ("/api/v1/services/{slug}", "get"),
         ("/api/v1/services/{slug}", "put"),
+        ("/api/v1/ingest/{format}", "post"),
+        ("/api/v1/hooks/{source_id}/{secret}", "post"),
         ("/healthz", "get"),
         ("/metrics", "get"),
         ("/api/openapi.json", "get"),

@@ -34,6 +34,8 @@ pub struct TimelineEntryJson {
     pub body: String,
     pub author: Option<String>,
     pub url: Option<String>,
+    /// Set when the source edited the post after publishing it.
+    pub edited_at: Option<String>,
 }
 
 impl From<&TimelineEntry> for TimelineEntryJson {
@@ -48,6 +50,7 @@ impl From<&TimelineEntry> for TimelineEntryJson {
             body: e.body.clone(),
             author: e.author.clone(),
             url: e.url.clone(),
+            edited_at: opt_rfc3339(e.edited_at),
         }
     }
 }

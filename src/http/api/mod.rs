@@ -2,6 +2,7 @@
 
 pub mod dto;
 pub mod incidents;
+pub mod ingest;
 mod parse;
 pub mod services;
 
@@ -28,6 +29,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .route(web::post().to(incidents::post_update)),
             )
             .service(web::resource("/services").route(web::get().to(services::list_services)))
+            .service(
+                web::resource("/ingest/{format}")
+                    .app_data(web::PayloadConfig::default().limit(ingest::INGEST_LIMIT))
+                    .route(web::post().to(ingest::ingest_document)),
+            )
+            .service(
+                web::resource("/hooks/{source_id}/{secret}")
+                    .app_data(web::PayloadConfig::default().limit(ingest::WEBHOOK_LIMIT))
+                    .route(web::post().to(ingest::receive_webhook)),
+            )
             .service(
                 web::resource("/services/{slug}")
                     .route(web::get().to(services::get_service))
@@ -60,6 +71,8 @@ impl Modify for BearerAuth {
         services::list_services,
         services::get_service,
         services::put_service,
+        ingest::ingest_document,
+        ingest::receive_webhook,
         crate::http::ops::healthz,
         crate::http::ops::metrics_doc,
         crate::http::ops::openapi_json,

@@ -155,6 +155,7 @@ pub struct EntryView {
     pub since_previous: String,
     pub source: String,
     pub status: Option<String>,
+    pub edited: bool,
     pub body: SafeHtml,
 }
 
@@ -212,6 +213,7 @@ fn timeline_view(entries: &[TimelineEntry]) -> Vec<EntryView> {
                 since_previous,
                 source: e.source.clone(),
                 status: e.status.clone(),
+                edited: e.edited_at.is_some(),
                 body: markdown::render(&e.body),
             }
         })

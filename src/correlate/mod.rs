@@ -1,0 +1,198 @@
+//! Observations → incidents. The only way parsed source documents reach the store.
+//!
+//! Rules:
+//! - A document is applied in one transaction: it lands whole or not at all.
+//! - Incidents are keyed per *page* (the service's status page, one `sources` row of kind
+//!   `page`), so the same incident read through two formats of one page is one incident:
+//!   Statuspage JSON and `history.atom` share the `/incidents/<id>` link, whose id is the key.
+//! - Every distinct raw item is kept once, with where it came from, when, and its SHA-256.
+
+mod convert;
+
+use crate::db::{self, Db, DbConn, DbError};
+use crate::domain::ServiceSlug;
+use crate::domain::observed::UpsertOutcome;
+use crate::ingest::{self, Format, ParseError, ParsedDocument};
+
+pub use convert::canonical_key;
+
+/// Where a document came from, for provenance: `file:PATH`, `api`, `webhook:SOURCE`, `poll:URL`.
+#[derive(Debug, Clone)]
+pub struct Origin(pub String);
+
+/// What a document created, updated and left unchanged.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct IngestReport {
+    pub format: String,
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub entries_added: usize,
+    pub entries_edited: usize,
+    pub components_changed: usize,
+}
+
+impl IngestReport {
+    pub fn changed_nothing(&self) -> bool {
+        self.created == 0 && self.updated == 0 && self.components_changed == 0
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error(
+        "cannot tell the format of this document; name it with --format (one of: {})",
+        format_names()
+    )]
+    UnknownFormat,
+    #[error(transparent)]
+    Parse(#[from] ParseError),
+    #[error("cannot tell which service this document is about; name it with --service")]
+    NoService,
+    #[error("{0}")]
+    BadService(String),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+fn format_names() -> String {
+    Format::ALL
+        .iter()
+        .map(|f| f.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Detects (unless given), parses and applies one document.
+pub fn ingest_bytes(
+    db: &Db,
+    format: Option<Format>,
+    service: Option<&ServiceSlug>,
+    bytes: &[u8],
+    origin: &Origin,
+) -> Result<IngestReport, IngestError> {
+    let format = match format {
+        Some(f) => f,
+        None => match ingest::detect(bytes) {
+            Some(f) => f,
+            None => return Err(undetected(bytes)),
+        },
+    };
+    let doc = ingest::parse(format, bytes)?;
+    db.write(|conn| apply_document(conn, &doc, service, origin).map_err(Wrap::into_db))
+        .map_err(Wrap::from_db)
+}
+
+/// Why no format matched: for a document that tries to be JSON, where its syntax breaks.
+fn undetected(bytes: &[u8]) -> IngestError {
+    let looks_like_json = bytes
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|b| matches!(b, b'{' | b'['));
+    match serde_json::from_slice::<serde_json::Value>(bytes) {
+        Err(e) if looks_like_json => IngestError::Parse(ParseError::Json {
+            line: e.line(),
+            column: e.column(),
+            message: e.to_string(),
+        }),
+        _ => IngestError::UnknownFormat,
+    }
+}
+
+/// Applies a parsed document inside the caller's transaction.
+pub fn apply_document(
+    conn: &mut DbConn,
+    doc: &ParsedDocument,
+    service: Option<&ServiceSlug>,
+    origin: &Origin,
+) -> Result<IngestReport, IngestError> {
+    let mut report = IngestReport {
+        format: doc.format.as_str().to_string(),
+        ..Default::default()
+    };
+    let page_service = convert::page_service(doc);
+    for obs in &doc.incidents {
+        let slug = service
+            .cloned()
+            .or_else(|| obs.service.as_deref().and_then(ServiceSlug::slugify))
+            .or_else(|| page_service.clone())
+            .ok_or(IngestError::NoService)?;
+        let source = page_source(conn, &slug, doc)?;
+        let observed = convert::to_observed(obs, &slug, doc.format);
+        let upserted = db::observed::upsert(conn, &source, &observed)?;
+        match upserted.outcome {
+            UpsertOutcome::Created => report.created += 1,
+            UpsertOutcome::Updated => report.updated += 1,
+            UpsertOutcome::Unchanged => report.unchanged += 1,
+        }
+        report.entries_added += upserted.entries_added;
+        report.entries_edited += upserted.entries_edited;
+        let incident = db::observed::find(conn, &source, &observed.external_id)?.map(|r| r.id);
+        db::provenance::record(
+            conn,
+            &source,
+            incident.as_deref(),
+            doc.format.as_str(),
+            &origin.0,
+            &obs.raw,
+        )?;
+    }
+    if !doc.component_changes.is_empty() {
+        let slug = service
+            .cloned()
+            .or(page_service)
+            .ok_or(IngestError::NoService)?;
+        db::services::ensure_exist(conn, std::slice::from_ref(&slug))?;
+        for c in &doc.component_changes {
+            if db::components::upsert(
+                conn,
+                &slug,
+                c.external_id.as_str(),
+                &c.name,
+                &c.status_raw,
+                c.occurred_at,
+            )? {
+                report.components_changed += 1;
+            }
+        }
+    }
+    Ok(report)
+}
+
+fn page_source(
+    conn: &mut DbConn,
+    slug: &ServiceSlug,
+    doc: &ParsedDocument,
+) -> Result<String, DbError> {
+    let url = doc.page.as_ref().and_then(|p| p.url.as_deref());
+    db::sources::ensure(conn, "page", slug.as_str(), url)
+}
+
+/// Carries an ingest error through `Db::write`, whose closure must fail with a `DbError`.
+enum Wrap {}
+
+impl Wrap {
+    fn into_db(e: IngestError) -> DbError {
+        match e {
+            IngestError::Db(e) => e,
+            other => DbError::Invalid {
+                field: "document",
+                message: other.to_string(),
+            },
+        }
+    }
+
+    fn from_db(e: DbError) -> IngestError {
+        match e {
+            DbError::Invalid {
+                field: "document",
+                message,
+            } if message.starts_with("cannot tell which service") => IngestError::NoService,
+            DbError::Invalid {
+                field: "document",
+                message,
+            } => IngestError::BadService(message),
+            other => IngestError::Db(other),
+        }
+    }
+}

@@ -1,0 +1,67 @@
+//! Components of a service as its status page lists them, with their latest status.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+
+use super::convert::{from_db_time, now, to_db_time};
+use super::schema::service_components;
+use super::{DbConn, DbError};
+use crate::domain::ServiceSlug;
+
+/// Records a component's status; returns whether anything changed. An observation older than
+/// the stored one is ignored, so replaying old webhooks cannot roll a component back.
+pub fn upsert(
+    conn: &mut DbConn,
+    service: &ServiceSlug,
+    external_id: &str,
+    name: &str,
+    status: &str,
+    at: Option<DateTime<Utc>>,
+) -> Result<bool, DbError> {
+    let at = at.unwrap_or_else(now);
+    let key = service_components::table
+        .filter(service_components::service_slug.eq(service.as_str()))
+        .filter(service_components::external_id.eq(external_id));
+    let stored: Option<(String, String, chrono::NaiveDateTime)> = key
+        .select((
+            service_components::name,
+            service_components::status,
+            service_components::updated_at,
+        ))
+        .get_result(conn)
+        .optional()?;
+    match stored {
+        None => {
+            diesel::insert_into(service_components::table)
+                .values((
+                    service_components::service_slug.eq(service.as_str()),
+                    service_components::external_id.eq(external_id),
+                    service_components::name.eq(name),
+                    service_components::status.eq(status),
+                    service_components::updated_at.eq(to_db_time(at)),
+                ))
+                .execute(conn)?;
+            Ok(true)
+        }
+        Some((n, s, t)) if (n == name && s == status) || from_db_time(t) > at => Ok(false),
+        Some(_) => {
+            diesel::update(key)
+                .set((
+                    service_components::name.eq(name),
+                    service_components::status.eq(status),
+                    service_components::updated_at.eq(to_db_time(at)),
+                ))
+                .execute(conn)?;
+            Ok(true)
+        }
+    }
+}
+
+/// (name, status) of every component of a service, by name.
+pub fn of_service(conn: &mut DbConn, service: &str) -> Result<Vec<(String, String)>, DbError> {
+    Ok(service_components::table
+        .filter(service_components::service_slug.eq(service))
+        .order(service_components::name.asc())
+        .select((service_components::name, service_components::status))
+        .load(conn)?)
+}

@@ -1,0 +1,46 @@
+//! Provenance: every distinct raw item, where it came from, when, and its content hash.
+
+use diesel::prelude::*;
+
+use sha2::{Digest, Sha256};
+
+use super::convert::{now, to_db_time};
+use super::schema::observations;
+use super::{DbConn, DbError};
+
+pub fn content_hash(raw: &str) -> String {
+    hex::encode(Sha256::digest(raw.as_bytes()))
+}
+
+/// Keeps a raw item unless the same bytes from the same source are already kept.
+pub fn record(
+    conn: &mut DbConn,
+    source_id: &str,
+    incident_id: Option<&str>,
+    format: &str,
+    origin: &str,
+    raw: &str,
+) -> Result<bool, DbError> {
+    let hash = content_hash(raw);
+    let known: i64 = observations::table
+        .filter(observations::source_id.eq(source_id))
+        .filter(observations::content_hash.eq(&hash))
+        .count()
+        .get_result(conn)?;
+    if known > 0 {
+        return Ok(false);
+    }
+    diesel::insert_into(observations::table)
+        .values((
+            observations::id.eq(uuid::Uuid::now_v7().to_string()),
+            observations::source_id.eq(source_id),
+            observations::incident_id.eq(incident_id),
+            observations::format.eq(format),
+            observations::origin.eq(origin),
+            observations::fetched_at.eq(to_db_time(now())),
+            observations::content_hash.eq(&hash),
+            observations::raw.eq(raw),
+        ))
+        .execute(conn)?;
+    Ok(true)
+}
