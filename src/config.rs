@@ -12,6 +12,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub bind: SocketAddr,
     pub template_dir: Option<PathBuf>,
+    /// Whether `serve` polls the configured sources (off in tests, which poll explicitly).
+    pub poll: bool,
 }
 
 impl Config {
@@ -22,6 +24,7 @@ impl Config {
             data_dir,
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             template_dir: None,
+            poll: false,
         }
     }
 }

@@ -12,6 +12,7 @@ use aftermath::db::tokens::{self, Scope};
 use aftermath::db::{DatabaseUrl, Db, run_migrations};
 use aftermath::domain::ServiceSlug;
 use aftermath::ingest::Format;
+use aftermath::ingest::poller::{self, PollerSettings};
 use aftermath::startup::Application;
 use aftermath::{db, demo, telemetry};
 use clap::{Args, Parser, Subcommand};
@@ -51,6 +52,15 @@ enum Command {
         /// Load the sample incidents first (safe to repeat: loading twice changes nothing).
         #[arg(long)]
         demo: bool,
+        /// Do not poll the configured sources from this instance.
+        #[arg(long)]
+        no_poll: bool,
+    },
+    /// Fetch every source that is due (conditional GET, timeouts, backoff) and ingest what changed.
+    Poll {
+        /// Poll once and exit (the only mode; `serve` polls continuously).
+        #[arg(long, required = true)]
+        once: bool,
     },
     /// Apply pending database migrations and exit.
     Migrate,
@@ -160,15 +170,33 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         data_dir,
     } = cli.global;
     match cli.command {
-        Command::Serve { bind, demo } => serve(
+        Command::Serve {
+            bind,
+            demo,
+            no_poll,
+        } => serve(
             Config {
                 database_url,
                 data_dir,
                 bind,
                 template_dir: None,
+                poll: !no_poll,
             },
             demo,
         ),
+        Command::Poll { once: _ } => {
+            let db = Db::connect(&database_url)?;
+            let summary = actix_web::rt::System::new()
+                .block_on(async move { poller::poll_once(&db, &PollerSettings::default()).await });
+            println!("{}", serde_json::to_string(&summary)?);
+            if summary.failed > 0 {
+                anyhow::bail!(
+                    "{} source(s) failed; see `aftermath source list`",
+                    summary.failed
+                );
+            }
+            Ok(())
+        }
         Command::Migrate => {
             let applied = run_migrations(&DatabaseUrl::parse(&database_url)?)?;
             eprintln!("{applied} migration(s) applied");

@@ -22,11 +22,14 @@ use crate::http::metrics::Metrics;
 use crate::http::pages::{Layout, error_page};
 use crate::http::problem::{ApiError, problem_for_plain_errors};
 use crate::http::{self, AppState};
+use crate::ingest::poller::{self, PollerSettings};
 
 pub struct Application {
     port: u16,
     server: Server,
     db: Db,
+    /// Dropping it stops the poller.
+    _stop_poller: Option<tokio::sync::watch::Sender<bool>>,
 }
 
 impl Application {
@@ -46,6 +49,7 @@ impl Application {
         let key =
             Key::try_from(key_bytes.as_slice()).context("the stored session key is too short")?;
         let (metrics, prometheus) = Metrics::new().map_err(|e| anyhow::anyhow!("metrics: {e}"))?;
+        let poll = config.poll;
         let state = web::Data::new(AppState {
             db: db.clone(),
             config: Arc::new(config),
@@ -73,7 +77,17 @@ impl Application {
         .shutdown_timeout(10)
         .listen(listener)?
         .run();
-        Ok(Self { port, server, db })
+        let stop_poller = poll.then(|| {
+            let (tx, rx) = tokio::sync::watch::channel(false);
+            actix_web::rt::spawn(poller::run(db.clone(), PollerSettings::default(), rx));
+            tx
+        });
+        Ok(Self {
+            port,
+            server,
+            db,
+            _stop_poller: stop_poller,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -88,8 +102,16 @@ impl Application {
         self.server.handle()
     }
 
+    /// Serves until stopped (SIGINT, SIGTERM or the handle), then stops the poller.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let Self {
+            server,
+            _stop_poller,
+            ..
+        } = self;
+        let result = server.await;
+        drop(_stop_poller);
+        result
     }
 }
 

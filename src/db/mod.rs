@@ -16,6 +16,7 @@ pub mod incidents;
 mod migrate;
 pub mod observed;
 pub mod outbox;
+pub mod poll_state;
 pub mod provenance;
 pub mod schema;
 pub mod secrets;

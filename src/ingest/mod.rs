@@ -14,6 +14,7 @@ pub mod html;
 pub mod instatus;
 pub mod json;
 pub mod observation;
+pub mod poller;
 pub mod slack;
 pub mod slug;
 pub mod statuspage;

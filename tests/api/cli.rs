@@ -294,3 +294,21 @@ fn sources_are_added_and_listed() {
     );
     assert!(text.contains("last success: never"), "{text}");
 }
+
+#[test]
+fn poll_once_with_nothing_due_reports_an_empty_cycle() {
+    let dir = tempfile::tempdir().unwrap();
+    let (url, _schema) = fresh_database(dir.path());
+    let out = aftermath()
+        .args(["--database-url", &url, "poll", "--once"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(summary["fetched"], 0);
+    assert_eq!(summary["failed"], 0);
+}

@@ -15,7 +15,7 @@ fn csrf_of(page: &str) -> String {
         .to_string()
 }
 
-async fn sign_in(app: &TestApp) {
+pub async fn sign_in(app: &TestApp) {
     let page = html(app.get("/signin").await, StatusCode::OK).await;
     let res = app
         .client

@@ -287,6 +287,37 @@ async fn the_list_filters_by_status_service_and_start_time() {
 }
 
 #[actix_web::test]
+async fn every_write_announces_the_incident_in_the_outbox() {
+    let app = spawn_app().await;
+    let outbox = |app: &crate::helpers::TestApp| {
+        app.snapshot()
+            .into_iter()
+            .find(|(t, _)| *t == "outbox")
+            .unwrap()
+            .1
+    };
+    let i = app
+        .create_incident(json!({"title": "x", "services": ["api"]}))
+        .await;
+    assert_eq!(outbox(&app), 1);
+    let path = format!("/api/v1/incidents/{}", i["id"].as_str().unwrap());
+    app.post_json(&format!("{path}/updates"), &json!({"body": "b"}))
+        .await;
+    assert_eq!(outbox(&app), 2);
+    app.patch_json(&path, &json!({"title": "y"})).await;
+    assert_eq!(outbox(&app), 3);
+    let rows = app
+        .db
+        .run(|c| aftermath::db::outbox::read_after(c, 0, 10))
+        .unwrap();
+    assert!(
+        rows.iter()
+            .all(|r| r.entity == "incident" && r.entity_id == i["id"].as_str().unwrap())
+    );
+    assert!(rows.windows(2).all(|w| w[0].seq < w[1].seq));
+}
+
+#[actix_web::test]
 async fn an_unknown_incident_is_a_404_problem() {
     let app = spawn_app().await;
     let res = app

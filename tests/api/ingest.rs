@@ -460,4 +460,15 @@ async fn a_webhook_source_has_its_own_secret_url() {
     assert!(stored.last_error.unwrap().contains("invalid JSON"));
     let incidents = app.get_json("/api/v1/incidents?service=acme").await;
     assert_eq!(incidents["items"].as_array().unwrap().len(), 1);
+
+    // The admin page shows the webhook with its last success and last error, to signed-in people.
+    let res = app.get("/admin/sources").await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    crate::forms::sign_in(&app).await;
+    let page = crate::helpers::html(app.get("/admin/sources").await, StatusCode::OK).await;
+    assert!(
+        page.contains(&format!("/api/v1/hooks/{}/s3cret", source.id)),
+        "{page}"
+    );
+    assert!(page.contains("invalid JSON"));
 }

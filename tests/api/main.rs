@@ -16,4 +16,5 @@ mod ingest;
 mod migrations;
 mod ops;
 mod pages;
+mod poller;
 mod services;

@@ -5,6 +5,7 @@ mod forms;
 mod incidents;
 mod services;
 pub mod session;
+mod sources;
 mod view;
 
 use actix_web::http::StatusCode;
@@ -33,7 +34,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(session::signin_form))
                 .route(web::post().to(session::signin)),
         )
-        .service(web::resource("/signout").route(web::post().to(session::signout)));
+        .service(web::resource("/signout").route(web::post().to(session::signout)))
+        .service(web::resource("/admin/sources").route(web::get().to(sources::sources_page)));
 }
 
 async fn stylesheet() -> HttpResponse {
