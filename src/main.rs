@@ -218,34 +218,59 @@ fn ingest_files(
     service: Option<ServiceSlug>,
     files: &[PathBuf],
 ) -> anyhow::Result<()> {
+    // Files are parsed first, then applied a few hundred per transaction (one savepoint each).
+    const BATCH: usize = 256;
     let started = std::time::Instant::now();
     let (mut failed, mut entries) = (0, 0);
-    for path in files {
-        let result = std::fs::read(path)
-            .map_err(|e| format!("cannot read: {e}"))
-            .and_then(|bytes| {
-                let origin = Origin(format!("file:{}", path.display()));
-                correlate::ingest_bytes(db, format, service.as_ref(), &bytes, &origin)
-                    .map_err(|e| e.to_string())
-            });
-        match result {
-            Ok(r) => {
-                entries += r.entries_added;
-                println!(
-                    "{}: {}: {} created, {} updated, {} unchanged; {} entries added, {} edited, {} components changed",
-                    path.display(),
-                    r.format,
-                    r.created,
-                    r.updated,
-                    r.unchanged,
-                    r.entries_added,
-                    r.entries_edited,
-                    r.components_changed
-                );
+    for chunk in files.chunks(BATCH) {
+        let mut outcomes: Vec<Option<Result<correlate::IngestReport, String>>> = Vec::new();
+        let mut docs = Vec::new();
+        for path in chunk {
+            let parsed = std::fs::read(path)
+                .map_err(|e| format!("cannot read: {e}"))
+                .and_then(|bytes| {
+                    correlate::parse_bytes(format, &bytes).map_err(|e| e.to_string())
+                });
+            match parsed {
+                Ok(doc) => {
+                    docs.push((
+                        doc,
+                        service.clone(),
+                        Origin(format!("file:{}", path.display())),
+                    ));
+                    outcomes.push(None);
+                }
+                Err(e) => outcomes.push(Some(Err(e))),
             }
-            Err(e) => {
-                failed += 1;
-                eprintln!("{}: error: {e}", path.display());
+        }
+        let mut applied = correlate::apply_batch(db, &docs)?.into_iter();
+        for (path, outcome) in chunk.iter().zip(outcomes) {
+            let result = match outcome {
+                Some(r) => r,
+                None => applied.next().map_or_else(
+                    || Err("not applied".into()),
+                    |r| r.map_err(|e| e.to_string()),
+                ),
+            };
+            match result {
+                Ok(r) => {
+                    entries += r.entries_added;
+                    println!(
+                        "{}: {}: {} created, {} updated, {} unchanged; {} entries added, {} edited, {} components changed",
+                        path.display(),
+                        r.format,
+                        r.created,
+                        r.updated,
+                        r.unchanged,
+                        r.entries_added,
+                        r.entries_edited,
+                        r.components_changed
+                    );
+                }
+                Err(e) => {
+                    failed += 1;
+                    eprintln!("{}: error: {e}", path.display());
+                }
             }
         }
     }

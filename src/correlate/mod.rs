@@ -71,6 +71,13 @@ pub fn ingest_bytes(
     bytes: &[u8],
     origin: &Origin,
 ) -> Result<IngestReport, IngestError> {
+    let doc = parse_bytes(format, bytes)?;
+    db.write(|conn| apply_document(conn, &doc, service, origin).map_err(Wrap::into_db))
+        .map_err(Wrap::from_db)
+}
+
+/// Detects (unless given) and parses a document, without touching the store.
+pub fn parse_bytes(format: Option<Format>, bytes: &[u8]) -> Result<ParsedDocument, IngestError> {
     let format = match format {
         Some(f) => f,
         None => match ingest::detect(bytes) {
@@ -78,9 +85,27 @@ pub fn ingest_bytes(
             None => return Err(undetected(bytes)),
         },
     };
-    let doc = ingest::parse(format, bytes)?;
-    db.write(|conn| apply_document(conn, &doc, service, origin).map_err(Wrap::into_db))
-        .map_err(Wrap::from_db)
+    Ok(ingest::parse(format, bytes)?)
+}
+
+/// Applies many parsed documents in one transaction, each inside its own savepoint: a document
+/// that fails is rolled back alone and reported, the others land. One commit for the batch is
+/// what makes bulk ingest fast; the per-document guarantee stays the same.
+pub fn apply_batch(
+    db: &Db,
+    docs: &[(ParsedDocument, Option<ServiceSlug>, Origin)],
+) -> Result<Vec<Result<IngestReport, IngestError>>, IngestError> {
+    use diesel::Connection;
+    Ok(db.write(|conn| {
+        let mut results = Vec::with_capacity(docs.len());
+        for (doc, service, origin) in docs {
+            let outcome = conn.transaction(|sp| {
+                apply_document(sp, doc, service.as_ref(), origin).map_err(Wrap::into_db)
+            });
+            results.push(outcome.map_err(Wrap::from_db));
+        }
+        Ok(results)
+    })?)
 }
 
 /// Why no format matched: for a document that tries to be JSON, where its syntax breaks.

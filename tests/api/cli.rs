@@ -185,6 +185,11 @@ fn ingest_reports_each_file_and_fails_after_doing_the_others() {
     std::fs::write(&bad, "{\n  \"incident\": {\n    \"id\": \"x\",,\n").unwrap();
     let good = format!("{}/fixtures/gcp/incidents.json", env!("CARGO_MANIFEST_DIR"));
     let feed = format!("{}/fixtures/atom/history.atom", env!("CARGO_MANIFEST_DIR"));
+    // Parses, but names no service: it fails while being applied, inside the shared transaction.
+    let nameless = format!(
+        "{}/fixtures/checkly/unresolved-incidents.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
     let out = aftermath()
         .args([
             "--database-url",
@@ -192,6 +197,7 @@ fn ingest_reports_each_file_and_fails_after_doing_the_others() {
             "ingest",
             bad.to_str().unwrap(),
             &good,
+            &nameless,
             &feed,
         ])
         .output()
@@ -211,6 +217,17 @@ fn ingest_reports_each_file_and_fails_after_doing_the_others() {
         "{stdout}"
     );
     assert!(stdout.contains("history.atom: atom:"), "{stdout}");
+    assert!(
+        stderr.contains("unresolved-incidents.json: error: cannot tell which service"),
+        "{stderr}"
+    );
+    let db = aftermath::db::Db::connect(&url).unwrap();
+    let incidents = db.run(aftermath::db::incidents::count).unwrap();
+    assert_eq!(
+        incidents,
+        2 + 3,
+        "only the two good files' incidents are stored"
+    );
     let again = aftermath()
         .args(["--database-url", &url, "ingest", &good, &feed])
         .output()
