@@ -472,3 +472,33 @@ async fn a_webhook_source_has_its_own_secret_url() {
     );
     assert!(page.contains("invalid JSON"));
 }
+
+mod idempotence {
+    use aftermath::correlate::{self, Origin};
+    use aftermath::domain::ServiceSlug;
+    use proptest::prelude::*;
+
+    use super::{FIXTURES, fixture};
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(12))]
+
+        /// Whatever documents arrive, in whatever order and with repeats, ingesting the same
+        /// sequence again changes nothing.
+        #[test]
+        fn replaying_any_sequence_of_documents_changes_nothing(picks in proptest::collection::vec(0..FIXTURES.len(), 1..10)) {
+            let dir = tempfile::tempdir().unwrap();
+            let (url, _schema) = crate::helpers::fresh_database(dir.path());
+            let db = aftermath::db::Db::connect(&url).unwrap();
+            let service = ServiceSlug::parse("service", "acme").unwrap();
+            let docs: Vec<(&str, Vec<u8>)> = picks.iter().map(|&i| (FIXTURES[i].1, fixture(FIXTURES[i].1))).collect();
+            for (path, bytes) in &docs {
+                correlate::ingest_bytes(&db, None, Some(&service), bytes, &Origin(path.to_string())).unwrap();
+            }
+            for (path, bytes) in &docs {
+                let report = correlate::ingest_bytes(&db, None, Some(&service), bytes, &Origin(path.to_string())).unwrap();
+                prop_assert!(report.changed_nothing(), "{path} changed on replay: {report:?}");
+            }
+        }
+    }
+}
