@@ -13,6 +13,7 @@ mod demo;
 mod forms;
 mod incidents;
 mod ingest;
+mod ingest_errors;
 mod migrations;
 mod ops;
 mod pages;
