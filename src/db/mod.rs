@@ -17,6 +17,7 @@ mod migrate;
 pub mod observed;
 pub mod outbox;
 pub mod poll_state;
+pub mod postmortems;
 pub mod provenance;
 pub mod schema;
 pub mod secrets;

@@ -163,6 +163,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    postmortems (id) {
+        id -> Text,
+        incident_id -> Text,
+        revision -> Integer,
+        markdown -> Text,
+        author -> Text,
+        status -> Text,
+        generated -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(incident_services -> incidents (incident_id));
 diesel::joinable!(incident_services -> services (service_slug));
 diesel::joinable!(timeline_entries -> incidents (incident_id));
@@ -181,4 +194,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     observations,
     entry_versions,
     service_components,
+    postmortems,
 );

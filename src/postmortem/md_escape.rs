@@ -20,10 +20,12 @@
 //!
 //! # How
 //!
-//! - all ASCII punctuation is backslash-escaped (CommonMark allows a
-//!   backslash before any of it), which also covers `&` (entities), `<`
-//!   (HTML, autolinks), line-start markers (`#`, `>`, `-`, `+`, `*`, `1.`,
-//!   `=`, fences) and table pipes;
+//! - ASCII punctuation that can mean something is backslash-escaped
+//!   (CommonMark allows a backslash before any of it): emphasis, code,
+//!   links, `&` (entities), `<` (HTML, autolinks), `~`, `#` and table pipes
+//!   anywhere; any punctuation at the start (list, quote, break and fence
+//!   markers); the `.` or `)` of a leading number (ordered lists). The rest
+//!   (`-`, `:`, `.`, `(`, quotes…) stays as typed, so drafts read well;
 //! - leading and trailing spaces and tabs, which a paragraph, heading or
 //!   cell would strip (and four of which would start a code block), are
 //!   written as numeric character references (`&#32;`, `&#9;`);
@@ -58,6 +60,30 @@ fn push_char_ref(out: &mut String, c: char) {
     out.push(';');
 }
 
+/// Punctuation that has a meaning anywhere in a line: emphasis, code, links, HTML, entities,
+/// strikethrough, table pipes, heading markers and escapes themselves.
+const ALWAYS: &[char] = &['\\', '`', '*', '_', '[', ']', '<', '>', '&', '|', '~', '#'];
+
+/// Whether the punctuation character `c` at byte `i` must be escaped. Escaping only what can
+/// mean something keeps drafts readable for the people who edit them ("2025-10-20 14:52",
+/// not "2025\-10\-20 14\:52"). Anything at the very start could open a block (list, quote,
+/// thematic break, fence, setext line), and the `.` or `)` after leading digits would make an
+/// ordered list.
+fn needs_escape(s: &str, i: usize, c: char) -> bool {
+    if ALWAYS.contains(&c) {
+        return true;
+    }
+    let start = s.len() - s.trim_start_matches([' ', '\t']).len();
+    if i == start {
+        return true;
+    }
+    let before = &s[start..i];
+    matches!(c, '.' | ')')
+        && !before.is_empty()
+        && before.len() <= 9
+        && before.bytes().all(|b| b.is_ascii_digit())
+}
+
 /// Escape already-normalised text (no line breaks, no NUL).
 fn escape_normalised(s: &str, in_table: bool) -> String {
     let mut out = String::with_capacity(s.len() + s.len() / 4 + 8);
@@ -69,7 +95,7 @@ fn escape_normalised(s: &str, in_table: bool) -> String {
         match c {
             ' ' | '\t' if at_edge => push_char_ref(&mut out, c),
             '|' | '\\' if in_table => push_char_ref(&mut out, c),
-            c if c.is_ascii_punctuation() => {
+            c if c.is_ascii_punctuation() && needs_escape(s, i, c) => {
                 out.push('\\');
                 out.push(c);
             }

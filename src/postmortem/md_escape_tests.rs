@@ -183,11 +183,18 @@ proptest! {
 
 #[test]
 fn examples() {
+    assert_eq!(inline("*a* _b_ [x](y) <b>"), r"\*a\* \_b\_ \[x\](y) \<b\>");
+    assert_eq!(inline("# 1. &amp; |"), r"\# 1. \&amp; \|");
     assert_eq!(
-        inline("*a* _b_ [x](y) <b>"),
-        r"\*a\* \_b\_ \[x\]\(y\) \<b\>"
+        inline("12. ordered"),
+        r"12\. ordered",
+        "a leading number would start a list"
     );
-    assert_eq!(inline("# 1. &amp; |"), r"\# 1\. \&amp\; \|");
+    assert_eq!(inline("- dash"), r"\- dash");
+    assert_eq!(
+        inline("2025-10-20 14:52 (UTC), \"ok\"!"),
+        "2025-10-20 14:52 (UTC), \"ok\"!"
+    );
     assert_eq!(
         inline("  lead\ttab \r\nline\n"),
         "&#32;&#32;lead\ttab  line&#32;"
@@ -206,7 +213,7 @@ fn examples() {
     );
     assert_eq!(
         link(" http://e.com\n", "").as_deref(),
-        Some(r"[http\:\/\/e\.com](<http://e.com>)")
+        Some(r"[http://e.com](<http://e.com>)")
     );
     assert_eq!(link("javascript:alert(1)//https://x", "x"), None);
     assert_eq!(link("http://", "x"), None);

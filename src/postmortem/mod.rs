@@ -1,3 +1,104 @@
-//! Postmortems. For now: writing Markdown safely from untrusted text.
+//! Postmortems: drafts written from the timeline, revisions people edit, and the ways out.
+//!
+//! Rules: a draft is generated from what the store holds (provider posts, report spikes, links)
+//! and saved as a revision; people's saves are new revisions; regenerating never overwrites a
+//! person's revision, it appends a new generated draft.
 
+pub mod context;
 pub mod md_escape;
+pub mod render;
+
+use chrono::Utc;
+
+use crate::db::incidents::IncidentDetail;
+
+/// The Markdown draft for an incident, and a warning when a template override had to be skipped.
+pub fn draft(detail: &IncidentDetail, template_dir: Option<&std::path::Path>) -> render::Rendered {
+    let mut authors: Vec<String> = detail
+        .timeline
+        .iter()
+        .filter_map(|e| e.author.clone())
+        .collect();
+    authors.sort();
+    authors.dedup();
+    if authors.is_empty() {
+        authors.push("Aftermath (generated)".into());
+    }
+    let ctx = context::build(detail, authors, Utc::now());
+    render::render(&ctx, template_dir)
+}
+
+/// A file name for a postmortem: `2025-10-20-increased-error-rates-in-us-east-1.md`.
+pub fn file_name(detail: &IncidentDetail, extension: &str) -> String {
+    let date = detail
+        .incident
+        .milestones
+        .started
+        .unwrap_or(detail.incident.created_at)
+        .format("%Y-%m-%d");
+    let mut slug = String::new();
+    for c in detail.incident.title.chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c);
+        } else if !slug.ends_with('-') && !slug.is_empty() {
+            slug.push('-');
+        }
+    }
+    let slug: String = slug.trim_end_matches('-').chars().take(60).collect();
+    let slug = slug.trim_end_matches('-');
+    if slug.is_empty() {
+        format!("{date}-incident.{extension}")
+    } else {
+        format!("{date}-{slug}.{extension}")
+    }
+}
+
+/// The newest revision, generating and saving revision 1 on first request.
+pub fn latest_or_draft(
+    conn: &mut crate::db::DbConn,
+    incident: crate::domain::IncidentId,
+    template_dir: Option<&std::path::Path>,
+) -> Result<(crate::db::postmortems::Revision, Option<String>), crate::db::DbError> {
+    if let Some(latest) = crate::db::postmortems::latest(conn, incident)? {
+        return Ok((latest, None));
+    }
+    let detail = crate::db::incidents::get(conn, incident)?;
+    let rendered = draft(&detail, template_dir);
+    let saved = crate::db::postmortems::append(
+        conn,
+        incident,
+        &rendered.markdown,
+        "aftermath",
+        false,
+        true,
+    )?;
+    Ok((saved, rendered.fallback_reason))
+}
+
+/// A standalone HTML page for printing or archiving a postmortem.
+pub fn standalone_html(title: &str, markdown: &str) -> String {
+    let body = crate::markdown::render(without_front_matter(markdown));
+    let title = title
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;");
+    format!(
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{title}</title>\n<style>{PRINT_CSS}</style>\n</head>\n<body>\n<main>\n{body}\n</main>\n</body>\n</html>\n"
+    )
+}
+
+/// The document after its YAML front matter: metadata for static-site tools, not text to show
+/// (its values are YAML-quoted, not Markdown-escaped).
+pub fn without_front_matter(markdown: &str) -> &str {
+    markdown
+        .strip_prefix("---\n")
+        .and_then(|rest| rest.find("\n---\n").map(|end| &rest[end + 5..]))
+        .unwrap_or(markdown)
+}
+
+/// Readable on screen, and on paper: no page breaks inside table rows, links printed out.
+const PRINT_CSS: &str = "body{font:16px/1.55 Georgia,serif;color:#111;margin:0}main{max-width:46rem;margin:2rem auto;padding:0 1rem}\
+table{border-collapse:collapse;width:100%;font-size:.9em}th,td{border:1px solid #bbb;padding:.3rem .45rem;text-align:left;vertical-align:top}\
+blockquote{border-left:3px solid #999;margin-left:0;padding-left:1rem;color:#333}code{font-size:.9em}\
+@media print{main{margin:0;max-width:none}a[href^=\"http\"]::after{content:\" (\" attr(href) \")\";font-size:.8em}tr,blockquote{page-break-inside:avoid}h2{page-break-after:avoid}}";

@@ -329,3 +329,47 @@ fn poll_once_with_nothing_due_reports_an_empty_cycle() {
     assert_eq!(summary["fetched"], 0);
     assert_eq!(summary["failed"], 0);
 }
+
+#[test]
+fn postmortem_writes_the_draft_to_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (url, _schema) = fresh_database(dir.path());
+    let db = aftermath::db::Db::connect(&url).unwrap();
+    aftermath::demo::load(&db).unwrap();
+    let id = db
+        .run(|c| aftermath::db::incidents::list(c, &Default::default(), 1, None))
+        .unwrap()
+        .items[0]
+        .id
+        .to_string();
+    let out_file = dir.path().join("pm.md");
+    let out = aftermath()
+        .args([
+            "--database-url",
+            &url,
+            "postmortem",
+            &id,
+            "--out",
+            out_file.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&out_file).unwrap();
+    assert!(text.contains("## Timeline") && text.contains("# Postmortem: "));
+    let missing = aftermath()
+        .args([
+            "--database-url",
+            &url,
+            "postmortem",
+            &uuid::Uuid::now_v7().to_string(),
+        ])
+        .output()
+        .unwrap();
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no incident with id"));
+}

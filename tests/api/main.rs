@@ -18,4 +18,5 @@ mod migrations;
 mod ops;
 mod pages;
 mod poller;
+mod postmortem;
 mod services;

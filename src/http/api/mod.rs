@@ -4,6 +4,7 @@ pub mod dto;
 pub mod incidents;
 pub mod ingest;
 mod parse;
+pub mod postmortems;
 pub mod services;
 
 use actix_web::web;
@@ -27,6 +28,20 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(
                 web::resource("/incidents/{id}/updates")
                     .route(web::post().to(incidents::post_update)),
+            )
+            .service(
+                web::resource("/incidents/{id}/postmortem")
+                    .app_data(
+                        web::JsonConfig::default()
+                            .limit(postmortems::MARKDOWN_MAX_BYTES + 4096)
+                            .error_handler(crate::http::problem::json_error),
+                    )
+                    .route(web::get().to(postmortems::get_postmortem))
+                    .route(web::post().to(postmortems::save_postmortem)),
+            )
+            .service(
+                web::resource("/incidents/{id}/postmortem/revisions")
+                    .route(web::get().to(postmortems::list_revisions)),
             )
             .service(web::resource("/services").route(web::get().to(services::list_services)))
             .service(
@@ -72,6 +87,9 @@ impl Modify for BearerAuth {
         services::get_service,
         services::put_service,
         ingest::ingest_document,
+        postmortems::get_postmortem,
+        postmortems::save_postmortem,
+        postmortems::list_revisions,
         ingest::receive_webhook,
         crate::http::ops::healthz,
         crate::http::ops::metrics_doc,

@@ -27,6 +27,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(forms::create_incident)),
         )
         .service(web::resource("/incidents/{id}").route(web::get().to(incidents::incident_page)))
+        .service(
+            web::resource("/incidents/{id}/postmortem.md")
+                .route(web::get().to(crate::http::api::postmortems::download_markdown)),
+        )
+        .service(
+            web::resource("/incidents/{id}/postmortem.html")
+                .route(web::get().to(crate::http::api::postmortems::download_html)),
+        )
         .service(web::resource("/incidents/{id}/updates").route(web::post().to(forms::post_update)))
         .service(web::resource("/services/{slug}").route(web::get().to(services::service_page)))
         .service(

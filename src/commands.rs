@@ -1,0 +1,215 @@
+//! The bodies of the CLI commands that only wire the library together: read files, print reports.
+
+use std::path::PathBuf;
+
+use aftermath::correlate::{self, Origin};
+use aftermath::db::sources::{self, NewSource};
+use aftermath::db::tokens;
+use aftermath::db::{self, Db};
+use aftermath::domain::{IncidentId, ServiceSlug};
+use aftermath::ingest::Format;
+
+use super::{SourceCommand, TokenCommand};
+
+/// `aftermath postmortem ID [--out FILE]`: the newest revision, drafting it first if needed.
+pub fn postmortem(
+    db: &Db,
+    id: &str,
+    out: Option<PathBuf>,
+    template_dir: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    let id: IncidentId = id
+        .parse()
+        .map_err(|_| anyhow::anyhow!("{id:?} is not an incident id"))?;
+    let (revision, warning) = db
+        .write(|conn| aftermath::postmortem::latest_or_draft(conn, id, template_dir))
+        .map_err(|e| match e {
+            db::DbError::NotFound => anyhow::anyhow!("no incident with id {id}"),
+            other => other.into(),
+        })?;
+    if let Some(w) = warning {
+        eprintln!("warning: {w}");
+    }
+    match out {
+        Some(path) => {
+            std::fs::write(&path, &revision.markdown)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            eprintln!(
+                "wrote revision {} ({}) to {}",
+                revision.revision,
+                revision.status,
+                path.display()
+            );
+        }
+        None => print!("{}", revision.markdown),
+    }
+    Ok(())
+}
+
+pub fn ingest_files(
+    db: &Db,
+    format: Option<Format>,
+    service: Option<ServiceSlug>,
+    files: &[PathBuf],
+) -> anyhow::Result<()> {
+    // Files are parsed first, then applied a few hundred per transaction (one savepoint each).
+    const BATCH: usize = 256;
+    let started = std::time::Instant::now();
+    let (mut failed, mut entries) = (0, 0);
+    for chunk in files.chunks(BATCH) {
+        let mut outcomes: Vec<Option<Result<correlate::IngestReport, String>>> = Vec::new();
+        let mut docs = Vec::new();
+        for path in chunk {
+            let parsed = std::fs::read(path)
+                .map_err(|e| format!("cannot read: {e}"))
+                .and_then(|bytes| {
+                    correlate::parse_bytes(format, &bytes).map_err(|e| e.to_string())
+                });
+            match parsed {
+                Ok(doc) => {
+                    docs.push((
+                        doc,
+                        service.clone(),
+                        Origin(format!("file:{}", path.display())),
+                    ));
+                    outcomes.push(None);
+                }
+                Err(e) => outcomes.push(Some(Err(e))),
+            }
+        }
+        let mut applied = correlate::apply_batch(db, &docs)?.into_iter();
+        for (path, outcome) in chunk.iter().zip(outcomes) {
+            let result = match outcome {
+                Some(r) => r,
+                None => applied.next().map_or_else(
+                    || Err("not applied".into()),
+                    |r| r.map_err(|e| e.to_string()),
+                ),
+            };
+            match result {
+                Ok(r) => {
+                    entries += r.entries_added;
+                    println!(
+                        "{}: {}: {} created, {} updated, {} unchanged; {} entries added, {} edited, {} components changed",
+                        path.display(),
+                        r.format,
+                        r.created,
+                        r.updated,
+                        r.unchanged,
+                        r.entries_added,
+                        r.entries_edited,
+                        r.components_changed
+                    );
+                }
+                Err(e) => {
+                    failed += 1;
+                    eprintln!("{}: error: {e}", path.display());
+                }
+            }
+        }
+    }
+    let secs = started.elapsed().as_secs_f64();
+    eprintln!(
+        "{} file(s) in {secs:.2} s, {entries} new timeline entries ({:.0}/s)",
+        files.len(),
+        entries as f64 / secs.max(1e-9)
+    );
+    if failed > 0 {
+        anyhow::bail!(
+            "{failed} of {} file(s) failed; the others were ingested",
+            files.len()
+        );
+    }
+    Ok(())
+}
+
+pub fn source(db: &Db, cmd: SourceCommand) -> anyhow::Result<()> {
+    match cmd {
+        SourceCommand::Add {
+            kind,
+            url,
+            service,
+            interval,
+        } => {
+            let webhook = kind == "statuspage-webhook";
+            if !webhook && Format::from_name(&kind).is_none() {
+                anyhow::bail!(
+                    "unknown kind {kind:?}; use a format name (statuspage, atom, rss, aws-health, gcp, …) or statuspage-webhook"
+                );
+            }
+            if !webhook
+                && !url
+                    .as_deref()
+                    .is_some_and(|u| u.starts_with("http://") || u.starts_with("https://"))
+            {
+                anyhow::bail!("a polled source needs --url http(s)://…");
+            }
+            let secret = webhook.then(|| hex::encode(rand::random::<[u8; 24]>()));
+            let new = NewSource {
+                format: (!webhook).then(|| kind.clone()),
+                kind,
+                url: if webhook { None } else { url },
+                service: service.to_string(),
+                interval_secs: (!webhook).then_some(interval as i32),
+                secret,
+            };
+            let row = db.write(|conn| {
+                db::services::ensure_exist(conn, std::slice::from_ref(&service))
+                    .and_then(|_| sources::add(conn, &new))
+            })?;
+            match (&row.secret, webhook) {
+                (Some(secret), true) => println!("/api/v1/hooks/{}/{secret}", row.id),
+                _ => println!("{}", row.id),
+            }
+        }
+        SourceCommand::List => {
+            for s in db.run(sources::list_configured)? {
+                let when = |t: Option<chrono::NaiveDateTime>| {
+                    t.map_or("never".to_string(), |t| format!("{t} UTC"))
+                };
+                println!(
+                    "{}\t{}\t{}\t{}\tlast success: {}\tlast error: {}",
+                    s.id,
+                    s.kind,
+                    s.service_slug.unwrap_or_default(),
+                    s.url.unwrap_or_else(|| "(webhook)".into()),
+                    when(s.last_success_at),
+                    s.last_error.map_or("none".into(), |e| format!(
+                        "{e} ({})",
+                        when(s.last_error_at)
+                    ))
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn token(db: &Db, cmd: TokenCommand) -> anyhow::Result<()> {
+    match cmd {
+        TokenCommand::Create { name, scope } => {
+            let (_, raw) = db.write(|conn| tokens::create(conn, &name, scope))?;
+            println!("{raw}");
+        }
+        TokenCommand::List => {
+            for t in db.run(tokens::list)? {
+                let state = t.revoked_at.map_or("live".to_string(), |r| {
+                    format!("revoked {}", r.format("%Y-%m-%d"))
+                });
+                println!("{}\t{}\t{}\t{}", t.id, t.name, t.scope.as_str(), state);
+            }
+        }
+        TokenCommand::Revoke { name_or_id } => {
+            let n = db
+                .write(|conn| tokens::revoke(conn, &name_or_id))
+                .map_err(|e| match e {
+                    aftermath::db::DbError::NotFound => {
+                        anyhow::anyhow!("no live token named {name_or_id:?}")
+                    }
+                    other => other.into(),
+                })?;
+            eprintln!("revoked {n} token(s)");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,309 @@
+//! The facts a postmortem draft is written from, worked out from an incident's timeline.
+//!
+//! Uncertainty is stated, not hidden: a milestone only known to lie between two posts is given
+//! as that range. A start the source states is exact; otherwise the outage began at or before
+//! the first post. Mitigation and resolution happened after the post before them and no later
+//! than the post that announced them.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+
+use crate::db::incidents::IncidentDetail;
+use crate::domain::milestones::humanize;
+use crate::domain::{EntryKind, TimelineEntry};
+
+#[derive(Debug, Serialize)]
+pub struct Quote {
+    pub at: String,
+    pub source: String,
+    pub body: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Row {
+    pub at: String,
+    pub source: String,
+    pub status: Option<String>,
+    pub body: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ServiceImpact {
+    pub slug: String,
+    pub components: Vec<String>,
+    pub duration: String,
+    pub reports: i64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Named {
+    pub name: String,
+    pub when: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct NameValue {
+    pub name: &'static str,
+    pub value: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LinkFact {
+    pub kind: String,
+    pub title: String,
+    pub reason: String,
+    pub confidence: String,
+    pub set_by: String,
+}
+
+/// Front matter a cState or Hugo site accepts.
+#[derive(Debug, Serialize)]
+pub struct FrontMatter {
+    pub title: String,
+    pub date: String,
+    pub resolved: bool,
+    pub resolved_when: String,
+    pub severity: String,
+    pub affected: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DraftContext {
+    pub front: FrontMatter,
+    pub title: String,
+    pub authors: Vec<String>,
+    pub status: String,
+    pub impact: String,
+    pub generated_at: String,
+    pub entry_count: usize,
+    pub summary_services: String,
+    pub summary_verb: &'static str,
+    pub started: String,
+    pub resolved: Option<String>,
+    pub duration: String,
+    pub services: Vec<ServiceImpact>,
+    pub first_post: Option<Quote>,
+    pub first_spike: Option<Quote>,
+    pub detection_lag: String,
+    pub timeline: Vec<Row>,
+    pub causes: Vec<Quote>,
+    pub recovery: Vec<Quote>,
+    pub links: Vec<LinkFact>,
+    pub milestones: Vec<Named>,
+    pub durations: Vec<NameValue>,
+    pub sources: Vec<String>,
+}
+
+fn utc(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+fn quote(e: &TimelineEntry) -> Quote {
+    Quote {
+        at: utc(e.occurred_at),
+        source: e.source.clone(),
+        body: e.body.clone(),
+    }
+}
+
+/// Updates that say what caused the outage.
+fn states_a_cause(e: &TimelineEntry) -> bool {
+    let body = e.body.to_lowercase();
+    let status = e.status.as_deref().unwrap_or("").to_lowercase();
+    status == "identified"
+        || [
+            "root cause",
+            "identified",
+            "caused by",
+            "the cause",
+            "due to",
+            "triggered by",
+        ]
+        .iter()
+        .any(|k| body.contains(k))
+}
+
+fn is_recovery(e: &TimelineEntry) -> bool {
+    matches!(
+        e.status.as_deref().map(str::to_lowercase).as_deref(),
+        Some("monitoring" | "resolved" | "postmortem")
+    )
+}
+
+/// The time of the post before `t`, if any.
+fn post_before(timeline: &[TimelineEntry], t: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    timeline
+        .iter()
+        .map(|e| e.occurred_at)
+        .filter(|&at| at < t)
+        .max()
+}
+
+fn range(timeline: &[TimelineEntry], at: Option<DateTime<Utc>>) -> String {
+    match at {
+        None => "not yet".into(),
+        Some(t) => match post_before(timeline, t) {
+            Some(before) => format!("between {} and {}", utc(before), utc(t)),
+            None => format!("at or before {}", utc(t)),
+        },
+    }
+}
+
+pub fn build(detail: &IncidentDetail, authors: Vec<String>, now: DateTime<Utc>) -> DraftContext {
+    let i = &detail.incident;
+    let m = &i.milestones;
+    let t = &detail.timeline;
+    let started = m.started.unwrap_or(i.created_at);
+    let first_post = t.iter().find(|e| e.kind == EntryKind::StatusUpdate);
+    let first_spike = t.iter().find(|e| e.kind == EntryKind::ReportSpike);
+    let duration = m
+        .resolved
+        .map(|r| humanize(r - started))
+        .unwrap_or_else(|| "still open".into());
+    let services: Vec<ServiceImpact> = i
+        .services
+        .iter()
+        .map(|slug| ServiceImpact {
+            slug: slug.clone(),
+            components: detail
+                .components
+                .iter()
+                .filter(|(s, c)| s == slug && !c.is_empty())
+                .map(|(_, c)| c.clone())
+                .collect(),
+            duration: duration.clone(),
+            reports: i.report_count,
+        })
+        .collect();
+    let detection_lag = match (first_spike, first_post) {
+        (Some(s), Some(p)) => {
+            let lag: Duration = p.occurred_at - s.occurred_at;
+            if lag >= Duration::zero() {
+                format!(
+                    "the official post came {} after the first spike",
+                    humanize(lag)
+                )
+            } else {
+                format!(
+                    "the official post came {} before the first spike",
+                    humanize(-lag)
+                )
+            }
+        }
+        _ => "unknown (needs both a report spike and an official post)".into(),
+    };
+    let first_post_time = first_post.map(|p| p.occurred_at);
+    let started_when = match first_post_time {
+        Some(p) if started < p => format!("{} (as the source states)", utc(started)),
+        _ => format!("at or before {}", utc(started)),
+    };
+    let show = |d: Option<Duration>| d.map(humanize).unwrap_or_else(|| "unknown".into());
+    let d = m.durations();
+    let mut sources: Vec<String> = i.url.iter().cloned().collect();
+    for e in t {
+        if let Some(u) = &e.url
+            && !sources.contains(u)
+        {
+            sources.push(u.clone());
+        }
+    }
+    DraftContext {
+        front: FrontMatter {
+            title: i.title.clone(),
+            date: started.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            resolved: i.status.is_closed(),
+            resolved_when: m
+                .resolved
+                .map(|r| r.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+                .unwrap_or_default(),
+            severity: match i.impact.as_str() {
+                "critical" | "major" => "down".into(),
+                "minor" => "disrupted".into(),
+                _ => "notice".into(),
+            },
+            affected: i.services.clone(),
+        },
+        title: i.title.clone(),
+        authors,
+        status: i.status.as_str().into(),
+        impact: i.impact.as_str().into(),
+        generated_at: utc(now),
+        entry_count: t.len(),
+        summary_services: i.services.join(", "),
+        summary_verb: if i.services.len() > 1 {
+            "were affected"
+        } else {
+            "was affected"
+        },
+        started: utc(started),
+        resolved: m.resolved.map(utc),
+        duration,
+        services,
+        first_post: first_post.map(quote),
+        first_spike: first_spike.map(quote),
+        detection_lag,
+        timeline: t
+            .iter()
+            .map(|e| Row {
+                at: utc(e.occurred_at),
+                source: e.source.clone(),
+                status: e.status.clone(),
+                body: e.body.clone(),
+            })
+            .collect(),
+        causes: t.iter().filter(|e| states_a_cause(e)).map(quote).collect(),
+        recovery: t.iter().filter(|e| is_recovery(e)).map(quote).collect(),
+        links: detail
+            .links
+            .iter()
+            .map(|l| LinkFact {
+                kind: l.kind.as_str().into(),
+                title: l.title.clone(),
+                reason: l.reason.clone(),
+                confidence: format!("{:.0}%", l.confidence * 100.0),
+                set_by: l.set_by.as_str().into(),
+            })
+            .collect(),
+        milestones: vec![
+            Named {
+                name: "Started".into(),
+                when: started_when,
+            },
+            Named {
+                name: "Detected".into(),
+                when: m.detected.map(utc).unwrap_or_else(|| "unknown".into()),
+            },
+            Named {
+                name: "Acknowledged".into(),
+                when: m.acknowledged.map(utc).unwrap_or_else(|| "not yet".into()),
+            },
+            Named {
+                name: "Mitigated".into(),
+                when: range(t, m.mitigated),
+            },
+            Named {
+                name: "Resolved".into(),
+                when: range(t, m.resolved),
+            },
+        ],
+        durations: vec![
+            NameValue {
+                name: "Time to detect",
+                value: show(d.to_detect),
+            },
+            NameValue {
+                name: "Time to acknowledge",
+                value: show(d.to_acknowledge),
+            },
+            NameValue {
+                name: "Time to mitigate",
+                value: show(d.to_mitigate),
+            },
+            NameValue {
+                name: "Time to resolve",
+                value: show(d.to_resolve),
+            },
+        ],
+        sources,
+    }
+}
