@@ -102,3 +102,43 @@ const PRINT_CSS: &str = "body{font:16px/1.55 Georgia,serif;color:#111;margin:0}m
 table{border-collapse:collapse;width:100%;font-size:.9em}th,td{border:1px solid #bbb;padding:.3rem .45rem;text-align:left;vertical-align:top}\
 blockquote{border-left:3px solid #999;margin-left:0;padding-left:1rem;color:#333}code{font-size:.9em}\
 @media print{main{margin:0;max-width:none}a[href^=\"http\"]::after{content:\" (\" attr(href) \")\";font-size:.8em}tr,blockquote{page-break-inside:avoid}h2{page-break-after:avoid}}";
+
+/// A unified diff between two revisions' texts, labelled with their numbers.
+pub fn diff(
+    from: &crate::db::postmortems::Revision,
+    to: &crate::db::postmortems::Revision,
+) -> String {
+    similar::TextDiff::from_lines(&from.markdown, &to.markdown)
+        .unified_diff()
+        .context_radius(3)
+        .header(
+            &format!("revision {}", from.revision),
+            &format!("revision {}", to.revision),
+        )
+        .to_string()
+}
+
+/// Drafts again from the current timeline as a new revision. People's revisions are never
+/// touched; the returned diff shows what the new data changed against the newest revision.
+pub fn regenerate(
+    conn: &mut crate::db::DbConn,
+    incident: crate::domain::IncidentId,
+    template_dir: Option<&std::path::Path>,
+) -> Result<(crate::db::postmortems::Revision, String, Option<String>), crate::db::DbError> {
+    let detail = crate::db::incidents::get(conn, incident)?;
+    let previous = crate::db::postmortems::latest(conn, incident)?;
+    let rendered = draft(&detail, template_dir);
+    let saved = crate::db::postmortems::append(
+        conn,
+        incident,
+        &rendered.markdown,
+        "aftermath",
+        false,
+        true,
+    )?;
+    let changes = previous
+        .as_ref()
+        .map(|p| diff(p, &saved))
+        .unwrap_or_default();
+    Ok((saved, changes, rendered.fallback_reason))
+}

@@ -19,4 +19,5 @@ mod ops;
 mod pages;
 mod poller;
 mod postmortem;
+mod postmortem_edit;
 mod services;

@@ -55,6 +55,8 @@ async fn the_openapi_document_lists_every_route() {
         ("/api/v1/incidents/{id}/postmortem", "get"),
         ("/api/v1/incidents/{id}/postmortem", "post"),
         ("/api/v1/incidents/{id}/postmortem/revisions", "get"),
+        ("/api/v1/incidents/{id}/postmortem/diff", "get"),
+        ("/api/v1/incidents/{id}/postmortem/regenerate", "post"),
         ("/api/v1/services", "get"),
         ("/api/v1/services/{slug}", "get"),
         ("/api/v1/services/{slug}", "put"),

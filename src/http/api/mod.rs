@@ -43,6 +43,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::resource("/incidents/{id}/postmortem/revisions")
                     .route(web::get().to(postmortems::list_revisions)),
             )
+            .service(
+                web::resource("/incidents/{id}/postmortem/diff")
+                    .route(web::get().to(postmortems::diff_revisions)),
+            )
+            .service(
+                web::resource("/incidents/{id}/postmortem/regenerate")
+                    .route(web::post().to(postmortems::regenerate)),
+            )
             .service(web::resource("/services").route(web::get().to(services::list_services)))
             .service(
                 web::resource("/ingest/{format}")
@@ -90,6 +98,8 @@ impl Modify for BearerAuth {
         postmortems::get_postmortem,
         postmortems::save_postmortem,
         postmortems::list_revisions,
+        postmortems::diff_revisions,
+        postmortems::regenerate,
         ingest::receive_webhook,
         crate::http::ops::healthz,
         crate::http::ops::metrics_doc,

@@ -156,6 +156,80 @@ pub async fn list_revisions(
     }))
 }
 
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct DiffQuery {
+    from: i32,
+    to: i32,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DiffJson {
+    from: i32,
+    to: i32,
+    /// A unified diff of the two Markdown texts.
+    diff: String,
+}
+
+#[utoipa::path(get, path = "/api/v1/incidents/{id}/postmortem/diff", tag = "postmortems",
+    params(("id" = String, Path, description = "Incident id (UUID)"), DiffQuery),
+    responses((status = 200, body = DiffJson), (status = 404, body = Problem)))]
+pub async fn diff_revisions(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    q: web::Query<DiffQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&id)?;
+    let DiffQuery { from, to } = q.into_inner();
+    let (a, b) = state
+        .db_run(move |conn| {
+            Ok((
+                postmortems::get(conn, id, from)?,
+                postmortems::get(conn, id, to)?,
+            ))
+        })
+        .await
+        .map_err(|e| match e {
+            ApiError::NotFound(_) => {
+                ApiError::NotFound(format!("incident {id} has no revision {from} or {to}"))
+            }
+            other => other,
+        })?;
+    Ok(HttpResponse::Ok().json(DiffJson {
+        from,
+        to,
+        diff: postmortem::diff(&a, &b),
+    }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RegeneratedJson {
+    #[serde(flatten)]
+    revision: PostmortemJson,
+    /// What the new draft changed against the revision before it, as a unified diff.
+    changes: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/postmortem/regenerate", tag = "postmortems",
+    security(("bearer" = [])), params(("id" = String, Path, description = "Incident id (UUID)")),
+    responses((status = 201, body = RegeneratedJson), (status = 401, body = Problem), (status = 404, body = Problem)))]
+pub async fn regenerate(
+    state: web::Data<AppState>,
+    _access: WriteAccess,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&id)?;
+    let dir = state.config.template_dir.clone();
+    let (revision, changes, warning) = state
+        .db_write(move |conn| postmortem::regenerate(conn, id, dir.as_deref()))
+        .await
+        .map_err(not_found(id))?;
+    Ok(HttpResponse::Created().json(RegeneratedJson {
+        revision: to_json(revision, warning),
+        changes,
+    }))
+}
+
 /// `GET /incidents/{id}/postmortem.md`: the newest revision as a download.
 pub async fn download_markdown(
     state: web::Data<AppState>,

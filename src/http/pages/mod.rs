@@ -3,6 +3,7 @@
 
 mod forms;
 mod incidents;
+mod postmortem;
 mod services;
 pub mod session;
 mod sources;
@@ -34,6 +35,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(
             web::resource("/incidents/{id}/postmortem.html")
                 .route(web::get().to(crate::http::api::postmortems::download_html)),
+        )
+        .service(
+            web::resource("/incidents/{id}/postmortem")
+                .app_data(
+                    web::FormConfig::default()
+                        .limit(crate::http::api::postmortems::MARKDOWN_MAX_BYTES * 3),
+                )
+                .route(web::get().to(postmortem::postmortem_page))
+                .route(web::post().to(postmortem::save_postmortem)),
+        )
+        .service(
+            web::resource("/incidents/{id}/postmortem/regenerate")
+                .route(web::post().to(postmortem::regenerate)),
         )
         .service(web::resource("/incidents/{id}/updates").route(web::post().to(forms::post_update)))
         .service(web::resource("/services/{slug}").route(web::get().to(services::service_page)))
