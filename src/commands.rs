@@ -11,6 +11,37 @@ use aftermath::ingest::Format;
 
 use super::{SourceCommand, TokenCommand};
 
+/// `aftermath export postmortems --out DIR`, with a progress bar on a terminal.
+pub fn export_postmortems(
+    db: &Db,
+    out: &std::path::Path,
+    template_dir: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} postmortems ({per_sec}, {eta} left)",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let summary =
+        aftermath::postmortem::export::export_all(db, out, template_dir, |done, total| {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        })?;
+    bar.finish_and_clear();
+    let secs = started.elapsed().as_secs_f64();
+    eprintln!(
+        "wrote {} postmortem(s) and index.md to {} in {secs:.2} s ({:.0}/s); {} had no saved revision and were drafted",
+        summary.written,
+        out.display(),
+        summary.written as f64 / secs.max(1e-9),
+        summary.drafted
+    );
+    Ok(())
+}
+
 /// `aftermath postmortem ID [--out FILE]`: the newest revision, drafting it first if needed.
 pub fn postmortem(
     db: &Db,

@@ -90,9 +90,24 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Export data. `export postmortems --out DIR` writes one Markdown file per incident
+    /// (with front matter for cState or Hugo) and an index.md.
+    Export {
+        #[arg(value_enum)]
+        what: ExportWhat,
+        /// Directory to write into (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Manage the status pages Aftermath polls and the webhooks it receives.
     #[command(subcommand)]
     Source(SourceCommand),
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ExportWhat {
+    /// Every incident's postmortem as Markdown.
+    Postmortems,
 }
 
 #[derive(Subcommand)]
@@ -218,6 +233,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             &Db::connect(&database_url)?,
             &incident_id,
             out,
+            template_dir.as_deref(),
+        ),
+        Command::Export {
+            what: ExportWhat::Postmortems,
+            out,
+        } => commands::export_postmortems(
+            &Db::connect(&database_url)?,
+            &out,
             template_dir.as_deref(),
         ),
         Command::Token(cmd) => token(&Db::connect(&database_url)?, cmd),

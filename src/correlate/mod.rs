@@ -108,6 +108,33 @@ pub fn apply_batch(
     })?)
 }
 
+/// A postmortem the provider published (Statuspage `postmortem_body`) becomes a published
+/// revision, once: a text already among the revisions is not added again, so re-ingesting
+/// never buries a person's later edit.
+fn keep_provider_postmortem(
+    conn: &mut DbConn,
+    incident: &str,
+    body: &str,
+    slug: &ServiceSlug,
+) -> Result<(), IngestError> {
+    let body = body.trim();
+    if body.is_empty() {
+        return Ok(());
+    }
+    let id = incident.parse().map_err(|_| DbError::Corrupt {
+        table: "incidents",
+        message: format!("id {incident:?}"),
+    })?;
+    if db::postmortems::list(conn, id)?
+        .iter()
+        .any(|r| r.markdown == body)
+    {
+        return Ok(());
+    }
+    db::postmortems::append(conn, id, body, &format!("{slug} status page"), true, false)?;
+    Ok(())
+}
+
 /// Why no format matched: for a document that tries to be JSON, where its syntax breaks.
 fn undetected(bytes: &[u8]) -> IngestError {
     let looks_like_json = bytes
@@ -153,6 +180,9 @@ pub fn apply_document(
         report.entries_added += upserted.entries_added;
         report.entries_edited += upserted.entries_edited;
         let incident = db::observed::find(conn, &source, &observed.external_id)?.map(|r| r.id);
+        if let (Some(body), Some(id)) = (obs.postmortem.as_deref(), incident.as_deref()) {
+            keep_provider_postmortem(conn, id, body, &slug)?;
+        }
         db::provenance::record(
             conn,
             &source,

@@ -5,6 +5,7 @@
 //! person's revision, it appends a new generated draft.
 
 pub mod context;
+pub mod export;
 pub mod md_escape;
 pub mod render;
 

@@ -290,3 +290,42 @@ async fn provenance_keeps_each_raw_item_once_with_origin_time_and_hash() {
         assert_eq!(hash, aftermath::db::provenance::content_hash(&raw));
     }
 }
+
+#[actix_web::test]
+async fn a_statuspage_postmortem_is_honoured_on_ingest() {
+    let app = spawn_app().await;
+    let updates = [
+        (
+            "u1",
+            "2026-03-01T10:00:00.000Z",
+            "investigating",
+            "Looking into checkout errors.",
+        ),
+        ("u2", "2026-03-01T12:00:00.000Z", "resolved", "All good."),
+    ];
+    let mut doc: Value =
+        serde_json::from_slice(&statuspage_incident(&updates, "postmortem")).unwrap();
+    doc["incident"]["postmortem_body"] = json!("## What happened\n\nA bad deploy.");
+    let body = serde_json::to_vec(&doc).unwrap();
+    ingest_ok(&app, "statuspage", body.clone()).await;
+    ingest_ok(&app, "statuspage", body).await;
+    let incident = only_incident(&app).await;
+    assert_eq!(incident["status"], "postmortem");
+    let path = format!(
+        "/api/v1/incidents/{}/postmortem",
+        incident["id"].as_str().unwrap()
+    );
+    let pm = app.get_json(&path).await;
+    assert_eq!(
+        (pm["status"].as_str(), pm["author"].as_str()),
+        (Some("published"), Some("acme status page"))
+    );
+    assert_eq!(pm["markdown"], "## What happened\n\nA bad deploy.");
+    assert_eq!(
+        app.get_json(&format!("{path}/revisions")).await["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
