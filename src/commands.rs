@@ -11,6 +11,40 @@ use aftermath::ingest::Format;
 
 use super::{SourceCommand, TokenCommand};
 
+/// `aftermath export --format jsonl [--out FILE]`.
+pub fn export_store(db: &Db, out: Option<&std::path::Path>) -> anyhow::Result<()> {
+    let rows = match out {
+        Some(path) => {
+            let file = std::fs::File::create(path)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            let mut writer = std::io::BufWriter::new(file);
+            let n = db.run(|conn| db::dump::export(conn, &mut writer))?;
+            std::io::Write::flush(&mut writer)?;
+            n
+        }
+        None => {
+            let stdout = std::io::stdout();
+            let mut writer = std::io::BufWriter::new(stdout.lock());
+            let n = db.run(|conn| db::dump::export(conn, &mut writer))?;
+            std::io::Write::flush(&mut writer)?;
+            n
+        }
+    };
+    eprintln!("exported {rows} rows");
+    Ok(())
+}
+
+/// `aftermath import FILE`: all or nothing, into an empty database.
+pub fn import_store(db: &Db, file: &std::path::Path) -> anyhow::Result<()> {
+    let reader =
+        std::fs::File::open(file).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    let rows = db
+        .write(|conn| db::dump::import(conn, std::io::BufReader::new(reader)))
+        .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    eprintln!("imported {rows} rows from {}", file.display());
+    Ok(())
+}
+
 /// `aftermath export postmortems --out DIR`, with a progress bar on a terminal.
 pub fn export_postmortems(
     db: &Db,

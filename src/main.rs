@@ -91,14 +91,20 @@ enum Command {
         out: Option<PathBuf>,
     },
     /// Export data. `export postmortems --out DIR` writes one Markdown file per incident
-    /// (with front matter for cState or Hugo) and an index.md.
+    /// (with front matter for cState or Hugo) and an index.md; `export --format jsonl
+    /// [--out FILE]` writes the whole store, to move it to another database with `import`.
     Export {
         #[arg(value_enum)]
-        what: ExportWhat,
-        /// Directory to write into (created if missing).
+        what: Option<ExportWhat>,
+        /// With no WHAT: the whole store in this format.
+        #[arg(long, value_enum)]
+        format: Option<StoreFormat>,
+        /// Directory (postmortems) or file (jsonl; standard output when left out).
         #[arg(long)]
-        out: PathBuf,
+        out: Option<PathBuf>,
     },
+    /// Load a whole-store export (from `export --format jsonl`) into an empty database.
+    Import { file: PathBuf },
     /// Manage the status pages Aftermath polls and the webhooks it receives.
     #[command(subcommand)]
     Source(SourceCommand),
@@ -108,6 +114,12 @@ enum Command {
 enum ExportWhat {
     /// Every incident's postmortem as Markdown.
     Postmortems,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum StoreFormat {
+    /// One JSON object per line.
+    Jsonl,
 }
 
 #[derive(Subcommand)]
@@ -236,13 +248,32 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             template_dir.as_deref(),
         ),
         Command::Export {
-            what: ExportWhat::Postmortems,
+            what: Some(ExportWhat::Postmortems),
             out,
-        } => commands::export_postmortems(
-            &Db::connect(&database_url)?,
-            &out,
-            template_dir.as_deref(),
-        ),
+            ..
+        } => {
+            let out = out.ok_or_else(|| anyhow::anyhow!("export postmortems needs --out DIR"))?;
+            commands::export_postmortems(
+                &Db::connect(&database_url)?,
+                &out,
+                template_dir.as_deref(),
+            )
+        }
+        Command::Export {
+            what: None,
+            format: Some(StoreFormat::Jsonl),
+            out,
+        } => commands::export_store(&Db::connect(&database_url)?, out.as_deref()),
+        Command::Export {
+            what: None,
+            format: None,
+            ..
+        } => {
+            anyhow::bail!(
+                "name what to export: `export postmortems --out DIR` or `export --format jsonl`"
+            )
+        }
+        Command::Import { file } => commands::import_store(&Db::connect(&database_url)?, &file),
         Command::Token(cmd) => token(&Db::connect(&database_url)?, cmd),
         Command::Ingest {
             format,

@@ -11,6 +11,7 @@
 pub mod components;
 mod connection;
 mod convert;
+pub mod dump;
 mod error;
 pub mod incidents;
 mod migrate;

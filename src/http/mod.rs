@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod feeds;
 pub mod metrics;
 pub mod ops;
 pub mod pages;
@@ -61,6 +62,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .app_data(web::FormConfig::default().limit(FORM_LIMIT))
     .app_data(web::PayloadConfig::default().limit(JSON_LIMIT))
     .configure(api::configure)
+    .configure(feeds::configure)
     .configure(ops::configure)
     .configure(pages::configure);
 }

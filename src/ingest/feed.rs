@@ -262,7 +262,8 @@ pub(crate) fn statuspage_updates(
             status: label.as_deref().and_then(vocab::status),
             status_raw: label,
             kind: EntryKind::StatusUpdate,
-            body: html::body_text(body_html),
+            // Feed content is HTML by declaration, so entities are decoded even without tags.
+            body: html::html_to_text(body_html),
             components: Vec::new(),
         });
     }
@@ -297,7 +298,10 @@ fn split_label(segment: &str) -> (Option<String>, &str) {
     let rest = rest.strip_prefix('-').unwrap_or(rest).trim_start();
     let rest = rest.trim_end();
     let rest = rest.strip_suffix("</p>").unwrap_or(rest);
-    (Some(html::body_text(label)).filter(|l| !l.is_empty()), rest)
+    (
+        Some(html::html_to_text(label)).filter(|l| !l.is_empty()),
+        rest,
+    )
 }
 
 /// "Jun 8, 19:13 UTC" (optionally with a year or AM/PM) in UTC, the year taken from `published`.

@@ -1,7 +1,8 @@
 //! HTML bodies to plain text (html2text), with guards against pathological input.
 
-/// Render width: wide enough that html2text does not re-wrap ordinary paragraphs.
-const WIDTH: usize = 400;
+/// Render width: html2text wraps at this width, and a wrapped paragraph would come back with
+/// line breaks the source never wrote; no status post is anywhere near this long.
+const WIDTH: usize = 1_000_000;
 /// Above this many tags, or this nesting depth, fall back to a flat tag stripper: html2text
 /// renders recursively and deep nesting could exhaust the stack.
 const MAX_TAGS: usize = 20_000;
@@ -142,5 +143,16 @@ mod tests {
         assert_eq!(html_to_text(&deep), "x");
         let wide = "<b>y</b>".repeat(30_000);
         assert!(html_to_text(&wide).starts_with("yyy"));
+    }
+
+    #[test]
+    fn a_long_paragraph_is_not_wrapped() {
+        let words = "word ".repeat(200);
+        let text = html_to_text(&format!("<p>{words}</p>"));
+        assert!(!text.contains('\n'), "a paragraph stays one line");
+        assert_eq!(
+            html_to_text("Fish &amp; chips &lt;b&gt;"),
+            "Fish & chips <b>"
+        );
     }
 }

@@ -74,10 +74,11 @@ fn counts(db: &Db) -> (i64, i64) {
     .unwrap()
 }
 
-fn fresh_db() -> (Db, tempfile::TempDir) {
+/// A fresh store; keep the second value alive as long as the store is used.
+fn fresh_db() -> (Db, (tempfile::TempDir, Option<crate::helpers::SchemaGuard>)) {
     let dir = tempfile::tempdir().unwrap();
-    let (url, _) = fresh_database(dir.path());
-    (Db::connect(&url).unwrap(), dir)
+    let (url, schema) = fresh_database(dir.path());
+    (Db::connect(&url).unwrap(), (dir, schema))
 }
 
 #[test]

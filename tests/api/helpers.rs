@@ -17,7 +17,7 @@ pub struct TestApp {
     pub token: String,
     handle: actix_web::dev::ServerHandle,
     _dir: tempfile::TempDir,
-    pg_schema: Option<(String, String)>,
+    _pg_schema: Option<SchemaGuard>,
 }
 
 /// The backend this run tests, for messages.
@@ -29,8 +29,22 @@ pub fn backend_name() -> &'static str {
     }
 }
 
-/// A database of its own for one test: its URL, and the schema to drop afterwards on PostgreSQL.
-pub fn fresh_database(dir: &std::path::Path) -> (String, Option<(String, String)>) {
+/// Drops a test's PostgreSQL schema when the test is done with it.
+pub struct SchemaGuard {
+    base: String,
+    schema: String,
+}
+
+impl Drop for SchemaGuard {
+    fn drop(&mut self) {
+        if let Ok(mut conn) = PgConnection::establish(&self.base) {
+            let _ = conn.batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.schema));
+        }
+    }
+}
+
+/// A database of its own for one test: its URL, and on PostgreSQL a guard that drops the schema.
+pub fn fresh_database(dir: &std::path::Path) -> (String, Option<SchemaGuard>) {
     match std::env::var("AFTERMATH_TEST_DATABASE_URL") {
         Ok(base) => {
             let schema = format!("test_{}", uuid::Uuid::new_v4().simple());
@@ -41,7 +55,7 @@ pub fn fresh_database(dir: &std::path::Path) -> (String, Option<(String, String)
             let sep = if base.contains('?') { '&' } else { '?' };
             (
                 format!("{base}{sep}options=-csearch_path%3D{schema}"),
-                Some((base, schema)),
+                Some(SchemaGuard { base, schema }),
             )
         }
         Err(_) => (format!("sqlite://{}", dir.join("test.db").display()), None),
@@ -73,7 +87,7 @@ pub async fn spawn_app() -> TestApp {
         token,
         handle,
         _dir: dir,
-        pg_schema,
+        _pg_schema: pg_schema,
     }
 }
 
@@ -81,11 +95,6 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         // Stop accepting work; the runtime ends with the test anyway.
         drop(self.handle.stop(false));
-        if let Some((base, schema)) = self.pg_schema.take()
-            && let Ok(mut conn) = PgConnection::establish(&base)
-        {
-            let _ = conn.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
-        }
     }
 }
 

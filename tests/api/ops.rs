@@ -65,6 +65,10 @@ async fn the_openapi_document_lists_every_route() {
         ("/healthz", "get"),
         ("/metrics", "get"),
         ("/api/openapi.json", "get"),
+        ("/api/v2/summary.json", "get"),
+        ("/api/v2/incidents.json", "get"),
+        ("/api/v2/incidents/unresolved.json", "get"),
+        ("/feed.atom", "get"),
     ];
     for (path, method) in routes {
         assert!(

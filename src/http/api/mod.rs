@@ -6,6 +6,7 @@ pub mod ingest;
 mod parse;
 pub mod postmortems;
 pub mod services;
+pub mod statuspage_v2;
 
 use actix_web::web;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -13,6 +14,15 @@ use utoipa::{Modify, OpenApi};
 
 /// Registers the routes. Each path is one resource, so a wrong method answers 405, not 404.
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/api/v2/summary.json").route(web::get().to(statuspage_v2::summary)))
+        .service(
+            web::resource("/api/v2/incidents.json")
+                .route(web::get().to(statuspage_v2::incidents_recent)),
+        )
+        .service(
+            web::resource("/api/v2/incidents/unresolved.json")
+                .route(web::get().to(statuspage_v2::incidents_unresolved)),
+        );
     cfg.service(
         web::scope("/api/v1")
             .service(
@@ -104,6 +114,10 @@ impl Modify for BearerAuth {
         crate::http::ops::healthz,
         crate::http::ops::metrics_doc,
         crate::http::ops::openapi_json,
+        statuspage_v2::summary,
+        statuspage_v2::incidents_recent,
+        statuspage_v2::incidents_unresolved,
+        crate::http::feeds::feed_atom,
     ),
     modifiers(&BearerAuth)
 )]

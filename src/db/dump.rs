@@ -1,0 +1,339 @@
+//! The whole store as JSON Lines, for moving it between SQLite and PostgreSQL losslessly.
+//!
+//! Format: a header line `{"aftermath_export": 1}`, then one line per row,
+//! `{"table": NAME, "row": {...columns...}}`, tables in foreign-key order. Times keep their
+//! microseconds; ids, hashes and secrets are copied as stored. The outbox is not exported (it is
+//! derived): import announces every incident to the search index instead.
+//!
+//! Import is all or nothing (one transaction) and only into an empty store, so nothing can be
+//! merged half-way; a bad line is reported with its number.
+
+use std::io::{BufRead, Write};
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::{DbConn, DbError, outbox, schema};
+
+#[derive(Debug, Clone, PartialEq, Queryable, Insertable, Serialize, Deserialize)]
+#[diesel(table_name = schema::services)]
+#[serde(deny_unknown_fields)]
+pub struct ServicesRow {
+    pub slug: String,
+    pub name: String,
+    pub provider: Option<String>,
+    pub region: Option<String>,
+    pub kind: String,
+    pub depends_on: String,
+    pub status_page_url: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Insertable, Serialize, Deserialize)]
+#[diesel(table_name = schema::sources)]
+#[serde(deny_unknown_fields)]
+pub struct SourcesRow {
+    pub id: String,
+    pub kind: String,
+    pub name: String,
+    pub url: Option<String>,
+    pub service_slug: Option<String>,
+    pub poll_interval_secs: Option<i32>,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub secret: Option<String>,
+    pub last_success_at: Option<NaiveDateTime>,
+    pub last_error: Option<String>,
+    pub last_error_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub format: Option<String>,
+    pub failures: i32,
+    pub next_poll_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Insertable, Serialize, Deserialize)]
+#[diesel(table_name = schema::incidents)]
+#[serde(deny_unknown_fields)]
+pub struct IncidentsRow {
+    pub id: String,
+    pub title: String,
+    pub status: String,
+    pub impact: String,
+    pub origin: String,
+    pub started_at: NaiveDateTime,
+    pub detected_at: Option<NaiveDateTime>,
+    pub acknowledged_at: Option<NaiveDateTime>,
+    pub mitigated_at: Option<NaiveDateTime>,
+    pub resolved_at: Option<NaiveDateTime>,
+    pub status_as_of: NaiveDateTime,
+    pub source_id: Option<String>,
+    pub external_id: Option<String>,
+    pub url: Option<String>,
+    pub report_count: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Insertable, Serialize, Deserialize)]
+#[diesel(table_name = schema::incident_services)]
+#[serde(deny_unknown_fields)]
+pub struct IncidentServicesRow {
+    pub incident_id: String,
+    pub service_slug: String,
+    pub component: String,
+    pub impact: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Insertable, Serialize, Deserialize)]
+#[diesel(table_name = schema::timeline_entries)]
+#[serde(deny_unknown_fields)]
+pub struct TimelineEntriesRow {
+    pub id: String,
+    pub incident_id: String,
+    pub occurred_at: NaiveDateTime,
+    pub recorded_at: NaiveDateTime,
+    pub kind: String,
+    pub source: String,
+    pub source_id: Option<String>,
+    pub external_id: Option<String>,
+    pub status: Option<String>,
+    pub impact: Option<String>,
+    pub body: String,
+    pub author: Option<String>,
+    pub url: Option<String>,
+    pub original_time: Option<String>,
+    pub raw_ref: Option<String>,
+    pub edited_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Insertable, Serialize, Deserialize)]
+#[diesel(table_name = schema::incident_links)]
+#[serde(deny_unknown_fields)]
+pub struct IncidentLinksRow {
+    pub id: String,
+    pub from_incident: String,
+    pub to_incident: String,
+    pub kind: String,
+    pub confidence: f64,
+    pub reason: String,
+    pub set_by: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Insertable, Serialize, Deserialize)]
+#[diesel(table_name = schema::api_tokens)]
+#[serde(deny_unknown_fields)]
+pub struct ApiTokensRow {
+    pub id: String,
+    pub name: String,
+    pub token_hash: String,
+    pub scope: String,
+    pub created_at: NaiveDateTime,
+    pub revoked_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Insertable, Serialize, Deserialize)]
+#[diesel(table_name = schema::app_secrets)]
+#[serde(deny_unknown_fields)]
+pub struct AppSecretsRow {
+    pub name: String,
+    pub value: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Insertable, Serialize, Deserialize)]
+#[diesel(table_name = schema::observations)]
+#[serde(deny_unknown_fields)]
+pub struct ObservationsRow {
+    pub id: String,
+    pub source_id: String,
+    pub incident_id: Option<String>,
+    pub format: String,
+    pub origin: String,
+    pub fetched_at: NaiveDateTime,
+    pub content_hash: String,
+    pub raw: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Insertable, Serialize, Deserialize)]
+#[diesel(table_name = schema::entry_versions)]
+#[serde(deny_unknown_fields)]
+pub struct EntryVersionsRow {
+    pub id: String,
+    pub entry_id: String,
+    pub body: String,
+    pub replaced_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Insertable, Serialize, Deserialize)]
+#[diesel(table_name = schema::service_components)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceComponentsRow {
+    pub service_slug: String,
+    pub external_id: String,
+    pub name: String,
+    pub status: String,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Insertable, Serialize, Deserialize)]
+#[diesel(table_name = schema::postmortems)]
+#[serde(deny_unknown_fields)]
+pub struct PostmortemsRow {
+    pub id: String,
+    pub incident_id: String,
+    pub revision: i32,
+    pub markdown: String,
+    pub author: String,
+    pub status: String,
+    pub generated: i32,
+    pub created_at: NaiveDateTime,
+}
+
+pub const FORMAT_VERSION: u32 = 1;
+
+#[derive(Serialize, Deserialize)]
+struct Header {
+    aftermath_export: u32,
+}
+
+#[derive(Serialize)]
+struct LineOut<'a, T> {
+    table: &'static str,
+    row: &'a T,
+}
+
+#[derive(Deserialize)]
+struct LineIn {
+    table: String,
+    row: serde_json::Value,
+}
+
+/// Calls `$m!(table, RowType)` for every exported table, in foreign-key order.
+macro_rules! for_each_table {
+    ($m:ident) => {
+        $m!(services, ServicesRow);
+        $m!(sources, SourcesRow);
+        $m!(incidents, IncidentsRow);
+        $m!(incident_services, IncidentServicesRow);
+        $m!(timeline_entries, TimelineEntriesRow);
+        $m!(incident_links, IncidentLinksRow);
+        $m!(api_tokens, ApiTokensRow);
+        $m!(app_secrets, AppSecretsRow);
+        $m!(observations, ObservationsRow);
+        $m!(entry_versions, EntryVersionsRow);
+        $m!(service_components, ServiceComponentsRow);
+        $m!(postmortems, PostmortemsRow);
+    };
+}
+
+/// Writes the whole store; returns the number of rows written.
+pub fn export(conn: &mut DbConn, out: &mut impl Write) -> Result<usize, DbError> {
+    let io = |e: std::io::Error| DbError::Invalid {
+        field: "output",
+        message: e.to_string(),
+    };
+    let json = |e: serde_json::Error| DbError::Invalid {
+        field: "output",
+        message: e.to_string(),
+    };
+    serde_json::to_writer(
+        &mut *out,
+        &Header {
+            aftermath_export: FORMAT_VERSION,
+        },
+    )
+    .map_err(json)?;
+    out.write_all(b"\n").map_err(io)?;
+    let mut count = 0;
+    macro_rules! dump {
+        ($t:ident, $row:ident) => {
+            let rows: Vec<$row> = schema::$t::table
+                .select(schema::$t::all_columns)
+                .load(conn)?;
+            for row in &rows {
+                serde_json::to_writer(
+                    &mut *out,
+                    &LineOut {
+                        table: stringify!($t),
+                        row,
+                    },
+                )
+                .map_err(json)?;
+                out.write_all(b"\n").map_err(io)?;
+            }
+            count += rows.len();
+        };
+    }
+    for_each_table!(dump);
+    Ok(count)
+}
+
+/// Reads an export into an empty store, inside the caller's write transaction.
+pub fn import(conn: &mut DbConn, input: impl BufRead) -> Result<usize, DbError> {
+    let existing: i64 = schema::incidents::table.count().get_result(conn)?;
+    let services: i64 = schema::services::table.count().get_result(conn)?;
+    if existing > 0 || services > 0 {
+        return Err(DbError::Invalid {
+            field: "import",
+            message: "the target store is not empty; import only into a fresh database".into(),
+        });
+    }
+    let bad = |line: usize, message: String| DbError::Invalid {
+        field: "import",
+        message: format!("line {line}: {message}"),
+    };
+    let mut lines = input.lines().enumerate();
+    match lines.next() {
+        Some((_, Ok(first))) => {
+            let header: Header = serde_json::from_str(&first)
+                .map_err(|e| bad(1, format!("not an Aftermath export header: {e}")))?;
+            if header.aftermath_export != FORMAT_VERSION {
+                return Err(bad(
+                    1,
+                    format!(
+                        "export format {} is not supported (expected {FORMAT_VERSION})",
+                        header.aftermath_export
+                    ),
+                ));
+            }
+        }
+        Some((_, Err(e))) => return Err(bad(1, e.to_string())),
+        None => return Err(bad(1, "the file is empty".into())),
+    }
+    let mut count = 0;
+    for (i, line) in lines {
+        let n = i + 1;
+        let line = line.map_err(|e| bad(n, e.to_string()))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let LineIn { table, row } =
+            serde_json::from_str(&line).map_err(|e| bad(n, e.to_string()))?;
+        macro_rules! load {
+            ($t:ident, $row:ident) => {
+                if table == stringify!($t) {
+                    let row: $row = serde_json::from_value(row)
+                        .map_err(|e| bad(n, format!("{}: {e}", stringify!($t))))?;
+                    diesel::insert_into(schema::$t::table)
+                        .values(&row)
+                        .execute(conn)
+                        .map_err(|e| bad(n, e.to_string()))?;
+                    count += 1;
+                    continue;
+                }
+            };
+        }
+        for_each_table!(load);
+        return Err(bad(n, format!("unknown table {table:?}")));
+    }
+    let ids: Vec<String> = schema::incidents::table
+        .select(schema::incidents::id)
+        .load(conn)?;
+    for id in ids {
+        outbox::append(conn, outbox::ENTITY_INCIDENT, &id, "upsert")?;
+    }
+    Ok(count)
+}
