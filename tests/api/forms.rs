@@ -5,7 +5,7 @@ use reqwest::StatusCode;
 
 use crate::helpers::{TestApp, html, spawn_app};
 
-fn csrf_of(page: &str) -> String {
+pub fn csrf_of(page: &str) -> String {
     page.split("name=\"csrf_token\" value=\"")
         .nth(1)
         .unwrap()

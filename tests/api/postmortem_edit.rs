@@ -4,18 +4,8 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::forms::sign_in;
+use crate::forms::{csrf_of, sign_in};
 use crate::helpers::{assert_problem, html, spawn_app};
-
-fn csrf_of(page: &str) -> String {
-    page.split("name=\"csrf_token\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_string()
-}
 
 #[actix_web::test]
 async fn a_person_previews_saves_and_publishes_on_the_page() {
