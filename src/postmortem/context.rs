@@ -94,8 +94,18 @@ pub struct DraftContext {
     pub sources: Vec<String>,
 }
 
+/// "2025-10-20 07:11 UTC". Written by hand: chrono's strftime parsing showed up in profiles of
+/// drafting large incidents.
 fn utc(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M UTC").to_string()
+    use chrono::{Datelike, Timelike};
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02} UTC",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute()
+    )
 }
 
 fn quote(e: &TimelineEntry) -> Quote {

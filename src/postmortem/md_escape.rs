@@ -36,6 +36,9 @@
 
 /// The normalisation applied by every function here (see module docs).
 pub fn normalise(s: &str) -> String {
+    if !s.contains(['\r', '\n', '\0']) {
+        return s.to_string();
+    }
     let mut out = String::with_capacity(s.len());
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
@@ -69,11 +72,10 @@ const ALWAYS: &[char] = &['\\', '`', '*', '_', '[', ']', '<', '>', '&', '|', '~'
 /// not "2025\-10\-20 14\:52"). Anything at the very start could open a block (list, quote,
 /// thematic break, fence, setext line), and the `.` or `)` after leading digits would make an
 /// ordered list.
-fn needs_escape(s: &str, i: usize, c: char) -> bool {
+fn needs_escape(s: &str, start: usize, i: usize, c: char) -> bool {
     if ALWAYS.contains(&c) {
         return true;
     }
-    let start = s.len() - s.trim_start_matches([' ', '\t']).len();
     if i == start {
         return true;
     }
@@ -95,7 +97,7 @@ fn escape_normalised(s: &str, in_table: bool) -> String {
         match c {
             ' ' | '\t' if at_edge => push_char_ref(&mut out, c),
             '|' | '\\' if in_table => push_char_ref(&mut out, c),
-            c if c.is_ascii_punctuation() && needs_escape(s, i, c) => {
+            c if c.is_ascii_punctuation() && needs_escape(s, lead_end, i, c) => {
                 out.push('\\');
                 out.push(c);
             }
