@@ -62,10 +62,13 @@ pub fn export_all(
                     )
                 }
             };
+            // The random tail of the id: UUID v7 ids made in the same minute share their head, and
+            // one day can hold several incidents with the same title.
+            let id_text = id.to_string();
+            let tail = &id_text[id_text.len() - 12..];
             let name = format!(
-                "{}-{}",
-                super::file_name(&detail, "md").trim_end_matches(".md"),
-                &id.to_string()[..8]
+                "{}-{tail}",
+                super::file_name(&detail, "md").trim_end_matches(".md")
             );
             let path = dir.join(format!("{name}.md"));
             std::fs::write(&path, markdown).map_err(io(&path))?;

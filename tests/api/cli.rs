@@ -380,6 +380,22 @@ fn export_postmortems_writes_a_file_per_incident_and_an_index() {
     let (url, _schema) = fresh_database(dir.path());
     let db = aftermath::db::Db::connect(&url).unwrap();
     aftermath::demo::load(&db).unwrap();
+    // Same title, same day, created together: each still gets its own file.
+    for _ in 0..3 {
+        let new = aftermath::domain::NewIncident {
+            title: aftermath::domain::Title::parse("t", "Incident with Actions").unwrap(),
+            services: vec![aftermath::domain::ServiceSlug::parse("s", "forge").unwrap()],
+            status: aftermath::domain::IncidentStatus::Resolved,
+            impact: aftermath::domain::Impact::Minor,
+            origin: aftermath::domain::Origin::Manual,
+            started_at: chrono::Utc::now(),
+            body: None,
+            author: None,
+            source: "manual".into(),
+        };
+        db.write(|c| aftermath::db::incidents::create(c, &new))
+            .unwrap();
+    }
     let incidents = db.run(aftermath::db::incidents::count).unwrap() as usize;
     let out_dir = dir.path().join("export");
     let out = aftermath()
