@@ -108,18 +108,29 @@ async fn the_first_request_drafts_revision_1_with_every_section_and_every_entry(
 }
 
 #[actix_web::test]
-async fn the_draft_of_the_demo_outage_matches_its_snapshot() {
+async fn the_drafts_of_every_demo_incident_match_their_snapshots() {
     let app = spawn_app().await;
-    let incident = demo_outage(&app).await;
-    let draft = app
-        .get_json(&format!(
-            "/api/v1/incidents/{}/postmortem",
-            incident["id"].as_str().unwrap()
-        ))
-        .await;
-    insta::with_settings!({filters => vec![(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC from", "[generated] from")]}, {
-        insta::assert_snapshot!("demo_outage_draft", draft["markdown"].as_str().unwrap());
-    });
+    aftermath::demo::load(&app.db).unwrap();
+    let list = app.get_json("/api/v1/incidents?limit=200").await;
+    for incident in list["items"].as_array().unwrap() {
+        let id = incident["id"].as_str().unwrap();
+        let draft = app
+            .get_json(&format!("/api/v1/incidents/{id}/postmortem"))
+            .await;
+        let markdown = draft["markdown"].as_str().unwrap();
+        let (headings, _, unsafe_events) = outline(markdown);
+        assert_eq!(headings, SECTIONS);
+        assert_eq!(unsafe_events, 0);
+        let name = aftermath::postmortem::file_name(
+            &app.db
+                .run(|c| aftermath::db::incidents::get(c, id.parse().unwrap()))
+                .unwrap(),
+            "md",
+        );
+        insta::with_settings!({filters => vec![(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC from", "[generated] from")]}, {
+            insta::assert_snapshot!(format!("draft_{}", name.trim_end_matches(".md")), markdown);
+        });
+    }
 }
 
 #[actix_web::test]
