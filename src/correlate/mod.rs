@@ -113,7 +113,7 @@ pub fn apply_batch(
 /// never buries a person's later edit.
 fn keep_provider_postmortem(
     conn: &mut DbConn,
-    incident: &str,
+    id: crate::domain::IncidentId,
     body: &str,
     slug: &ServiceSlug,
 ) -> Result<(), IngestError> {
@@ -121,10 +121,6 @@ fn keep_provider_postmortem(
     if body.is_empty() {
         return Ok(());
     }
-    let id = incident.parse().map_err(|_| DbError::Corrupt {
-        table: "incidents",
-        message: format!("id {incident:?}"),
-    })?;
     if db::postmortems::list(conn, id)?
         .iter()
         .any(|r| r.markdown == body)
@@ -179,14 +175,14 @@ pub fn apply_document(
         }
         report.entries_added += upserted.entries_added;
         report.entries_edited += upserted.entries_edited;
-        let incident = db::observed::find(conn, &source, &observed.external_id)?.map(|r| r.id);
-        if let (Some(body), Some(id)) = (obs.postmortem.as_deref(), incident.as_deref()) {
-            keep_provider_postmortem(conn, id, body, &slug)?;
+        let incident = upserted.incident_id;
+        if let Some(body) = obs.postmortem.as_deref() {
+            keep_provider_postmortem(conn, incident, body, &slug)?;
         }
         db::provenance::record(
             conn,
             &source,
-            incident.as_deref(),
+            Some(incident.to_string().as_str()),
             doc.format.as_str(),
             &origin.0,
             &obs.raw,

@@ -40,8 +40,19 @@ where
     })
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+/// Also the row format of whole-store exports (`db::dump`), so fields stay in table order.
+#[derive(
+    Debug,
+    Clone,
+    Queryable,
+    Selectable,
+    Insertable,
+    AsChangeset,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 #[diesel(table_name = incidents)]
+#[serde(deny_unknown_fields)]
 #[diesel(treat_none_as_null = true)]
 pub struct IncidentRow {
     pub id: String,
@@ -101,8 +112,10 @@ impl IncidentRow {
     }
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+/// Also the row format of whole-store exports (`db::dump`), so fields stay in table order.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize)]
 #[diesel(table_name = timeline_entries)]
+#[serde(deny_unknown_fields)]
 pub struct EntryRow {
     pub id: String,
     pub incident_id: String,

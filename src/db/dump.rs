@@ -14,6 +14,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::convert::{EntryRow as TimelineEntriesRow, IncidentRow as IncidentsRow};
 use super::{DbConn, DbError, outbox, schema};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Insertable, Serialize, Deserialize)]
@@ -54,29 +55,6 @@ pub struct SourcesRow {
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Insertable, Serialize, Deserialize)]
-#[diesel(table_name = schema::incidents)]
-#[serde(deny_unknown_fields)]
-pub struct IncidentsRow {
-    pub id: String,
-    pub title: String,
-    pub status: String,
-    pub impact: String,
-    pub origin: String,
-    pub started_at: NaiveDateTime,
-    pub detected_at: Option<NaiveDateTime>,
-    pub acknowledged_at: Option<NaiveDateTime>,
-    pub mitigated_at: Option<NaiveDateTime>,
-    pub resolved_at: Option<NaiveDateTime>,
-    pub status_as_of: NaiveDateTime,
-    pub source_id: Option<String>,
-    pub external_id: Option<String>,
-    pub url: Option<String>,
-    pub report_count: i64,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
-}
-
-#[derive(Debug, Clone, PartialEq, Queryable, Insertable, Serialize, Deserialize)]
 #[diesel(table_name = schema::incident_services)]
 #[serde(deny_unknown_fields)]
 pub struct IncidentServicesRow {
@@ -84,28 +62,6 @@ pub struct IncidentServicesRow {
     pub service_slug: String,
     pub component: String,
     pub impact: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Queryable, Insertable, Serialize, Deserialize)]
-#[diesel(table_name = schema::timeline_entries)]
-#[serde(deny_unknown_fields)]
-pub struct TimelineEntriesRow {
-    pub id: String,
-    pub incident_id: String,
-    pub occurred_at: NaiveDateTime,
-    pub recorded_at: NaiveDateTime,
-    pub kind: String,
-    pub source: String,
-    pub source_id: Option<String>,
-    pub external_id: Option<String>,
-    pub status: Option<String>,
-    pub impact: Option<String>,
-    pub body: String,
-    pub author: Option<String>,
-    pub url: Option<String>,
-    pub original_time: Option<String>,
-    pub raw_ref: Option<String>,
-    pub edited_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Insertable, Serialize, Deserialize)]

@@ -128,6 +128,7 @@ pub fn upsert(
         (false, false) => UpsertOutcome::Unchanged,
     };
     Ok(UpsertReport {
+        incident_id,
         outcome,
         entries_added: added,
         entries_edited: edited,

@@ -53,6 +53,8 @@ pub enum UpsertOutcome {
 /// What an upsert did, in detail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct UpsertReport {
+    /// The incident the observation landed in.
+    pub incident_id: super::ids::IncidentId,
     pub outcome: UpsertOutcome,
     pub entries_added: usize,
     pub entries_edited: usize,
