@@ -12,5 +12,6 @@ pub mod http;
 pub mod ingest;
 pub mod markdown;
 pub mod postmortem;
+pub mod search;
 pub mod startup;
 pub mod telemetry;

@@ -1,7 +1,8 @@
 //! Builds the running app: database (migrated), HTTP server on a bound listener. Holds no logic.
 //!
 //! Shutdown: actix's own signal handling turns SIGINT and SIGTERM into a graceful stop — the
-//! listener closes, in-flight requests get up to 10 seconds to finish, then the pool is dropped.
+//! listener closes, in-flight requests get up to 10 seconds to finish, then the poller and the
+//! indexer thread stop and the pool is dropped.
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -23,11 +24,13 @@ use crate::http::pages::{Layout, error_page};
 use crate::http::problem::{ApiError, problem_for_plain_errors};
 use crate::http::{self, AppState};
 use crate::ingest::poller::{self, PollerSettings};
+use crate::search::Search;
 
 pub struct Application {
     port: u16,
     server: Server,
     db: Db,
+    search: Search,
     /// Dropping it stops the poller.
     _stop_poller: Option<tokio::sync::watch::Sender<bool>>,
 }
@@ -50,10 +53,13 @@ impl Application {
             Key::try_from(key_bytes.as_slice()).context("the stored session key is too short")?;
         let (metrics, prometheus) = Metrics::new().map_err(|e| anyhow::anyhow!("metrics: {e}"))?;
         let poll = config.poll;
+        let search = Search::start(db.clone(), &config.data_dir)
+            .context("cannot start the search indexer")?;
         let state = web::Data::new(AppState {
             db: db.clone(),
             config: Arc::new(config),
             metrics,
+            search: search.clone(),
         });
         let server = HttpServer::new(move || {
             App::new()
@@ -86,6 +92,7 @@ impl Application {
             port,
             server,
             db,
+            search,
             _stop_poller: stop_poller,
         })
     }
@@ -98,6 +105,10 @@ impl Application {
         &self.db
     }
 
+    pub fn search(&self) -> &Search {
+        &self.search
+    }
+
     pub fn handle(&self) -> ServerHandle {
         self.server.handle()
     }
@@ -106,11 +117,14 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let Self {
             server,
+            search,
             _stop_poller,
             ..
         } = self;
         let result = server.await;
         drop(_stop_poller);
+        // Joins the indexer so its writer lock is released before the process goes on.
+        let _ = actix_web::rt::task::spawn_blocking(move || search.stop()).await;
         result
     }
 }

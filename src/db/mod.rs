@@ -21,6 +21,7 @@ pub mod poll_state;
 pub mod postmortems;
 pub mod provenance;
 pub mod schema;
+pub mod search_docs;
 pub mod secrets;
 pub mod services;
 pub mod sources;

@@ -3,8 +3,15 @@
 //! Guarantee: a row is appended in the same transaction as the change it announces, so a change
 //! is announced if and only if it committed. Readers replay rows idempotently (the row names an
 //! entity, not a diff), so duplicates and replays are harmless.
+//!
+//! Tailing ([`tail`]) never skips a row. On SQLite one writer at a time means `seq` is in commit
+//! order. On PostgreSQL a `BIGSERIAL` is handed out before commit, so rows become visible out of
+//! order; there the reader only takes rows whose writing transaction (`txid`) is older than the
+//! oldest transaction still running, which can no longer change, and walks them in
+//! `(txid, seq)` order.
 
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text};
 
 use super::DbConn;
 use super::convert::{now, to_db_time};
@@ -57,4 +64,146 @@ pub fn latest_seq(conn: &mut DbConn) -> Result<i64, DbError> {
         .select(diesel::dsl::max(outbox::seq))
         .first(conn)?;
     Ok(max.unwrap_or(0))
+}
+
+/// How far a reader has got: every row at or before `(txid, seq)` is done. `txid` is always 0 on
+/// SQLite.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Position {
+    pub txid: u64,
+    pub seq: i64,
+}
+
+/// Rows after a position, and the horizon they were read under.
+#[derive(Debug, Clone)]
+pub struct Tail {
+    pub rows: Vec<(Position, OutboxRow)>,
+    /// When `rows` came back short of the limit, the reader has seen everything committed before
+    /// this mark (compare it with [`consistency_mark`]).
+    pub horizon: u64,
+}
+
+/// Up to `limit` rows after `after`, in an order in which no later read can find an earlier row.
+pub fn tail(conn: &mut DbConn, after: Position, limit: i64) -> Result<Tail, DbError> {
+    match conn {
+        DbConn::Sqlite(_) => {
+            let horizon = latest_seq(conn)?;
+            let rows = outbox::table
+                .filter(outbox::seq.gt(after.seq))
+                .filter(outbox::seq.le(horizon))
+                .order(outbox::seq.asc())
+                .limit(limit)
+                .select(OutboxRow::as_select())
+                .load(conn)?;
+            Ok(Tail {
+                rows: rows
+                    .into_iter()
+                    .map(|r| (Position { txid: 0, seq: r.seq }, r))
+                    .collect(),
+                horizon: horizon.max(0) as u64,
+            })
+        }
+        DbConn::Postgres(pg) => {
+            // Taken first, in its own statement: every transaction below it has finished, so the
+            // rows read next below it are final.
+            let horizon: u64 = diesel::sql_query(
+                "SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS mark",
+            )
+            .get_result::<Mark>(pg)?
+            .value()?;
+            let rows: Vec<PgTailRow> = diesel::sql_query(
+                "SELECT seq, entity, entity_id, operation, txid::text AS txid FROM outbox \
+                 WHERE txid < $1::text::xid8 AND (txid, seq) > ($2::text::xid8, $3) \
+                 ORDER BY txid, seq LIMIT $4",
+            )
+            .bind::<Text, _>(horizon.to_string())
+            .bind::<Text, _>(after.txid.to_string())
+            .bind::<BigInt, _>(after.seq)
+            .bind::<BigInt, _>(limit)
+            .load(pg)?;
+            let rows = rows
+                .into_iter()
+                .map(|r| {
+                    let txid = parse_xid(&r.txid)?;
+                    Ok((
+                        Position { txid, seq: r.seq },
+                        OutboxRow {
+                            seq: r.seq,
+                            entity: r.entity,
+                            entity_id: r.entity_id,
+                            operation: r.operation,
+                        },
+                    ))
+                })
+                .collect::<Result<_, DbError>>()?;
+            Ok(Tail { rows, horizon })
+        }
+    }
+}
+
+/// The position a reader may start from after reading the whole store now: everything the
+/// store shows at this moment is covered by it.
+pub fn start_position(conn: &mut DbConn) -> Result<Position, DbError> {
+    match conn {
+        DbConn::Sqlite(_) => Ok(Position {
+            txid: 0,
+            seq: latest_seq(conn)?,
+        }),
+        // Rows of transactions below xmin are all visible to the scan that follows; later ones
+        // are replayed, which is harmless.
+        DbConn::Postgres(pg) => Ok(Position {
+            txid: diesel::sql_query(
+                "SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS mark",
+            )
+            .get_result::<Mark>(pg)?
+            .value()?,
+            seq: 0,
+        }),
+    }
+}
+
+/// A mark that a reader's [`Tail::horizon`] reaches once it has seen every write committed
+/// before this call.
+pub fn consistency_mark(conn: &mut DbConn) -> Result<u64, DbError> {
+    match conn {
+        DbConn::Sqlite(_) => Ok(latest_seq(conn)?.max(0) as u64),
+        DbConn::Postgres(pg) => diesel::sql_query(
+            "SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS mark",
+        )
+        .get_result::<Mark>(pg)?
+        .value(),
+    }
+}
+
+#[derive(QueryableByName)]
+struct Mark {
+    #[diesel(sql_type = Text)]
+    mark: String,
+}
+
+impl Mark {
+    fn value(&self) -> Result<u64, DbError> {
+        parse_xid(&self.mark)
+    }
+}
+
+#[derive(QueryableByName)]
+struct PgTailRow {
+    #[diesel(sql_type = BigInt)]
+    seq: i64,
+    #[diesel(sql_type = Text)]
+    entity: String,
+    #[diesel(sql_type = Text)]
+    entity_id: String,
+    #[diesel(sql_type = Text)]
+    operation: String,
+    #[diesel(sql_type = Text)]
+    txid: String,
+}
+
+fn parse_xid(text: &str) -> Result<u64, DbError> {
+    text.parse().map_err(|_| DbError::Corrupt {
+        table: "outbox",
+        message: format!("transaction id {text:?}"),
+    })
 }

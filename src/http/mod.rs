@@ -24,6 +24,7 @@ pub struct AppState {
     pub db: Db,
     pub config: Arc<Config>,
     pub metrics: metrics::Metrics,
+    pub search: crate::search::Search,
 }
 
 impl AppState {

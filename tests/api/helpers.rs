@@ -147,6 +147,25 @@ impl TestApp {
             .expect("request")
     }
 
+    /// Searches once every earlier write is searchable (`consistent=true`); asserts 200.
+    pub async fn search(&self, params: &[(&str, &str)]) -> Value {
+        let res = self.search_response(params).await;
+        assert_eq!(res.status(), StatusCode::OK, "search {params:?}");
+        let body: Value = res.json().await.expect("json");
+        assert_eq!(body["consistent"], true, "the index caught up: {body}");
+        body
+    }
+
+    pub async fn search_response(&self, params: &[(&str, &str)]) -> Response {
+        self.client
+            .get(self.url("/api/v1/search"))
+            .query(&[("consistent", "true")])
+            .query(params)
+            .send()
+            .await
+            .expect("request")
+    }
+
     /// Creates an incident through the API and returns its JSON.
     pub async fn create_incident(&self, body: Value) -> Value {
         let res = self.post_json("/api/v1/incidents", &body).await;

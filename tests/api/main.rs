@@ -21,5 +21,6 @@ mod pages;
 mod poller;
 mod postmortem;
 mod postmortem_edit;
+mod search;
 mod services;
 mod store_move;

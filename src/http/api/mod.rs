@@ -5,6 +5,7 @@ pub mod incidents;
 pub mod ingest;
 mod parse;
 pub mod postmortems;
+pub mod search;
 pub mod services;
 pub mod statuspage_v2;
 
@@ -62,6 +63,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .route(web::post().to(postmortems::regenerate)),
             )
             .service(web::resource("/services").route(web::get().to(services::list_services)))
+            .service(web::resource("/search").route(web::get().to(search::search)))
+            .service(
+                web::resource("/incidents/{id}/similar").route(web::get().to(search::similar)),
+            )
             .service(
                 web::resource("/ingest/{format}")
                     .app_data(web::PayloadConfig::default().limit(ingest::INGEST_LIMIT))
@@ -118,6 +123,8 @@ impl Modify for BearerAuth {
         statuspage_v2::incidents_recent,
         statuspage_v2::incidents_unresolved,
         crate::http::feeds::feed_atom,
+        search::search,
+        search::similar,
     ),
     modifiers(&BearerAuth)
 )]

@@ -1,0 +1,2 @@
+DROP INDEX outbox_created_at;
+DROP INDEX outbox_txid_seq;

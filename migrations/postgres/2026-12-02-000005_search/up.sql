@@ -1,0 +1,4 @@
+-- The indexer reads the outbox in (txid, seq) order below the oldest running transaction; see
+-- db::outbox. Pruning old rows goes by age.
+CREATE INDEX outbox_txid_seq ON outbox (txid, seq);
+CREATE INDEX outbox_created_at ON outbox (created_at);

@@ -1,0 +1,3 @@
+-- SQLite's seq is already in commit order (one writer), so the indexer needs no txid index;
+-- pruning old rows goes by age.
+CREATE INDEX outbox_created_at ON outbox (created_at);

@@ -1,0 +1,222 @@
+//! Full-text search over every incident, with tantivy.
+//!
+//! Rules:
+//! - The index is derived: the database is the truth, and the index can be deleted and rebuilt
+//!   from it at any time (`aftermath reindex`, or by itself when it is missing, unreadable or of
+//!   another schema version; the log says why).
+//! - One indexer thread per process owns the writer ([`indexer`]); everything else only reads.
+//!   It wakes on a command or every [`POLL`], so other instances' writes on a shared PostgreSQL
+//!   arrive within a second.
+//! - [`Search::wait_until_consistent`] lets a caller wait, bounded, until every write committed
+//!   before it is searchable; tests use it instead of sleeping.
+//! - `search` reads the store only through `db`, and knows nothing of `http`.
+
+mod analyzers;
+mod document;
+mod index_dir;
+mod indexer;
+pub mod query;
+mod runner;
+mod schema;
+mod similar;
+
+use std::path::Path;
+use std::sync::{Arc, Mutex, RwLock, Weak, mpsc};
+use std::time::Duration;
+
+use tantivy::{Index, IndexReader};
+
+pub use document::from_tantivy;
+pub use index_dir::IndexRoot;
+pub use query::{Facets, Hit, SearchRequest, SearchResults, Sort};
+pub use schema::Fields;
+
+use crate::db::{Db, DbError};
+
+/// How often the indexer looks at the outbox when nobody wakes it.
+pub const POLL: Duration = Duration::from_millis(250);
+
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    #[error("the search index is being built; try again shortly")]
+    NotReady,
+    #[error("the search index cannot be used: {0}")]
+    Unusable(String),
+    #[error("invalid search: {0}")]
+    BadRequest(String),
+    #[error("no such incident in the index")]
+    NotFound,
+    #[error("index: {0}")]
+    Index(String),
+    #[error(transparent)]
+    Tantivy(#[from] tantivy::TantivyError),
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+/// What searches read: swapped whole when the indexer switches generations.
+#[derive(Clone)]
+pub struct Live {
+    pub index: Index,
+    pub reader: IndexReader,
+    pub fields: Fields,
+}
+
+pub(crate) enum Command {
+    Wake,
+    Stop,
+}
+
+/// A handle on the index of this process; cheap to clone.
+#[derive(Clone)]
+pub struct Search {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db: Db,
+    live: RwLock<Option<Live>>,
+    /// `None` until the index is open; then how far it has caught up with the outbox.
+    caught_up: tokio::sync::watch::Sender<Option<u64>>,
+    commands: Mutex<Option<mpsc::Sender<Command>>>,
+    thread: Mutex<Option<std::thread::JoinHandle<()>>>,
+}
+
+impl Search {
+    /// Starts the indexer thread for a server. The index opens (or rebuilds) in that thread;
+    /// until it is ready, searches answer [`SearchError::NotReady`].
+    pub fn start(db: Db, data_dir: &Path) -> Result<Self, SearchError> {
+        let search = Self::new(db);
+        let (tx, rx) = mpsc::channel();
+        let root = IndexRoot::new(data_dir);
+        // Weak, so the thread ends once every handle is gone even if nobody called `stop`.
+        let me = Arc::downgrade(&search.inner);
+        let handle = std::thread::Builder::new()
+            .name("indexer".into())
+            .spawn(move || runner::run(WeakSearch(me), root, rx))?;
+        *lock(&search.inner.commands) = Some(tx);
+        *lock(&search.inner.thread) = Some(handle);
+        Ok(search)
+    }
+
+    /// For a command-line search: catches up in this thread when no server holds the writer,
+    /// otherwise reads what the server has indexed.
+    pub fn open_for_cli(db: Db, data_dir: &Path) -> Result<Self, SearchError> {
+        let search = Self::new(db);
+        let root = IndexRoot::new(data_dir);
+        runner::open_once(&search, &root)?;
+        Ok(search)
+    }
+
+    fn new(db: Db) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                db,
+                live: RwLock::new(None),
+                caught_up: tokio::sync::watch::channel(None).0,
+                commands: Mutex::new(None),
+                thread: Mutex::new(None),
+            }),
+        }
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.inner.db
+    }
+
+    pub(crate) fn set_live(&self, live: Live) {
+        *self.inner.live.write().unwrap_or_else(|p| p.into_inner()) = Some(live);
+    }
+
+    pub(crate) fn publish_caught_up(&self, horizon: u64) {
+        self.inner.caught_up.send_if_modified(|v| {
+            let moved = v.is_none_or(|old| horizon > old);
+            if moved {
+                *v = Some(horizon);
+            }
+            moved
+        });
+    }
+
+    /// The index as it is now, for one search.
+    pub fn live(&self) -> Result<Live, SearchError> {
+        self.inner
+            .live
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+            .ok_or(SearchError::NotReady)
+    }
+
+    /// Wakes the indexer now rather than at its next poll.
+    pub fn wake(&self) {
+        if let Some(tx) = lock(&self.inner.commands).as_ref() {
+            let _ = tx.send(Command::Wake);
+        }
+    }
+
+    /// Waits until every write committed before this call is searchable, or `timeout` passes.
+    /// Returns whether it got there.
+    pub async fn wait_until_consistent(&self, timeout: Duration) -> Result<bool, SearchError> {
+        let db = self.inner.db.clone();
+        let target = tokio::task::spawn_blocking(move || db.run(crate::db::outbox::consistency_mark))
+            .await
+            .map_err(|e| SearchError::Index(e.to_string()))??;
+        let mut rx = self.inner.caught_up.subscribe();
+        let reached = |v: &Option<u64>| v.is_some_and(|v| v >= target);
+        if reached(&rx.borrow()) {
+            return Ok(true);
+        }
+        self.wake();
+        let reached = tokio::time::timeout(timeout, rx.wait_for(reached)).await;
+        Ok(matches!(reached, Ok(Ok(_))))
+    }
+
+    /// Stops the indexer thread and waits for it, releasing the writer.
+    pub fn stop(&self) {
+        if let Some(tx) = lock(&self.inner.commands).take() {
+            let _ = tx.send(Command::Stop);
+        }
+        if let Some(handle) = lock(&self.inner.thread).take() {
+            let _ = handle.join();
+        }
+    }
+}
+
+/// The indexer thread's hold on its handle.
+pub(crate) struct WeakSearch(Weak<Inner>);
+
+impl WeakSearch {
+    pub(crate) fn upgrade(&self) -> Option<Search> {
+        self.0.upgrade().map(|inner| Search { inner })
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Search {
+    /// Runs a search on the index as it is now. Blocking (CPU only); call it off the event loop.
+    pub fn query(&self, request: &SearchRequest) -> Result<SearchResults, SearchError> {
+        query::run(&self.live()?, request)
+    }
+
+    /// Past incidents most like this one.
+    pub fn similar(&self, incident_id: &str, limit: usize) -> Result<Vec<Hit>, SearchError> {
+        similar::similar_to(&self.live()?, incident_id, limit)
+    }
+
+    /// Rebuilds the index from the database into a new generation and switches to it; the old
+    /// one keeps serving (here and in any server on the same data directory) until then.
+    /// `progress` hears (incidents done, incidents in all). Returns the entries indexed.
+    pub fn rebuild(data_dir: &Path, db: &Db, progress: &dyn Fn(u64, u64)) -> Result<u64, SearchError> {
+        let root = IndexRoot::new(data_dir);
+        let (writable, entries) = indexer::rebuild(db, &root, progress)?;
+        drop(writable);
+        root.remove_stale();
+        Ok(entries)
+    }
+}

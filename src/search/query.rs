@@ -1,0 +1,336 @@
+//! Running a search: parse leniently, filter, collect hits, the total and facet counts in one
+//! pass, and cut snippets from the stored text.
+//!
+//! Rules: a query never fails because of its syntax (tantivy's lenient parser keeps what it can
+//! and the rest comes back as warnings); only limits that protect the server (length, page depth)
+//! are refused, with a clear message.
+
+use std::ops::Bound;
+
+use chrono::{DateTime, Utc};
+use tantivy::collector::{Count, FacetCollector, FacetCounts, TopDocs};
+use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, QueryParser, RangeQuery, TermQuery};
+use tantivy::schema::{IndexRecordOption, Term, Value};
+use tantivy::snippet::{Snippet, SnippetGenerator};
+use tantivy::{DocAddress, Order, Searcher, TantivyDocument};
+
+use super::document::{from_tantivy, to_tantivy};
+use super::{Live, SearchError};
+use crate::domain::{Impact, IncidentStatus};
+
+pub const MAX_QUERY_CHARS: usize = 1000;
+pub const MAX_LIMIT: usize = 100;
+/// Deeper pages cost more than they are worth; people refine the query instead.
+pub const MAX_OFFSET: usize = 10_000;
+const SNIPPET_CHARS: usize = 200;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sort {
+    /// By score; the default when there is a query.
+    #[default]
+    Relevance,
+    /// Newest first; the default with no query.
+    Date,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SearchRequest {
+    pub q: String,
+    pub service: Option<String>,
+    pub impact: Option<Impact>,
+    pub status: Option<IncidentStatus>,
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+    pub limit: usize,
+    pub offset: usize,
+    pub sort: Option<Sort>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    pub incident_id: String,
+    pub title: String,
+    pub score: f32,
+    pub started_at: Option<DateTime<Utc>>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub services: Vec<String>,
+    pub impact: String,
+    pub status: String,
+    /// The matched passage as pieces, `true` for the highlighted ones; unescaped text.
+    pub snippet: Vec<(String, bool)>,
+}
+
+impl Hit {
+    /// The snippet as HTML: every piece escaped, matches in `<b>`.
+    pub fn snippet_html(&self) -> String {
+        let mut out = String::new();
+        for (text, hit) in &self.snippet {
+            let escaped = ammonia::clean_text(text);
+            if *hit {
+                out.push_str("<b>");
+                out.push_str(&escaped);
+                out.push_str("</b>");
+            } else {
+                out.push_str(&escaped);
+            }
+        }
+        out
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Facets {
+    pub services: Vec<(String, u64)>,
+    pub providers: Vec<(String, u64)>,
+    pub impact: Vec<(String, u64)>,
+    pub year: Vec<(String, u64)>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SearchResults {
+    pub total: usize,
+    pub hits: Vec<Hit>,
+    pub facets: Facets,
+    /// What the lenient parser dropped or could not understand.
+    pub warnings: Vec<String>,
+}
+
+impl SearchRequest {
+    /// Checks the limits; returns the request with defaults applied.
+    pub fn validated(mut self) -> Result<Self, SearchError> {
+        if self.q.chars().count() > MAX_QUERY_CHARS {
+            return Err(SearchError::BadRequest(format!(
+                "the query is longer than {MAX_QUERY_CHARS} characters"
+            )));
+        }
+        if !(1..=MAX_LIMIT).contains(&self.limit) {
+            return Err(SearchError::BadRequest(format!(
+                "limit must be between 1 and {MAX_LIMIT}"
+            )));
+        }
+        if self.offset > MAX_OFFSET {
+            return Err(SearchError::BadRequest(format!(
+                "offset must be at most {MAX_OFFSET}; narrow the search instead"
+            )));
+        }
+        if let (Some(since), Some(until)) = (self.since, self.until)
+            && since >= until
+        {
+            return Err(SearchError::BadRequest("since must be before until".into()));
+        }
+        Ok(self)
+    }
+}
+
+pub fn run(live: &Live, request: &SearchRequest) -> Result<SearchResults, SearchError> {
+    let f = &live.fields;
+    let searcher = live.reader.searcher();
+    let (text_query, warnings) = parse_text(live, &request.q);
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    let has_text = text_query.is_some();
+    clauses.push((
+        Occur::Must,
+        text_query.unwrap_or_else(|| Box::new(AllQuery)),
+    ));
+    if let Some(service) = &request.service {
+        clauses.push((Occur::Must, keyword(f.service, service)));
+    }
+    if let Some(impact) = request.impact {
+        clauses.push((Occur::Must, keyword(f.impact, impact.as_str())));
+    }
+    if let Some(status) = request.status {
+        clauses.push((Occur::Must, keyword(f.status, status.as_str())));
+    }
+    if request.since.is_some() || request.until.is_some() {
+        let bound = |t: Option<DateTime<Utc>>, inclusive: bool| match t {
+            None => Bound::Unbounded,
+            Some(t) if inclusive => {
+                Bound::Included(Term::from_field_date(f.started_at, to_tantivy(t)))
+            }
+            Some(t) => Bound::Excluded(Term::from_field_date(f.started_at, to_tantivy(t))),
+        };
+        clauses.push((
+            Occur::Must,
+            Box::new(RangeQuery::new(
+                bound(request.since, true),
+                bound(request.until, false),
+            )),
+        ));
+    }
+    let query = BooleanQuery::new(clauses);
+
+    let mut facets = FacetCollector::for_field("facets");
+    for root in ["/service", "/provider", "/impact", "/year"] {
+        facets.add_facet(root);
+    }
+    let top = TopDocs::with_limit(request.limit).and_offset(request.offset);
+    let sort = request
+        .sort
+        .unwrap_or(if has_text { Sort::Relevance } else { Sort::Date });
+    let (addresses, total, facet_counts): (Vec<(f32, DocAddress)>, usize, FacetCounts) =
+        match sort {
+            Sort::Relevance => searcher.search(&query, &(top.order_by_score(), Count, facets))?,
+            Sort::Date => {
+                let (docs, total, counts) = searcher.search(
+                    &query,
+                    &(
+                        top.order_by_fast_field::<tantivy::DateTime>("started_at", Order::Desc),
+                        Count,
+                        facets,
+                    ),
+                )?;
+                (
+                    docs.into_iter().map(|(_, address)| (0.0, address)).collect(),
+                    total,
+                    counts,
+                )
+            }
+        };
+
+    let snippets = Snippets::new(&searcher, &query, live)?;
+    let mut hits = Vec::with_capacity(addresses.len());
+    for (score, address) in addresses {
+        let doc: TantivyDocument = searcher.doc(address)?;
+        hits.push(to_hit(live, &doc, score, &snippets));
+    }
+    Ok(SearchResults {
+        total,
+        hits,
+        facets: Facets {
+            services: top_facets(&facet_counts, "/service"),
+            providers: top_facets(&facet_counts, "/provider"),
+            impact: top_facets(&facet_counts, "/impact"),
+            year: top_facets(&facet_counts, "/year"),
+        },
+        warnings,
+    })
+}
+
+/// The text part of a query, or `None` for an empty one (which lists everything).
+fn parse_text(live: &Live, q: &str) -> (Option<Box<dyn Query>>, Vec<String>) {
+    let q = q.trim();
+    if q.is_empty() {
+        return (None, Vec::new());
+    }
+    let f = &live.fields;
+    let mut parser =
+        QueryParser::for_index(&live.index, vec![f.title_en, f.title_fr, f.body_en, f.body_fr]);
+    parser.set_conjunction_by_default();
+    parser.set_field_boost(f.title_en, 2.0);
+    parser.set_field_boost(f.title_fr, 2.0);
+    let (query, errors) = parser.parse_query_lenient(q);
+    let warnings = errors.iter().map(|e| e.to_string()).collect();
+    (Some(query), warnings)
+}
+
+fn keyword(field: tantivy::schema::Field, value: &str) -> Box<dyn Query> {
+    Box::new(TermQuery::new(
+        Term::from_field_text(field, &value.to_lowercase()),
+        IndexRecordOption::Basic,
+    ))
+}
+
+fn top_facets(counts: &FacetCounts, root: &str) -> Vec<(String, u64)> {
+    let mut out: Vec<(String, u64)> = counts
+        .top_k(root, 10)
+        .into_iter()
+        .map(|(facet, count)| {
+            let name = facet
+                .to_path()
+                .last()
+                .map(|s| s.to_string())
+                .unwrap_or_default();
+            (name, count)
+        })
+        .collect();
+    // Years read best in order, the rest by count.
+    if root == "/year" {
+        out.sort_by(|a, b| b.0.cmp(&a.0));
+    }
+    out
+}
+
+/// Snippet generators for the two languages; the better passage wins.
+pub(super) struct Snippets {
+    english: SnippetGenerator,
+    french: SnippetGenerator,
+}
+
+impl Snippets {
+    pub(super) fn new(searcher: &Searcher, query: &dyn Query, live: &Live) -> Result<Self, SearchError> {
+        let mut english = SnippetGenerator::create(searcher, query, live.fields.body_en)?;
+        let mut french = SnippetGenerator::create(searcher, query, live.fields.body_fr)?;
+        english.set_max_num_chars(SNIPPET_CHARS);
+        french.set_max_num_chars(SNIPPET_CHARS);
+        Ok(Self { english, french })
+    }
+
+    fn cut(&self, body: &str) -> Vec<(String, bool)> {
+        let english = self.english.snippet(body);
+        let french = self.french.snippet(body);
+        let best = if french.highlighted().len() > english.highlighted().len() {
+            french
+        } else {
+            english
+        };
+        if best.is_empty() || best.highlighted().is_empty() {
+            return vec![(opening(body), false)];
+        }
+        pieces(&best)
+    }
+}
+
+fn pieces(snippet: &Snippet) -> Vec<(String, bool)> {
+    let text = snippet.fragment();
+    let mut out = Vec::new();
+    let mut at = 0;
+    for range in snippet.highlighted() {
+        if range.start > at {
+            out.push((text[at..range.start].to_string(), false));
+        }
+        out.push((text[range.clone()].to_string(), true));
+        at = range.end;
+    }
+    if at < text.len() {
+        out.push((text[at..].to_string(), false));
+    }
+    out
+}
+
+/// The start of a text, cut at a character boundary.
+fn opening(body: &str) -> String {
+    let line = body.lines().next().unwrap_or_default();
+    match line.char_indices().nth(SNIPPET_CHARS) {
+        Some((i, _)) => format!("{}…", &line[..i]),
+        None => line.to_string(),
+    }
+}
+
+fn to_hit(live: &Live, doc: &TantivyDocument, score: f32, snippets: &Snippets) -> Hit {
+    let f = &live.fields;
+    let text = |field| {
+        doc.get_first(field)
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let date = |field| {
+        doc.get_first(field)
+            .and_then(|v| v.as_datetime())
+            .and_then(from_tantivy)
+    };
+    Hit {
+        incident_id: text(f.id),
+        title: text(f.title),
+        score,
+        started_at: date(f.started_at),
+        resolved_at: date(f.resolved_at),
+        services: doc
+            .get_all(f.service)
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect(),
+        impact: text(f.impact),
+        status: text(f.status),
+        snippet: snippets.cut(&text(f.body)),
+    }
+}

@@ -1,0 +1,125 @@
+//! The indexer thread's loop, and the one-shot catch-up of command-line searches.
+
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::Duration;
+
+use super::index_dir::IndexRoot;
+use super::indexer::{self, Writable};
+use super::{Command, Live, POLL, Search, SearchError, WeakSearch};
+
+/// Batches per pass before the loop looks at its commands again.
+const BATCHES_PER_PASS: usize = 20;
+
+pub(super) fn run(me: WeakSearch, root: IndexRoot, rx: Receiver<Command>) {
+    let mut writable: Option<Writable> = None;
+    let mut wait = POLL;
+    loop {
+        let Some(search) = me.upgrade() else { return };
+        let switched = writable
+            .as_ref()
+            .is_some_and(|w| root.current().as_deref() != Some(w.generation.as_str()));
+        if switched {
+            tracing::info!("another process rebuilt the search index; switching to it");
+            writable = None;
+        }
+        if writable.is_none() {
+            match open_or_rebuild(&search, &root) {
+                Ok(w) => {
+                    search.set_live(live_of(&w));
+                    root.remove_stale();
+                    writable = Some(w);
+                    wait = POLL;
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "the search index cannot be opened; retrying");
+                    wait = (wait * 2).min(Duration::from_secs(30));
+                }
+            }
+        }
+        if let Some(w) = writable.as_mut() {
+            match w.catch_up(search.db(), BATCHES_PER_PASS) {
+                Ok(done) => {
+                    if let Some(horizon) = done.horizon {
+                        search.publish_caught_up(horizon);
+                    }
+                }
+                Err(e) => {
+                    // The writer may be broken (say, its directory was removed): start over
+                    // from the last durable checkpoint.
+                    tracing::error!(error = %e, "indexing failed; reopening the index");
+                    writable = None;
+                }
+            }
+        }
+        drop(search);
+        match rx.recv_timeout(wait) {
+            Ok(Command::Wake) | Err(RecvTimeoutError::Timeout) => {}
+            Ok(Command::Stop) | Err(RecvTimeoutError::Disconnected) => return,
+        }
+    }
+}
+
+/// Opens the current generation, or builds a new one and says why.
+fn open_or_rebuild(search: &Search, root: &IndexRoot) -> Result<Writable, SearchError> {
+    match root.open_current() {
+        Ok(opened) => Writable::from_opened(opened),
+        Err(SearchError::Unusable(why)) => {
+            tracing::warn!(index = %root.path().display(), reason = %why, "rebuilding the search index from the database");
+            let started = std::time::Instant::now();
+            let (writable, entries) = indexer::rebuild(search.db(), root, &|_, _| {})?;
+            tracing::info!(entries, elapsed_ms = started.elapsed().as_millis() as u64, "search index rebuilt");
+            Ok(writable)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// For a command: brings the index up to date if this process can take the writer, otherwise
+/// reads what the process holding it has indexed.
+pub(super) fn open_once(search: &Search, root: &IndexRoot) -> Result<(), SearchError> {
+    match root.open_current() {
+        Ok(opened) => {
+            let readonly = Live {
+                reader: indexer::reader_of(&opened.index)?,
+                index: opened.index.clone(),
+                fields: opened.fields,
+            };
+            match Writable::from_opened(opened) {
+                Ok(mut w) => {
+                    drain(search, &mut w)?;
+                    search.set_live(live_of(&w));
+                }
+                Err(SearchError::Tantivy(tantivy::TantivyError::LockFailure(..))) => {
+                    search.set_live(readonly);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Err(SearchError::Unusable(why)) => {
+            tracing::warn!(index = %root.path().display(), reason = %why, "rebuilding the search index from the database");
+            let (mut w, _) = indexer::rebuild(search.db(), root, &|_, _| {})?;
+            drain(search, &mut w)?;
+            search.set_live(live_of(&w));
+        }
+        Err(e) => return Err(e),
+    }
+    Ok(())
+}
+
+fn drain(search: &Search, w: &mut Writable) -> Result<(), SearchError> {
+    loop {
+        let done = w.catch_up(search.db(), BATCHES_PER_PASS)?;
+        if let Some(horizon) = done.horizon {
+            search.publish_caught_up(horizon);
+            return Ok(());
+        }
+    }
+}
+
+pub(super) fn live_of(w: &Writable) -> Live {
+    Live {
+        index: w.index.clone(),
+        reader: w.reader.clone(),
+        fields: w.fields,
+    }
+}
