@@ -68,15 +68,19 @@ pub fn get(conn: &mut DbConn, slug: &str) -> Result<Service, DbError> {
 }
 
 /// Creates the services a write names but nobody has described yet, as plain applications.
+/// Two concurrent writes may name the same new service; the second leaves the first's row alone.
 pub fn ensure_exist(conn: &mut DbConn, slugs: &[ServiceSlug]) -> Result<(), DbError> {
+    let t = to_db_time(now());
     for slug in slugs {
-        let exists: i64 = services::table
-            .filter(services::slug.eq(slug.as_str()))
-            .count()
-            .get_result(conn)?;
-        if exists == 0 {
-            insert(conn, &Service::unnamed(slug.clone()))?;
-        }
+        let row = to_row(&Service::unnamed(slug.clone()), t);
+        // The multi-backend connection has no ON CONFLICT; each backend has its own.
+        let insert = diesel::insert_into(services::table)
+            .values(&row)
+            .on_conflict_do_nothing();
+        match conn {
+            DbConn::Sqlite(c) => insert.execute(c)?,
+            DbConn::Postgres(c) => insert.execute(c)?,
+        };
     }
     Ok(())
 }
