@@ -16,6 +16,7 @@ use aftermath::{demo, telemetry};
 use clap::{Args, Parser, Subcommand};
 
 mod commands;
+mod search_cli;
 use commands::{ingest_files, source, token};
 
 /// Aftermath: incident timelines and postmortems, from status pages and user reports.
@@ -108,6 +109,39 @@ enum Command {
     /// Manage the status pages Aftermath polls and the webhooks it receives.
     #[command(subcommand)]
     Source(SourceCommand),
+    /// Search every incident: terms, "phrases", AND/OR/NOT, and field:value for service,
+    /// provider, region, component, status and impact. Brings the index up to date first,
+    /// unless a running server on the same data directory is doing it.
+    Search {
+        query: String,
+        /// Only incidents of this service (slug).
+        #[arg(long)]
+        service: Option<String>,
+        /// none | minor | major | critical
+        #[arg(long)]
+        impact: Option<String>,
+        /// investigating | identified | monitoring | resolved | postmortem
+        #[arg(long)]
+        status: Option<String>,
+        /// RFC 3339; incidents that started at or after it.
+        #[arg(long)]
+        since: Option<String>,
+        /// RFC 3339; incidents that started before it.
+        #[arg(long)]
+        until: Option<String>,
+        /// relevance (default) or date (newest first).
+        #[arg(long)]
+        sort: Option<String>,
+        /// How many hits to show (1 to 100).
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+        /// Print the API's JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Rebuild the search index from the database into a fresh directory, then switch to it
+    /// (a running server keeps serving the old one until then).
+    Reindex,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -281,6 +315,32 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             files,
         } => ingest_files(&Db::connect(&database_url)?, format, service, &files),
         Command::Source(cmd) => source(&Db::connect(&database_url)?, cmd),
+        Command::Search {
+            query,
+            service,
+            impact,
+            status,
+            since,
+            until,
+            sort,
+            limit,
+            json,
+        } => search_cli::search(
+            Db::connect(&database_url)?,
+            &data_dir,
+            search_cli::SearchArgs {
+                query,
+                service,
+                impact,
+                status,
+                since,
+                until,
+                sort,
+                limit,
+                json,
+            },
+        ),
+        Command::Reindex => search_cli::reindex(&Db::connect(&database_url)?, &data_dir),
     }
 }
 

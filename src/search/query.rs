@@ -97,7 +97,7 @@ pub struct SearchResults {
 
 impl SearchRequest {
     /// Checks the limits; returns the request with defaults applied.
-    pub fn validated(mut self) -> Result<Self, SearchError> {
+    pub fn validated(self) -> Result<Self, SearchError> {
         if self.q.chars().count() > MAX_QUERY_CHARS {
             return Err(SearchError::BadRequest(format!(
                 "the query is longer than {MAX_QUERY_CHARS} characters"

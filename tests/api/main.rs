@@ -22,5 +22,6 @@ mod poller;
 mod postmortem;
 mod postmortem_edit;
 mod search;
+mod search_index;
 mod services;
 mod store_move;

@@ -69,6 +69,8 @@ async fn the_openapi_document_lists_every_route() {
         ("/api/v2/incidents.json", "get"),
         ("/api/v2/incidents/unresolved.json", "get"),
         ("/feed.atom", "get"),
+        ("/api/v1/search", "get"),
+        ("/api/v1/incidents/{id}/similar", "get"),
     ];
     for (path, method) in routes {
         assert!(

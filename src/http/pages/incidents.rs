@@ -196,6 +196,7 @@ pub struct IncidentPage {
     pub timeline: Vec<EntryView>,
     pub statuses: &'static [&'static str],
     pub form: UpdateForm,
+    pub similar: Vec<super::search::HitView>,
 }
 
 fn timeline_view(entries: &[TimelineEntry]) -> Vec<EntryView> {
@@ -305,6 +306,7 @@ pub async fn render_incident(
         })
         .collect();
     let page = IncidentPage {
+        similar: similar_outages(state, i.id.to_string()).await,
         layout,
         id: i.id.to_string(),
         title: i.title.clone(),
@@ -329,4 +331,17 @@ pub async fn incident_page(
     id: web::Path<String>,
 ) -> HttpResponse {
     render_incident(&state, layout, &id, UpdateForm::default(), StatusCode::OK).await
+}
+
+/// Past incidents most like this one; the page goes on without them when the index is not ready.
+async fn similar_outages(state: &AppState, id: String) -> Vec<super::search::HitView> {
+    let search = state.search.clone();
+    match web::block(move || search.similar(&id, 5)).await {
+        Ok(Ok(hits)) => hits.iter().map(super::search::hit_view).collect(),
+        Ok(Err(e)) => {
+            tracing::debug!(error = %e, "no similar outages shown");
+            Vec::new()
+        }
+        Err(_) => Vec::new(),
+    }
 }

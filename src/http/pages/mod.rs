@@ -4,6 +4,7 @@
 mod forms;
 mod incidents;
 mod postmortem;
+mod search;
 mod services;
 pub mod session;
 mod sources;
@@ -21,6 +22,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/").route(web::get().to(incidents::home)))
         .service(web::resource("/static/style.css").route(web::get().to(stylesheet)))
         .service(web::resource("/incidents").route(web::get().to(incidents::list_page)))
+        .service(web::resource("/search").route(web::get().to(search::search_page)))
         // Registered before /incidents/{id}, which would otherwise take "new" as an id.
         .service(
             web::resource("/incidents/new")

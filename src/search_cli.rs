@@ -1,0 +1,123 @@
+//! `aftermath search` and `aftermath reindex`.
+
+use std::io::IsTerminal;
+use std::path::Path;
+
+use aftermath::db::Db;
+use aftermath::domain::milestones::humanize;
+use aftermath::http::api::search::{parse_request, results_json};
+use aftermath::search::{Hit, Search};
+
+pub struct SearchArgs {
+    pub query: String,
+    pub service: Option<String>,
+    pub impact: Option<String>,
+    pub status: Option<String>,
+    pub since: Option<String>,
+    pub until: Option<String>,
+    pub sort: Option<String>,
+    pub limit: usize,
+    pub json: bool,
+}
+
+/// Brings the index up to date (unless a running server holds it), then searches it.
+pub fn search(db: Db, data_dir: &Path, args: SearchArgs) -> anyhow::Result<()> {
+    let mut request = parse_request(
+        args.query,
+        args.service,
+        args.impact.as_deref(),
+        args.status.as_deref(),
+        args.since.as_deref(),
+        args.until.as_deref(),
+        args.sort.as_deref(),
+    )
+    .map_err(|e| anyhow::anyhow!("{}", describe(&e)))?;
+    request.limit = args.limit;
+    let request = request.validated()?;
+    let search = Search::open_for_cli(db, data_dir)?;
+    let results = search.query(&request)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&results_json(&results, true))?);
+        return Ok(());
+    }
+    let bold = std::io::stdout().is_terminal();
+    for warning in &results.warnings {
+        eprintln!("note: left out of the query: {warning}");
+    }
+    println!("{} incident(s)", results.total);
+    for hit in &results.hits {
+        println!("\n{}", headline(hit));
+        println!("  {}", snippet_text(hit, bold));
+        println!("  id {}", hit.incident_id);
+    }
+    Ok(())
+}
+
+fn describe(e: &aftermath::http::problem::ApiError) -> String {
+    use aftermath::http::problem::ApiError;
+    match e {
+        ApiError::Validation(errors) => errors
+            .iter()
+            .map(|f| format!("--{}: {}", f.field, f.message))
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => other.to_string(),
+    }
+}
+
+fn headline(hit: &Hit) -> String {
+    let when = hit
+        .started_at
+        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_default();
+    let lasted = match (hit.started_at, hit.resolved_at) {
+        (Some(s), Some(r)) if r >= s => humanize(r - s),
+        // Some sources backfill a start after the resolution.
+        (Some(_), Some(_)) => "duration unknown".to_string(),
+        _ => "ongoing".to_string(),
+    };
+    format!(
+        "{when} · {lasted} · {} · {} [{}]",
+        hit.impact,
+        hit.title,
+        hit.services.join(", ")
+    )
+}
+
+fn snippet_text(hit: &Hit, bold: bool) -> String {
+    hit.snippet
+        .iter()
+        .map(|(text, matched)| {
+            let text = text.replace(['\n', '\r'], " ");
+            match (matched, bold) {
+                (true, true) => format!("\x1b[1m{text}\x1b[0m"),
+                (true, false) => format!("*{text}*"),
+                _ => text,
+            }
+        })
+        .collect()
+}
+
+/// Rebuilds into a fresh directory with a progress bar, then switches over.
+pub fn reindex(db: &Db, data_dir: &Path) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} incidents ({per_sec}, {eta} left)",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let entries = Search::rebuild(data_dir, db, &|done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    })?;
+    let incidents = bar.position();
+    bar.finish_and_clear();
+    let secs = started.elapsed().as_secs_f64().max(1e-9);
+    eprintln!(
+        "indexed {incidents} incident(s) with {entries} text(s) in {secs:.2} s ({:.0} entries/s); the new index is now in use",
+        entries as f64 / secs
+    );
+    Ok(())
+}
