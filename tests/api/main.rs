@@ -23,5 +23,6 @@ mod postmortem;
 mod postmortem_edit;
 mod search;
 mod search_index;
+mod search_cli;
 mod services;
 mod store_move;
