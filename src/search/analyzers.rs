@@ -18,11 +18,21 @@ pub const ENGLISH: &str = "en_v1";
 pub const FRENCH: &str = "fr_v1";
 /// Whole values such as slugs and statuses, matched without regard to case.
 pub const KEYWORD: &str = "keyword_v1";
+/// Names such as "Amazon Kinesis Data Streams (N. Virginia)": words, no stemming, no stop words.
+pub const NAME: &str = "name_v1";
 
 pub fn register(index: &Index) {
     let tokenizers = index.tokenizers();
     tokenizers.register(ENGLISH, analyzer(Language::English));
     tokenizers.register(FRENCH, analyzer(Language::French));
+    tokenizers.register(
+        NAME,
+        TextAnalyzer::builder(SimpleTokenizer::default())
+            .filter(RemoveLongFilter::limit(40))
+            .filter(LowerCaser)
+            .filter(AsciiFoldingFilter)
+            .build(),
+    );
     tokenizers.register(
         KEYWORD,
         TextAnalyzer::builder(RawTokenizer::default())

@@ -65,13 +65,13 @@ impl Hit {
     pub fn snippet_html(&self) -> String {
         let mut out = String::new();
         for (text, hit) in &self.snippet {
-            let escaped = ammonia::clean_text(text);
             if *hit {
                 out.push_str("<b>");
-                out.push_str(&escaped);
+            }
+            // Writing into a String cannot fail.
+            let _ = pulldown_cmark_escape::escape_html(&mut out, text);
+            if *hit {
                 out.push_str("</b>");
-            } else {
-                out.push_str(&escaped);
             }
         }
         out
@@ -213,11 +213,16 @@ fn parse_text(live: &Live, q: &str) -> (Option<Box<dyn Query>>, Vec<String>) {
         return (None, Vec::new());
     }
     let f = &live.fields;
-    let mut parser =
-        QueryParser::for_index(&live.index, vec![f.title_en, f.title_fr, f.body_en, f.body_fr]);
+    // Components name what broke ("Amazon Kinesis Data Streams"), often where the posts only
+    // say "increased error rates"; they count a little more than body text.
+    let mut parser = QueryParser::for_index(
+        &live.index,
+        vec![f.title_en, f.title_fr, f.body_en, f.body_fr, f.component],
+    );
     parser.set_conjunction_by_default();
     parser.set_field_boost(f.title_en, 2.0);
     parser.set_field_boost(f.title_fr, 2.0);
+    parser.set_field_boost(f.component, 1.5);
     let (query, errors) = parser.parse_query_lenient(q);
     let warnings = errors.iter().map(|e| e.to_string()).collect();
     (Some(query), warnings)

@@ -10,7 +10,7 @@ use tantivy::schema::{
     Schema, TextFieldIndexing, TextOptions,
 };
 
-use super::analyzers::{ENGLISH, FRENCH, KEYWORD};
+use super::analyzers::{ENGLISH, FRENCH, KEYWORD, NAME};
 
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -69,7 +69,7 @@ pub fn build() -> (Schema, Fields) {
         service: b.add_text_field("service", keyword.clone()),
         provider: b.add_text_field("provider", keyword.clone()),
         region: b.add_text_field("region", keyword.clone()),
-        component: b.add_text_field("component", keyword.clone()),
+        component: b.add_text_field("component", text(NAME).set_stored()),
         status: b.add_text_field("status", keyword.clone()),
         impact: b.add_text_field("impact", keyword.clone()),
         origin: b.add_text_field("origin", keyword),

@@ -23,6 +23,7 @@ mod postmortem;
 mod postmortem_edit;
 mod search;
 mod search_index;
+mod search_relevance;
 mod search_cli;
 mod services;
 mod store_move;

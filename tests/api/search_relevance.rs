@@ -1,0 +1,136 @@
+//! Relevance on real data: GitHub, AWS and Google Cloud history from `AFTERMATH_CORPUS`,
+//! queried with the cases in `search_relevance.json`, each with its reason. Skipped (and it says
+//! so) when the variable is not set.
+
+use std::collections::HashMap;
+
+use aftermath::domain::SearchableIncident;
+use aftermath::search::{Search, SearchRequest};
+use serde::Deserialize;
+
+use crate::helpers::fresh_database;
+
+#[derive(Deserialize)]
+struct Case {
+    q: String,
+    service: Option<String>,
+    top: usize,
+    all_expected_in_top: Option<Predicate>,
+    every_hit: Option<Predicate>,
+    reason: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct Predicate {
+    #[serde(default)]
+    title_contains: Vec<String>,
+    #[serde(default)]
+    not_title_contains: Vec<String>,
+    #[serde(default)]
+    text_contains: Vec<String>,
+    #[serde(default)]
+    any_contains: Vec<String>,
+    #[serde(default)]
+    component_contains: Vec<String>,
+    service: Option<String>,
+    day: Option<String>,
+}
+
+impl Predicate {
+    fn holds(&self, i: &SearchableIncident) -> bool {
+        let title = i.title.to_lowercase();
+        let text = i.texts.join("\n").to_lowercase();
+        self.title_contains.iter().all(|w| title.contains(w))
+            && !self.not_title_contains.iter().any(|w| title.contains(w))
+            && self.text_contains.iter().all(|w| text.contains(w))
+            && self.any_contains.iter().all(|w| title.contains(w) || text.contains(w))
+            && self.component_contains.iter().all(|w| {
+                i.components.iter().any(|c| c.to_lowercase().contains(w))
+            })
+            && self.service.as_ref().is_none_or(|s| i.services.contains(s))
+            && self.day.as_ref().is_none_or(|d| i.started_at.format("%Y-%m-%d").to_string() == *d)
+    }
+}
+
+#[test]
+fn real_outages_are_found_where_people_expect_them() {
+    let Ok(corpus) = std::env::var("AFTERMATH_CORPUS") else {
+        eprintln!("SKIPPED: AFTERMATH_CORPUS is not set; the relevance checks need the real data");
+        return;
+    };
+    let corpus = std::path::PathBuf::from(corpus);
+    let dir = tempfile::tempdir().unwrap();
+    let (url, _schema) = fresh_database(dir.path());
+    let db = aftermath::db::Db::connect(&url).unwrap();
+    let mut paths: Vec<std::path::PathBuf> = Vec::new();
+    for sub in ["statuspage-github-incident-history/incidents", "aws-status-datajson-history"] {
+        let mut files: Vec<_> = std::fs::read_dir(corpus.join(sub))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "json") && !p.ends_with("incident_codes.json"))
+            .collect();
+        files.sort();
+        paths.extend(files);
+    }
+    paths.push(corpus.join("gcp-status-incidents/incidents.json"));
+    for path in &paths {
+        let bytes = std::fs::read(path).unwrap();
+        aftermath::correlate::ingest_bytes(
+            &db,
+            None,
+            None,
+            &bytes,
+            &aftermath::correlate::Origin(format!("file:{}", path.display())),
+        )
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    }
+    let data = dir.path().join("data");
+    let search = Search::open_for_cli(db.clone(), &data).unwrap();
+
+    let mut all: HashMap<String, SearchableIncident> = HashMap::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = db
+            .run(|c| aftermath::db::search_docs::page_after(c, after.as_deref(), 1000))
+            .unwrap();
+        let Some(last) = page.last() else { break };
+        after = Some(last.id.to_string());
+        all.extend(page.into_iter().map(|i| (i.id.to_string(), i)));
+    }
+
+    let cases: Vec<Case> =
+        serde_json::from_str(include_str!("search_relevance.json")).expect("the cases parse");
+    for case in cases {
+        let request = SearchRequest {
+            q: case.q.clone(),
+            service: case.service.clone(),
+            limit: case.top,
+            ..Default::default()
+        };
+        let results = search.query(&request.validated().unwrap()).unwrap();
+        let top: Vec<&SearchableIncident> =
+            results.hits.iter().map(|h| &all[&h.incident_id]).collect();
+        assert!(!top.is_empty(), "{:?} found nothing; {}", case.q, case.reason);
+        if let Some(expected) = &case.all_expected_in_top {
+            let wanted: Vec<&SearchableIncident> = all.values().filter(|i| expected.holds(i)).collect();
+            assert!(!wanted.is_empty(), "{:?}: the expectation matches no incident", case.q);
+            for w in wanted {
+                assert!(
+                    top.iter().any(|t| t.id == w.id),
+                    "{:?}: {:?} ({}) is not in the top {}.\nWhy it should be: {}",
+                    case.q, w.title, w.started_at, case.top, case.reason
+                );
+            }
+        }
+        if let Some(every) = &case.every_hit {
+            for t in &top {
+                assert!(
+                    every.holds(t),
+                    "{:?}: {:?} ({}) should not be in the top {}.\nWhy: {}",
+                    case.q, t.title, t.started_at, case.top, case.reason
+                );
+            }
+        }
+    }
+}
