@@ -3,6 +3,7 @@
 //! Layers, and the direction of their dependencies (see DESIGN.md): `domain` ← `db` ← `http`;
 //! `startup` and `main` wire them together and hold no logic.
 
+pub mod bench;
 pub mod config;
 pub mod correlate;
 pub mod db;

@@ -142,6 +142,23 @@ enum Command {
     /// Rebuild the search index from the database into a fresh directory, then switch to it
     /// (a running server keeps serving the old one until then).
     Reindex,
+    /// Measure ingest, search (beside SQLite FTS5, and PostgreSQL full-text search with a
+    /// postgres:// --database-url), freshness, reindex and postmortems on a generated corpus.
+    /// Never touches your store: it works in a temporary directory, or a schema of its own.
+    Bench {
+        /// tiny (CI smoke), small (10k entries), medium (1M entries), large (10M entries).
+        #[arg(long, default_value = "small", value_parser = ["tiny", "small", "medium", "large"])]
+        scale: String,
+        /// The generator's seed: the same seed gives the same corpus.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Print the report as JSON (stable keys) instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Keep the benchmark's files here instead of a temporary directory.
+        #[arg(long)]
+        work_dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -341,6 +358,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             },
         ),
         Command::Reindex => search_cli::reindex(&Db::connect(&database_url)?, &data_dir),
+        Command::Bench {
+            scale,
+            seed,
+            json,
+            work_dir,
+        } => search_cli::bench(&database_url, &scale, seed, json, work_dir),
     }
 }
 

@@ -37,7 +37,10 @@ pub fn search(db: Db, data_dir: &Path, args: SearchArgs) -> anyhow::Result<()> {
     let search = Search::open_for_cli(db, data_dir)?;
     let results = search.query(&request)?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&results_json(&results, true))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&results_json(&results, true))?
+        );
         return Ok(());
     }
     let bold = std::io::stdout().is_terminal();
@@ -119,5 +122,34 @@ pub fn reindex(db: &Db, data_dir: &Path) -> anyhow::Result<()> {
         "indexed {incidents} incident(s) with {entries} text(s) in {secs:.2} s ({:.0} entries/s); the new index is now in use",
         entries as f64 / secs
     );
+    Ok(())
+}
+
+/// `aftermath bench`: SQLite unless the database URL is a PostgreSQL one.
+pub fn bench(
+    database_url: &str,
+    scale: &str,
+    seed: u64,
+    json: bool,
+    work_dir: Option<std::path::PathBuf>,
+) -> anyhow::Result<()> {
+    use aftermath::bench::{Options, Scale};
+    let scale = Scale::parse(scale).ok_or_else(|| anyhow::anyhow!("unknown scale {scale:?}"))?;
+    let postgres_url = database_url
+        .starts_with("postgres")
+        .then(|| database_url.to_string());
+    let options = Options {
+        scale,
+        seed,
+        postgres_url,
+        work_dir,
+        progress: !json && std::io::stderr().is_terminal(),
+    };
+    let report = actix_web::rt::System::new().block_on(aftermath::bench::run(options))?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", report.table());
+    }
     Ok(())
 }

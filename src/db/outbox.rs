@@ -98,7 +98,15 @@ pub fn tail(conn: &mut DbConn, after: Position, limit: i64) -> Result<Tail, DbEr
             Ok(Tail {
                 rows: rows
                     .into_iter()
-                    .map(|r| (Position { txid: 0, seq: r.seq }, r))
+                    .map(|r| {
+                        (
+                            Position {
+                                txid: 0,
+                                seq: r.seq,
+                            },
+                            r,
+                        )
+                    })
                     .collect(),
                 horizon: horizon.max(0) as u64,
             })
@@ -106,11 +114,10 @@ pub fn tail(conn: &mut DbConn, after: Position, limit: i64) -> Result<Tail, DbEr
         DbConn::Postgres(pg) => {
             // Taken first, in its own statement: every transaction below it has finished, so the
             // rows read next below it are final.
-            let horizon: u64 = diesel::sql_query(
-                "SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS mark",
-            )
-            .get_result::<Mark>(pg)?
-            .value()?;
+            let horizon: u64 =
+                diesel::sql_query("SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS mark")
+                    .get_result::<Mark>(pg)?
+                    .value()?;
             let rows: Vec<PgTailRow> = diesel::sql_query(
                 "SELECT seq, entity, entity_id, operation, txid::text AS txid FROM outbox \
                  WHERE txid < $1::text::xid8 AND (txid, seq) > ($2::text::xid8, $3) \
@@ -152,11 +159,9 @@ pub fn start_position(conn: &mut DbConn) -> Result<Position, DbError> {
         // Rows of transactions below xmin are all visible to the scan that follows; later ones
         // are replayed, which is harmless.
         DbConn::Postgres(pg) => Ok(Position {
-            txid: diesel::sql_query(
-                "SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS mark",
-            )
-            .get_result::<Mark>(pg)?
-            .value()?,
+            txid: diesel::sql_query("SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS mark")
+                .get_result::<Mark>(pg)?
+                .value()?,
             seq: 0,
         }),
     }
@@ -167,11 +172,11 @@ pub fn start_position(conn: &mut DbConn) -> Result<Position, DbError> {
 pub fn consistency_mark(conn: &mut DbConn) -> Result<u64, DbError> {
     match conn {
         DbConn::Sqlite(_) => Ok(latest_seq(conn)?.max(0) as u64),
-        DbConn::Postgres(pg) => diesel::sql_query(
-            "SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS mark",
-        )
-        .get_result::<Mark>(pg)?
-        .value(),
+        DbConn::Postgres(pg) => {
+            diesel::sql_query("SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS mark")
+                .get_result::<Mark>(pg)?
+                .value()
+        }
     }
 }
 

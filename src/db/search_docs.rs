@@ -44,30 +44,29 @@ pub fn page_after(
 
 const PAGE: usize = 1000;
 
-fn assemble(
-    conn: &mut DbConn,
-    rows: Vec<IncidentRow>,
-) -> Result<Vec<SearchableIncident>, DbError> {
+/// (incident, service, component, provider, region)
+type AffectedRow = (String, String, String, Option<String>, Option<String>);
+
+fn assemble(conn: &mut DbConn, rows: Vec<IncidentRow>) -> Result<Vec<SearchableIncident>, DbError> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
     let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
-    let affected: Vec<(String, String, String, Option<String>, Option<String>)> =
-        incident_services::table
-            .inner_join(services::table)
-            .filter(incident_services::incident_id.eq_any(&ids))
-            .select((
-                incident_services::incident_id,
-                incident_services::service_slug,
-                incident_services::component,
-                services::provider,
-                services::region,
-            ))
-            .order((
-                incident_services::service_slug.asc(),
-                incident_services::component.asc(),
-            ))
-            .load(conn)?;
+    let affected: Vec<AffectedRow> = incident_services::table
+        .inner_join(services::table)
+        .filter(incident_services::incident_id.eq_any(&ids))
+        .select((
+            incident_services::incident_id,
+            incident_services::service_slug,
+            incident_services::component,
+            services::provider,
+            services::region,
+        ))
+        .order((
+            incident_services::service_slug.asc(),
+            incident_services::component.asc(),
+        ))
+        .load(conn)?;
     let bodies: Vec<(String, String)> = timeline_entries::table
         .filter(timeline_entries::incident_id.eq_any(&ids))
         .select((timeline_entries::incident_id, timeline_entries::body))

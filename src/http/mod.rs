@@ -37,13 +37,16 @@ impl AppState {
         Ok(web::block(move || db.run(f)).await??)
     }
 
-    /// One write transaction on the blocking pool.
+    /// One write transaction on the blocking pool. After it commits, this process's indexer is
+    /// woken, so the change is searchable in milliseconds rather than at the next poll.
     pub async fn db_write<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut DbConn) -> Result<T, DbError> + Send + 'static,
     ) -> Result<T, ApiError> {
         let db = self.db.clone();
-        Ok(web::block(move || db.write(f)).await??)
+        let value = web::block(move || db.write(f)).await??;
+        self.search.wake();
+        Ok(value)
     }
 }
 

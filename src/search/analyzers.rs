@@ -90,8 +90,17 @@ mod tests {
 
     #[test]
     fn unaccented_and_plural_forms_meet_the_written_ones() {
-        assert_eq!(tokens(Language::French, "resolu"), tokens(Language::French, "résolu"));
-        assert_eq!(tokens(Language::French, "pannes"), tokens(Language::French, "panne"));
-        assert_eq!(tokens(Language::English, "outages"), tokens(Language::English, "outage"));
+        assert_eq!(
+            tokens(Language::French, "resolu"),
+            tokens(Language::French, "résolu")
+        );
+        assert_eq!(
+            tokens(Language::French, "pannes"),
+            tokens(Language::French, "panne")
+        );
+        assert_eq!(
+            tokens(Language::English, "outages"),
+            tokens(Language::English, "outage")
+        );
     }
 }

@@ -51,7 +51,13 @@ pub fn to_document(
     let mut doc = TantivyDocument::default();
     doc.add_text(fields.id, incident.id.to_string());
     doc.add_text(fields.title, &incident.title);
-    add_in_language(&mut doc, guess, fields.title_en, fields.title_fr, &incident.title);
+    add_in_language(
+        &mut doc,
+        guess,
+        fields.title_en,
+        fields.title_fr,
+        &incident.title,
+    );
     let mut body = String::new();
     for text in &incident.texts {
         add_in_language(&mut doc, guess, fields.body_en, fields.body_fr, text);
@@ -63,11 +69,17 @@ pub fn to_document(
     doc.add_text(fields.body, &body);
     for service in &incident.services {
         doc.add_text(fields.service, service);
-        doc.add_facet(fields.facets, Facet::from_path(["service", service.as_str()]));
+        doc.add_facet(
+            fields.facets,
+            Facet::from_path(["service", service.as_str()]),
+        );
     }
     for provider in &incident.providers {
         doc.add_text(fields.provider, provider);
-        doc.add_facet(fields.facets, Facet::from_path(["provider", provider.as_str()]));
+        doc.add_facet(
+            fields.facets,
+            Facet::from_path(["provider", provider.as_str()]),
+        );
     }
     for region in &incident.regions {
         doc.add_text(fields.region, region);
@@ -78,7 +90,10 @@ pub fn to_document(
     doc.add_text(fields.status, incident.status.as_str());
     doc.add_text(fields.impact, incident.impact.as_str());
     doc.add_text(fields.origin, incident.origin.as_str());
-    doc.add_facet(fields.facets, Facet::from_path(["impact", incident.impact.as_str()]));
+    doc.add_facet(
+        fields.facets,
+        Facet::from_path(["impact", incident.impact.as_str()]),
+    );
     let year = incident.started_at.year().to_string();
     doc.add_facet(fields.facets, Facet::from_path(["year", year.as_str()]));
     doc.add_date(fields.started_at, to_tantivy(incident.started_at));

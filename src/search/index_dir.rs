@@ -79,9 +79,7 @@ impl IndexRoot {
 
     /// Opens the current generation, or says why it cannot be used.
     pub fn open_current(&self) -> Result<Opened, SearchError> {
-        let generation = self
-            .current()
-            .ok_or_else(|| SearchError::Unusable("no index has been built yet".into()))?;
+        let generation = self.current().ok_or(SearchError::Absent)?;
         let path = self.root.join(&generation);
         if !path.is_dir() {
             return Err(SearchError::Unusable(format!(
@@ -91,9 +89,8 @@ impl IndexRoot {
         }
         let index = Index::open_in_dir(&path)
             .map_err(|e| SearchError::Unusable(format!("cannot open {}: {e}", path.display())))?;
-        let fields = Fields::from_schema(&index.schema()).map_err(|e| {
-            SearchError::Unusable(format!("its schema is not this version's: {e}"))
-        })?;
+        let fields = Fields::from_schema(&index.schema())
+            .map_err(|e| SearchError::Unusable(format!("its schema is not this version's: {e}")))?;
         let payload = index
             .load_metas()
             .map_err(|e| SearchError::Unusable(format!("cannot read its metadata: {e}")))?
@@ -148,18 +145,17 @@ impl IndexRoot {
         };
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().to_string();
-            if !entry.path().is_dir() || Some(&name) == current.as_ref() || !name.starts_with('v')
-            {
+            if !entry.path().is_dir() || Some(&name) == current.as_ref() || !name.starts_with('v') {
                 continue;
             }
             // A generation whose writer lock is taken still serves another process.
             let held = Index::open_in_dir(entry.path())
                 .and_then(|index| writer(&index))
                 .is_err();
-            if !held || !entry.path().join("meta.json").exists() {
-                if let Err(e) = std::fs::remove_dir_all(entry.path()) {
-                    tracing::warn!(path = %entry.path().display(), error = %e, "cannot remove an old index generation");
-                }
+            if (!held || !entry.path().join("meta.json").exists())
+                && let Err(e) = std::fs::remove_dir_all(entry.path())
+            {
+                tracing::warn!(path = %entry.path().display(), error = %e, "cannot remove an old index generation");
             }
         }
     }

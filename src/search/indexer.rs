@@ -105,12 +105,8 @@ impl Writable {
                 .delete_term(Term::from_field_text(self.fields.id, id));
         }
         for incident in &incidents {
-            self.writer.add_document(to_document(
-                &self.fields,
-                &self.guess,
-                incident,
-                now,
-            ))?;
+            self.writer
+                .add_document(to_document(&self.fields, &self.guess, incident, now))?;
         }
         Ok(ids.len())
     }

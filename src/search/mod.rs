@@ -40,6 +40,8 @@ pub const POLL: Duration = Duration::from_millis(250);
 pub enum SearchError {
     #[error("the search index is being built; try again shortly")]
     NotReady,
+    #[error("no search index has been built here yet")]
+    Absent,
     #[error("the search index cannot be used: {0}")]
     Unusable(String),
     #[error("invalid search: {0}")]
@@ -161,17 +163,28 @@ impl Search {
     /// Returns whether it got there.
     pub async fn wait_until_consistent(&self, timeout: Duration) -> Result<bool, SearchError> {
         let db = self.inner.db.clone();
-        let target = tokio::task::spawn_blocking(move || db.run(crate::db::outbox::consistency_mark))
-            .await
-            .map_err(|e| SearchError::Index(e.to_string()))??;
+        let target =
+            tokio::task::spawn_blocking(move || db.run(crate::db::outbox::consistency_mark))
+                .await
+                .map_err(|e| SearchError::Index(e.to_string()))??;
+        Ok(self.wait_for_mark(target, timeout, true).await)
+    }
+
+    /// Waits until the indexer has caught up with `mark` (from `db::outbox::consistency_mark`).
+    /// With `wake`, the indexer is asked to look now rather than at its next poll.
+    pub async fn wait_for_mark(&self, mark: u64, timeout: Duration, wake: bool) -> bool {
         let mut rx = self.inner.caught_up.subscribe();
-        let reached = |v: &Option<u64>| v.is_some_and(|v| v >= target);
+        let reached = |v: &Option<u64>| v.is_some_and(|v| v >= mark);
         if reached(&rx.borrow()) {
-            return Ok(true);
+            return true;
         }
-        self.wake();
-        let reached = tokio::time::timeout(timeout, rx.wait_for(reached)).await;
-        Ok(matches!(reached, Ok(Ok(_))))
+        if wake {
+            self.wake();
+        }
+        matches!(
+            tokio::time::timeout(timeout, rx.wait_for(reached)).await,
+            Ok(Ok(_))
+        )
     }
 
     /// Stops the indexer thread and waits for it, releasing the writer.
@@ -212,7 +225,11 @@ impl Search {
     /// Rebuilds the index from the database into a new generation and switches to it; the old
     /// one keeps serving (here and in any server on the same data directory) until then.
     /// `progress` hears (incidents done, incidents in all). Returns the entries indexed.
-    pub fn rebuild(data_dir: &Path, db: &Db, progress: &dyn Fn(u64, u64)) -> Result<u64, SearchError> {
+    pub fn rebuild(
+        data_dir: &Path,
+        db: &Db,
+        progress: &dyn Fn(u64, u64),
+    ) -> Result<u64, SearchError> {
         let root = IndexRoot::new(data_dir);
         let (writable, entries) = indexer::rebuild(db, &root, progress)?;
         drop(writable);

@@ -164,28 +164,32 @@ pub fn run(live: &Live, request: &SearchRequest) -> Result<SearchResults, Search
         facets.add_facet(root);
     }
     let top = TopDocs::with_limit(request.limit).and_offset(request.offset);
-    let sort = request
-        .sort
-        .unwrap_or(if has_text { Sort::Relevance } else { Sort::Date });
-    let (addresses, total, facet_counts): (Vec<(f32, DocAddress)>, usize, FacetCounts) =
-        match sort {
-            Sort::Relevance => searcher.search(&query, &(top.order_by_score(), Count, facets))?,
-            Sort::Date => {
-                let (docs, total, counts) = searcher.search(
-                    &query,
-                    &(
-                        top.order_by_fast_field::<tantivy::DateTime>("started_at", Order::Desc),
-                        Count,
-                        facets,
-                    ),
-                )?;
-                (
-                    docs.into_iter().map(|(_, address)| (0.0, address)).collect(),
-                    total,
-                    counts,
-                )
-            }
-        };
+    let sort = request.sort.unwrap_or(if has_text {
+        Sort::Relevance
+    } else {
+        Sort::Date
+    });
+    let (addresses, total, facet_counts): (Vec<(f32, DocAddress)>, usize, FacetCounts) = match sort
+    {
+        Sort::Relevance => searcher.search(&query, &(top.order_by_score(), Count, facets))?,
+        Sort::Date => {
+            let (docs, total, counts) = searcher.search(
+                &query,
+                &(
+                    top.order_by_fast_field::<tantivy::DateTime>("started_at", Order::Desc),
+                    Count,
+                    facets,
+                ),
+            )?;
+            (
+                docs.into_iter()
+                    .map(|(_, address)| (0.0, address))
+                    .collect(),
+                total,
+                counts,
+            )
+        }
+    };
 
     let snippets = Snippets::new(&searcher, &query, live)?;
     let mut hits = Vec::with_capacity(addresses.len());
@@ -262,7 +266,11 @@ pub(super) struct Snippets {
 }
 
 impl Snippets {
-    pub(super) fn new(searcher: &Searcher, query: &dyn Query, live: &Live) -> Result<Self, SearchError> {
+    pub(super) fn new(
+        searcher: &Searcher,
+        query: &dyn Query,
+        live: &Live,
+    ) -> Result<Self, SearchError> {
         let mut english = SnippetGenerator::create(searcher, query, live.fields.body_en)?;
         let mut french = SnippetGenerator::create(searcher, query, live.fields.body_fr)?;
         english.set_max_num_chars(SNIPPET_CHARS);

@@ -63,15 +63,27 @@ pub(super) fn run(me: WeakSearch, root: IndexRoot, rx: Receiver<Command>) {
 fn open_or_rebuild(search: &Search, root: &IndexRoot) -> Result<Writable, SearchError> {
     match root.open_current() {
         Ok(opened) => Writable::from_opened(opened),
+        Err(SearchError::Absent) => {
+            tracing::info!(index = %root.path().display(), "building the search index from the database");
+            rebuild_logged(search, root)
+        }
         Err(SearchError::Unusable(why)) => {
             tracing::warn!(index = %root.path().display(), reason = %why, "rebuilding the search index from the database");
-            let started = std::time::Instant::now();
-            let (writable, entries) = indexer::rebuild(search.db(), root, &|_, _| {})?;
-            tracing::info!(entries, elapsed_ms = started.elapsed().as_millis() as u64, "search index rebuilt");
-            Ok(writable)
+            rebuild_logged(search, root)
         }
         Err(e) => Err(e),
     }
+}
+
+fn rebuild_logged(search: &Search, root: &IndexRoot) -> Result<Writable, SearchError> {
+    let started = std::time::Instant::now();
+    let (writable, entries) = indexer::rebuild(search.db(), root, &|_, _| {})?;
+    tracing::info!(
+        entries,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "search index rebuilt"
+    );
+    Ok(writable)
 }
 
 /// For a command: brings the index up to date if this process can take the writer, otherwise
@@ -95,8 +107,10 @@ pub(super) fn open_once(search: &Search, root: &IndexRoot) -> Result<(), SearchE
                 Err(e) => return Err(e),
             }
         }
-        Err(SearchError::Unusable(why)) => {
-            tracing::warn!(index = %root.path().display(), reason = %why, "rebuilding the search index from the database");
+        Err(e @ (SearchError::Absent | SearchError::Unusable(_))) => {
+            if let SearchError::Unusable(why) = &e {
+                tracing::warn!(index = %root.path().display(), reason = %why, "rebuilding the search index from the database");
+            }
             let (mut w, _) = indexer::rebuild(search.db(), root, &|_, _| {})?;
             drain(search, &mut w)?;
             search.set_live(live_of(&w));

@@ -6,14 +6,13 @@
 //! analyzers: an index built under another version is rebuilt at open.
 
 use tantivy::schema::{
-    DateOptions, DateTimePrecision, FAST, FacetOptions, Field, INDEXED, IndexRecordOption, STORED, STRING,
-    Schema, TextFieldIndexing, TextOptions,
+    DateOptions, DateTimePrecision, FAST, FacetOptions, Field, INDEXED, IndexRecordOption, STORED,
+    STRING, Schema, TextFieldIndexing, TextOptions,
 };
 
 use super::analyzers::{ENGLISH, FRENCH, KEYWORD, NAME};
 
 pub const SCHEMA_VERSION: u32 = 1;
-
 
 #[derive(Debug, Clone, Copy)]
 pub struct Fields {

@@ -1,10 +1,10 @@
 //! "Similar past outages": more-like-this over the same index, from the incident's own stored
 //! title and text.
 
+use tantivy::TantivyDocument;
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, MoreLikeThisQuery, Occur, Query, TermQuery};
 use tantivy::schema::{IndexRecordOption, OwnedValue, Term, Value};
-use tantivy::TantivyDocument;
 
 use super::query::Hit;
 use super::{Live, SearchError};

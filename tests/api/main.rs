@@ -7,6 +7,7 @@ mod helpers;
 
 mod auth;
 mod bad_input;
+mod bench;
 mod cli;
 mod corpus;
 mod demo;
@@ -22,8 +23,8 @@ mod poller;
 mod postmortem;
 mod postmortem_edit;
 mod search;
+mod search_cli;
 mod search_index;
 mod search_relevance;
-mod search_cli;
 mod services;
 mod store_move;

@@ -14,7 +14,13 @@ fn titles(body: &Value) -> Vec<String> {
         .collect()
 }
 
-async fn incident(app: &TestApp, title: &str, services: &[&str], impact: &str, body: &str) -> String {
+async fn incident(
+    app: &TestApp,
+    title: &str,
+    services: &[&str],
+    impact: &str,
+    body: &str,
+) -> String {
     let created = app
         .create_incident(json!({
             "title": title, "services": services, "impact": impact, "body": body,
@@ -27,7 +33,14 @@ async fn incident(app: &TestApp, title: &str, services: &[&str], impact: &str, b
 #[actix_web::test]
 async fn a_new_incident_and_its_updates_are_searchable_at_once() {
     let app = spawn_app().await;
-    let id = incident(&app, "Elevated API errors", &["acme-api"], "major", "We are investigating.").await;
+    let id = incident(
+        &app,
+        "Elevated API errors",
+        &["acme-api"],
+        "major",
+        "We are investigating.",
+    )
+    .await;
     let res = app
         .post_json(
             &format!("/api/v1/incidents/{id}/updates"),
@@ -42,22 +55,44 @@ async fn a_new_incident_and_its_updates_are_searchable_at_once() {
     assert_eq!(hit["incident_id"], id.as_str());
     assert_eq!(hit["services"], json!(["acme-api"]));
     assert_eq!(hit["status"], "identified");
-    assert!(hit["started_at"].as_str().unwrap().starts_with("2025-10-20T07:11:00"));
-    assert!(hit["snippet"].as_str().unwrap().contains("<b>DynamoDB</b>"), "{hit}");
+    assert!(
+        hit["started_at"]
+            .as_str()
+            .unwrap()
+            .starts_with("2025-10-20T07:11:00")
+    );
+    assert!(
+        hit["snippet"].as_str().unwrap().contains("<b>DynamoDB</b>"),
+        "{hit}"
+    );
 }
 
 #[actix_web::test]
 async fn an_edited_incident_is_replaced_not_duplicated() {
     let app = spawn_app().await;
-    let id = incident(&app, "Slow checkout", &["shop"], "minor", "Looking into it.").await;
+    let id = incident(
+        &app,
+        "Slow checkout",
+        &["shop"],
+        "minor",
+        "Looking into it.",
+    )
+    .await;
     assert_eq!(app.search(&[("q", "checkout")]).await["total"], 1);
     let res = app
-        .patch_json(&format!("/api/v1/incidents/{id}"), &json!({"title": "Payments failing"}))
+        .patch_json(
+            &format!("/api/v1/incidents/{id}"),
+            &json!({"title": "Payments failing"}),
+        )
         .await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(app.search(&[("q", "checkout")]).await["total"], 0);
     assert_eq!(app.search(&[("q", "payments")]).await["total"], 1);
-    assert_eq!(app.search(&[]).await["total"], 1, "one document per incident");
+    assert_eq!(
+        app.search(&[]).await["total"],
+        1,
+        "one document per incident"
+    );
 }
 
 #[actix_web::test]
@@ -88,28 +123,72 @@ async fn english_and_french_words_meet_their_other_forms() {
         ("failed", "Outage of the billing service"),
     ] {
         let body = app.search(&[("q", query)]).await;
-        assert_eq!(titles(&body), vec![expected.to_string()], "query {query:?}: {body}");
+        assert_eq!(
+            titles(&body),
+            vec![expected.to_string()],
+            "query {query:?}: {body}"
+        );
     }
 }
 
 #[actix_web::test]
 async fn boolean_operators_phrases_and_fields_narrow_the_results() {
     let app = spawn_app().await;
-    incident(&app, "Webhooks delayed", &["github"], "minor", "Webhook deliveries are delayed by up to 20 minutes.").await;
-    incident(&app, "Actions jobs delayed", &["github"], "major", "Queued jobs start late.").await;
-    incident(&app, "Webhooks failing", &["stripe"], "critical", "Webhook endpoints return errors.").await;
+    incident(
+        &app,
+        "Webhooks delayed",
+        &["github"],
+        "minor",
+        "Webhook deliveries are delayed by up to 20 minutes.",
+    )
+    .await;
+    incident(
+        &app,
+        "Actions jobs delayed",
+        &["github"],
+        "major",
+        "Queued jobs start late.",
+    )
+    .await;
+    incident(
+        &app,
+        "Webhooks failing",
+        &["stripe"],
+        "critical",
+        "Webhook endpoints return errors.",
+    )
+    .await;
 
     let total = |b: Value| b["total"].as_u64().unwrap();
     assert_eq!(total(app.search(&[("q", "delayed")]).await), 2);
     assert_eq!(total(app.search(&[("q", "webhooks AND delayed")]).await), 1);
     assert_eq!(total(app.search(&[("q", "webhooks OR jobs")]).await), 3);
     assert_eq!(total(app.search(&[("q", "delayed -webhooks")]).await), 1);
-    assert_eq!(total(app.search(&[("q", "\"deliveries are delayed\"")]).await), 1);
-    assert_eq!(total(app.search(&[("q", "\"delayed deliveries\"")]).await), 0);
-    assert_eq!(total(app.search(&[("q", "webhooks service:stripe")]).await), 1);
-    assert_eq!(total(app.search(&[("q", "service:GitHub")]).await), 2, "field values ignore case");
+    assert_eq!(
+        total(app.search(&[("q", "\"deliveries are delayed\"")]).await),
+        1
+    );
+    assert_eq!(
+        total(app.search(&[("q", "\"delayed deliveries\"")]).await),
+        0
+    );
+    assert_eq!(
+        total(app.search(&[("q", "webhooks service:stripe")]).await),
+        1
+    );
+    assert_eq!(
+        total(app.search(&[("q", "service:GitHub")]).await),
+        2,
+        "field values ignore case"
+    );
     assert_eq!(total(app.search(&[("q", "impact:critical")]).await), 1);
-    assert_eq!(total(app.search(&[("q", "delayed"), ("service", "github"), ("impact", "major")]).await), 1);
+    assert_eq!(
+        total(
+            app.search(&[("q", "delayed"), ("service", "github"), ("impact", "major")])
+                .await
+        ),
+        1
+    );
     assert_eq!(total(app.search(&[("status", "investigating")]).await), 3);
 }
 
@@ -132,23 +211,51 @@ async fn time_ranges_sorting_pages_and_facets_come_in_one_answer() {
         }))
         .await;
     }
-    let body = app.search(&[("q", "error rates"), ("sort", "date"), ("limit", "2")]).await;
-    assert_eq!(body["total"], 4);
-    assert_eq!(titles(&body), vec!["Increased error rates 2", "Increased error rates 3"]);
-    let page2 = app
-        .search(&[("q", "error rates"), ("sort", "date"), ("limit", "2"), ("offset", "2")])
+    let body = app
+        .search(&[("q", "error rates"), ("sort", "date"), ("limit", "2")])
         .await;
-    assert_eq!(titles(&page2), vec!["Increased error rates 1", "Increased error rates 0"]);
+    assert_eq!(body["total"], 4);
+    assert_eq!(
+        titles(&body),
+        vec!["Increased error rates 2", "Increased error rates 3"]
+    );
+    let page2 = app
+        .search(&[
+            ("q", "error rates"),
+            ("sort", "date"),
+            ("limit", "2"),
+            ("offset", "2"),
+        ])
+        .await;
+    assert_eq!(
+        titles(&page2),
+        vec!["Increased error rates 1", "Increased error rates 0"]
+    );
 
     let body = app
-        .search(&[("q", "errors"), ("since", "2023-01-01T00:00:00Z"), ("until", "2025-10-20T07:11:00Z")])
+        .search(&[
+            ("q", "errors"),
+            ("since", "2023-01-01T00:00:00Z"),
+            ("until", "2025-10-20T07:11:00Z"),
+        ])
         .await;
-    assert_eq!(body["total"], 2, "since is inclusive, until exclusive: {body}");
+    assert_eq!(
+        body["total"], 2,
+        "since is inclusive, until exclusive: {body}"
+    );
 
     let facets = &app.search(&[("q", "errors")]).await["facets"];
-    assert_eq!(facets["services"][0], json!({"value": "aws-us-east-1", "count": 3}));
+    assert_eq!(
+        facets["services"][0],
+        json!({"value": "aws-us-east-1", "count": 3})
+    );
     assert_eq!(facets["services"][1], json!({"value": "gcp", "count": 1}));
-    assert!(facets["impact"].as_array().unwrap().contains(&json!({"value": "critical", "count": 1})));
+    assert!(
+        facets["impact"]
+            .as_array()
+            .unwrap()
+            .contains(&json!({"value": "critical", "count": 1}))
+    );
     assert_eq!(
         facets["year"],
         json!([{"value": "2025", "count": 2}, {"value": "2023", "count": 1}, {"value": "2021", "count": 1}])
@@ -177,20 +284,53 @@ async fn snippets_highlight_matches_and_escape_everything_else() {
 #[actix_web::test]
 async fn similar_past_outages_come_from_the_same_index() {
     let app = spawn_app().await;
-    let id = incident(&app, "DynamoDB DNS resolution failures", &["aws-us-east-1"], "critical", "DNS resolution of the DynamoDB regional endpoint failed.").await;
-    incident(&app, "DynamoDB endpoint DNS errors", &["aws-us-east-1"], "major", "Requests to DynamoDB failed to resolve in DNS.").await;
-    incident(&app, "Billing page typo", &["shop"], "none", "A typo on the invoice page.").await;
+    let id = incident(
+        &app,
+        "DynamoDB DNS resolution failures",
+        &["aws-us-east-1"],
+        "critical",
+        "DNS resolution of the DynamoDB regional endpoint failed.",
+    )
+    .await;
+    incident(
+        &app,
+        "DynamoDB endpoint DNS errors",
+        &["aws-us-east-1"],
+        "major",
+        "Requests to DynamoDB failed to resolve in DNS.",
+    )
+    .await;
+    incident(
+        &app,
+        "Billing page typo",
+        &["shop"],
+        "none",
+        "A typo on the invoice page.",
+    )
+    .await;
     app.search(&[]).await;
-    let body = app.get_json(&format!("/api/v1/incidents/{id}/similar")).await;
+    let body = app
+        .get_json(&format!("/api/v1/incidents/{id}/similar"))
+        .await;
     let items = body["items"].as_array().unwrap();
     assert_eq!(items[0]["title"], "DynamoDB endpoint DNS errors", "{body}");
-    assert!(items.iter().all(|i| i["incident_id"] != id.as_str()), "not itself");
+    assert!(
+        items.iter().all(|i| i["incident_id"] != id.as_str()),
+        "not itself"
+    );
 }
 
 #[actix_web::test]
 async fn a_written_postmortem_is_searchable_with_its_incident() {
     let app = spawn_app().await;
-    let id = incident(&app, "Login failures", &["auth"], "major", "Users cannot log in.").await;
+    let id = incident(
+        &app,
+        "Login failures",
+        &["auth"],
+        "major",
+        "Users cannot log in.",
+    )
+    .await;
     let res = app
         .post_json(
             &format!("/api/v1/incidents/{id}/postmortem"),
@@ -206,7 +346,14 @@ async fn a_written_postmortem_is_searchable_with_its_incident() {
 #[actix_web::test]
 async fn malformed_queries_are_answered_leniently() {
     let app = spawn_app().await;
-    incident(&app, "Webhooks delayed (again)", &["github"], "minor", "Deliveries \"stuck\" in queue.").await;
+    incident(
+        &app,
+        "Webhooks delayed (again)",
+        &["github"],
+        "minor",
+        "Deliveries \"stuck\" in queue.",
+    )
+    .await;
     for q in [
         "\"webhooks delayed",
         "(webhooks OR",
@@ -233,8 +380,14 @@ async fn malformed_queries_are_answered_leniently() {
 #[actix_web::test]
 async fn an_empty_query_lists_everything_newest_first() {
     let app = spawn_app().await;
-    app.create_incident(json!({"title": "Older", "services": ["a"], "started_at": "2024-01-01T00:00:00Z"})).await;
-    app.create_incident(json!({"title": "Newer", "services": ["a"], "started_at": "2025-01-01T00:00:00Z"})).await;
+    app.create_incident(
+        json!({"title": "Older", "services": ["a"], "started_at": "2024-01-01T00:00:00Z"}),
+    )
+    .await;
+    app.create_incident(
+        json!({"title": "Newer", "services": ["a"], "started_at": "2025-01-01T00:00:00Z"}),
+    )
+    .await;
     let body = app.search(&[("q", "   ")]).await;
     assert_eq!(titles(&body), vec!["Newer", "Older"]);
 }
@@ -244,17 +397,57 @@ async fn limits_that_protect_the_server_are_clear_errors() {
     let app = spawn_app().await;
     let long = "webhooks ".repeat(1112);
     assert!(long.len() >= 10_000);
-    let body = assert_problem(app.search_response(&[("q", &long)]).await, StatusCode::BAD_REQUEST).await;
-    assert!(body["detail"].as_str().unwrap().contains("longer than"), "{body}");
-    assert_problem(app.search_response(&[("offset", "1000000000000")]).await, StatusCode::BAD_REQUEST).await;
-    assert_problem(app.search_response(&[("offset", "99999999999999999999999")]).await, StatusCode::BAD_REQUEST).await;
-    assert_problem(app.search_response(&[("limit", "0")]).await, StatusCode::BAD_REQUEST).await;
-    assert_problem(app.search_response(&[("limit", "1000")]).await, StatusCode::BAD_REQUEST).await;
-    assert_problem(app.search_response(&[("since", "yesterday")]).await, StatusCode::UNPROCESSABLE_ENTITY).await;
-    assert_problem(app.search_response(&[("impact", "apocalyptic")]).await, StatusCode::UNPROCESSABLE_ENTITY).await;
-    assert_problem(app.search_response(&[("sort", "random")]).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+    let body = assert_problem(
+        app.search_response(&[("q", &long)]).await,
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    assert!(
+        body["detail"].as_str().unwrap().contains("longer than"),
+        "{body}"
+    );
     assert_problem(
-        app.search_response(&[("since", "2025-01-02T00:00:00Z"), ("until", "2025-01-01T00:00:00Z")]).await,
+        app.search_response(&[("offset", "1000000000000")]).await,
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    assert_problem(
+        app.search_response(&[("offset", "99999999999999999999999")])
+            .await,
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    assert_problem(
+        app.search_response(&[("limit", "0")]).await,
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    assert_problem(
+        app.search_response(&[("limit", "1000")]).await,
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    assert_problem(
+        app.search_response(&[("since", "yesterday")]).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_problem(
+        app.search_response(&[("impact", "apocalyptic")]).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_problem(
+        app.search_response(&[("sort", "random")]).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_problem(
+        app.search_response(&[
+            ("since", "2025-01-02T00:00:00Z"),
+            ("until", "2025-01-01T00:00:00Z"),
+        ])
+        .await,
         StatusCode::BAD_REQUEST,
     )
     .await;
@@ -265,24 +458,65 @@ async fn limits_that_protect_the_server_are_clear_errors() {
 #[actix_web::test]
 async fn the_search_page_shows_snippets_facets_and_dates_and_escapes_everything() {
     let app = spawn_app().await;
-    incident(&app, "<b>Bold</b> webhook outage", &["github"], "major", "Webhook <script>alert(1)</script> deliveries delayed.").await;
-    incident(&app, "Webhook retries", &["stripe"], "minor", "Webhook retries are slow.").await;
+    incident(
+        &app,
+        "<b>Bold</b> webhook outage",
+        &["github"],
+        "major",
+        "Webhook <script>alert(1)</script> deliveries delayed.",
+    )
+    .await;
+    incident(
+        &app,
+        "Webhook retries",
+        &["stripe"],
+        "minor",
+        "Webhook retries are slow.",
+    )
+    .await;
     app.search(&[]).await;
-    let res = app.client.get(app.url("/search")).query(&[("q", "webhook")]).send().await.unwrap();
+    let res = app
+        .client
+        .get(app.url("/search"))
+        .query(&[("q", "webhook")])
+        .send()
+        .await
+        .unwrap();
     let page = crate::helpers::html(res, StatusCode::OK).await;
     assert!(page.contains("2 incidents found"), "{page}");
     assert!(page.contains("<mark>Webhook</mark>"), "{page}");
-    assert!(page.contains("&#60;script&#62;") && !page.contains("<script>"), "{page}");
-    assert!(page.contains("&#60;b&#62;Bold&#60;/b&#62; webhook outage"), "{page}");
+    assert!(
+        page.contains("&#60;script&#62;") && !page.contains("<script>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("&#60;b&#62;Bold&#60;/b&#62; webhook outage"),
+        "{page}"
+    );
     assert!(page.contains("2025-10-20 07:11 UTC"), "{page}");
     // Facets are links that narrow the search.
-    assert!(page.contains("href=\"/search?q=webhook&#38;service=github\""), "{page}");
-    let res = app.client.get(app.url("/search")).query(&[("q", "webhook"), ("service", "github")]).send().await.unwrap();
+    assert!(
+        page.contains("href=\"/search?q=webhook&#38;service=github\""),
+        "{page}"
+    );
+    let res = app
+        .client
+        .get(app.url("/search"))
+        .query(&[("q", "webhook"), ("service", "github")])
+        .send()
+        .await
+        .unwrap();
     let page = crate::helpers::html(res, StatusCode::OK).await;
     assert!(page.contains("1 incident found"), "{page}");
     assert!(page.contains("service: github ✕"), "{page}");
 
-    let res = app.client.get(app.url("/search")).query(&[("since", "last tuesday")]).send().await.unwrap();
+    let res = app
+        .client
+        .get(app.url("/search"))
+        .query(&[("since", "last tuesday")])
+        .send()
+        .await
+        .unwrap();
     let page = crate::helpers::html(res, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(page.contains("since"), "{page}");
 }
@@ -290,10 +524,25 @@ async fn the_search_page_shows_snippets_facets_and_dates_and_escapes_everything(
 #[actix_web::test]
 async fn the_incident_page_lists_similar_past_outages() {
     let app = spawn_app().await;
-    let id = incident(&app, "Webhook deliveries delayed", &["github"], "minor", "Webhook deliveries are delayed.").await;
-    incident(&app, "Webhook deliveries failing", &["github"], "major", "Webhook deliveries fail.").await;
+    let id = incident(
+        &app,
+        "Webhook deliveries delayed",
+        &["github"],
+        "minor",
+        "Webhook deliveries are delayed.",
+    )
+    .await;
+    incident(
+        &app,
+        "Webhook deliveries failing",
+        &["github"],
+        "major",
+        "Webhook deliveries fail.",
+    )
+    .await;
     app.search(&[]).await;
-    let page = crate::helpers::html(app.get(&format!("/incidents/{id}")).await, StatusCode::OK).await;
+    let page =
+        crate::helpers::html(app.get(&format!("/incidents/{id}")).await, StatusCode::OK).await;
     assert!(page.contains("Similar past outages"), "{page}");
     assert!(page.contains("Webhook deliveries failing"), "{page}");
 }

@@ -31,7 +31,8 @@ fn seed(url: &str, titles: &[&str]) {
             author: None,
             source: "manual".into(),
         };
-        db.write(|c| aftermath::db::incidents::create(c, &new)).unwrap();
+        db.write(|c| aftermath::db::incidents::create(c, &new))
+            .unwrap();
     }
 }
 
@@ -41,23 +42,39 @@ fn search_prints_hits_as_text_or_json_and_catches_up_by_itself() {
     let (url, _schema) = fresh_database(dir.path());
     let data = dir.path().join("data");
     seed(&url, &["Webhooks delayed", "Pages build failing"]);
-    let out = aftermath(&url, &data).args(["search", "webhooks"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = aftermath(&url, &data)
+        .args(["search", "webhooks"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.starts_with("1 incident(s)"), "{text}");
     assert!(text.contains("Webhooks delayed [forge]"), "{text}");
 
     // Written after the first search: the next one indexes it first.
     seed(&url, &["Webhooks failing"]);
-    let out = aftermath(&url, &data).args(["search", "webhooks", "--json"]).output().unwrap();
+    let out = aftermath(&url, &data)
+        .args(["search", "webhooks", "--json"])
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let body: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(body["total"], 2, "{body}");
     assert!(body["hits"][0]["incident_id"].is_string());
 
-    let out = aftermath(&url, &data).args(["search", "x", "--since", "soon"]).output().unwrap();
+    let out = aftermath(&url, &data)
+        .args(["search", "x", "--since", "soon"])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--since"), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--since"),
+        "{out:?}"
+    );
 }
 
 #[test]
@@ -65,18 +82,42 @@ fn reindex_reports_its_rate_and_a_corrupt_index_is_rebuilt_with_a_reason() {
     let dir = tempfile::tempdir().unwrap();
     let (url, _schema) = fresh_database(dir.path());
     let data = dir.path().join("data");
-    seed(&url, &["Webhooks delayed", "Webhooks failing", "Login errors"]);
+    seed(
+        &url,
+        &["Webhooks delayed", "Webhooks failing", "Login errors"],
+    );
     let out = aftermath(&url, &data).arg("reindex").output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("indexed 3 incident(s)") && err.contains("entries/s"), "{err}");
+    assert!(
+        err.contains("indexed 3 incident(s)") && err.contains("entries/s"),
+        "{err}"
+    );
 
     let current = std::fs::read_to_string(data.join("index/CURRENT")).unwrap();
-    std::fs::write(data.join("index").join(current.trim()).join("meta.json"), "garbage").unwrap();
-    let out = aftermath(&url, &data).args(["search", "webhooks"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    std::fs::write(
+        data.join("index").join(current.trim()).join("meta.json"),
+        "garbage",
+    )
+    .unwrap();
+    let out = aftermath(&url, &data)
+        .args(["search", "webhooks"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("rebuilding the search index") && err.contains("cannot open"), "{err}");
+    assert!(
+        err.contains("rebuilding the search index") && err.contains("cannot open"),
+        "{err}"
+    );
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("2 incident(s)"));
 }
 
@@ -88,7 +129,9 @@ fn serve(url: &str, data: &std::path::Path) -> (Child, String) {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
     let address = line
         .split_whitespace()
         .find(|w| w.starts_with("http://"))
@@ -118,7 +161,9 @@ async fn a_server_killed_mid_indexing_catches_up_after_a_restart() {
             let res = client
                 .post(format!("{address}/api/v1/incidents"))
                 .bearer_auth(&token)
-                .json(&json!({"title": format!("Killed outage {round}-{i}"), "services": ["forge"]}))
+                .json(
+                    &json!({"title": format!("Killed outage {round}-{i}"), "services": ["forge"]}),
+                )
                 .send()
                 .await
                 .unwrap();

@@ -6,8 +6,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use aftermath::config::Config;
-use aftermath::db::outbox::{self, Position};
 use aftermath::db::Db;
+use aftermath::db::outbox::{self, Position};
 use aftermath::search::{Search, SearchRequest};
 use aftermath::startup::Application;
 use serde_json::json;
@@ -44,14 +44,23 @@ async fn start(url: &str, data_dir: &Path, token: Option<String>) -> Server {
     let search = app.search().clone();
     let token = match token {
         Some(t) => t,
-        None => app
-            .db()
-            .write(|c| aftermath::db::tokens::create(c, "t", aftermath::db::tokens::Scope::Write))
-            .unwrap()
-            .1,
+        None => {
+            app.db()
+                .write(|c| {
+                    aftermath::db::tokens::create(c, "t", aftermath::db::tokens::Scope::Write)
+                })
+                .unwrap()
+                .1
+        }
     };
     actix_web::rt::spawn(app.run_until_stopped());
-    Server { address, handle, search, client: reqwest::Client::new(), token }
+    Server {
+        address,
+        handle,
+        search,
+        client: reqwest::Client::new(),
+        token,
+    }
 }
 
 impl Server {
@@ -68,8 +77,17 @@ impl Server {
     }
 
     async fn total(&self, q: &str) -> u64 {
-        assert!(self.search.wait_until_consistent(Duration::from_secs(10)).await.unwrap());
-        let request = SearchRequest { q: q.into(), limit: 10, ..Default::default() };
+        assert!(
+            self.search
+                .wait_until_consistent(Duration::from_secs(10))
+                .await
+                .unwrap()
+        );
+        let request = SearchRequest {
+            q: q.into(),
+            limit: 10,
+            ..Default::default()
+        };
         self.search.query(&request).unwrap().total as u64
     }
 
@@ -77,7 +95,9 @@ impl Server {
         self.handle.stop(true).await;
         // run_until_stopped joins the indexer after the server future ends; give it the turn.
         let search = self.search.clone();
-        actix_web::rt::task::spawn_blocking(move || search.stop()).await.unwrap();
+        actix_web::rt::task::spawn_blocking(move || search.stop())
+            .await
+            .unwrap();
     }
 }
 
@@ -94,10 +114,8 @@ async fn a_restart_catches_up_with_what_was_written_while_it_was_down() {
 
     // Written while no indexer runs: only the outbox knows.
     let db = Db::connect(&url).unwrap();
-    db.write(|c| {
-        aftermath::db::incidents::create(c, &manual("Webhooks failing"))
-    })
-    .unwrap();
+    db.write(|c| aftermath::db::incidents::create(c, &manual("Webhooks failing")))
+        .unwrap();
 
     let server = start(&url, &data, Some(token)).await;
     assert_eq!(server.total("webhooks").await, 2);
@@ -119,7 +137,11 @@ async fn a_missing_corrupt_or_outdated_index_is_rebuilt_from_the_database() {
     let index = data.join("index");
     let generation = std::fs::read_to_string(index.join("CURRENT")).unwrap();
     // Corrupt: the metadata is garbage.
-    std::fs::write(index.join(generation.trim()).join("meta.json"), b"{not json").unwrap();
+    std::fs::write(
+        index.join(generation.trim()).join("meta.json"),
+        b"{not json",
+    )
+    .unwrap();
     let server = start(&url, &data, Some(token.clone())).await;
     assert_eq!(server.total("certificate").await, 1);
     server.stop().await;
@@ -133,8 +155,12 @@ async fn a_missing_corrupt_or_outdated_index_is_rebuilt_from_the_database() {
     // Outdated: built under another schema version (its checkpoint says so).
     let generation = std::fs::read_to_string(index.join("CURRENT")).unwrap();
     let meta_path = index.join(generation.trim()).join("meta.json");
-    let mut meta: serde_json::Value = serde_json::from_slice(&std::fs::read(&meta_path).unwrap()).unwrap();
-    let payload = meta["payload"].as_str().unwrap().replace("\"schema_version\":1", "\"schema_version\":0");
+    let mut meta: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&meta_path).unwrap()).unwrap();
+    let payload = meta["payload"]
+        .as_str()
+        .unwrap()
+        .replace("\"schema_version\":1", "\"schema_version\":0");
     meta["payload"] = json!(payload);
     std::fs::write(&meta_path, serde_json::to_vec(&meta).unwrap()).unwrap();
     let server = start(&url, &data, Some(token)).await;
@@ -159,7 +185,10 @@ async fn reindex_switches_a_running_server_to_the_new_index() {
     let db = Db::connect(&url).unwrap();
     let entries = Search::rebuild(&data, &db, &|_, _| {}).unwrap();
     assert_eq!(entries, 1);
-    assert_ne!(std::fs::read_to_string(data.join("index/CURRENT")).unwrap(), before);
+    assert_ne!(
+        std::fs::read_to_string(data.join("index/CURRENT")).unwrap(),
+        before
+    );
     // The server keeps answering, then follows the new generation and keeps indexing into it.
     server.create("Queue backlog again").await;
     assert_eq!(server.total("backlog").await, 2);
@@ -193,7 +222,8 @@ fn the_outbox_tail_never_skips_a_row_that_commits_late() {
     if !is_sqlite {
         // SQLite has one writer: the fast writer would wait for the slow one, so the race does
         // not exist there.
-        db.write(|c| outbox::append(c, "incident", "fast", "upsert")).unwrap();
+        db.write(|c| outbox::append(c, "incident", "fast", "upsert"))
+            .unwrap();
         let early = db.run(|c| outbox::tail(c, start, 100)).unwrap();
         assert!(
             early.rows.is_empty(),
@@ -204,10 +234,15 @@ fn the_outbox_tail_never_skips_a_row_that_commits_late() {
     hold_tx.send(()).unwrap();
     slow.join().unwrap();
     if is_sqlite {
-        db.write(|c| outbox::append(c, "incident", "fast", "upsert")).unwrap();
+        db.write(|c| outbox::append(c, "incident", "fast", "upsert"))
+            .unwrap();
     }
     let tail = db.run(|c| outbox::tail(c, start, 100)).unwrap();
-    let ids: Vec<&str> = tail.rows.iter().map(|(_, r)| r.entity_id.as_str()).collect();
+    let ids: Vec<&str> = tail
+        .rows
+        .iter()
+        .map(|(_, r)| r.entity_id.as_str())
+        .collect();
     let mut sorted = ids.clone();
     sorted.sort();
     assert_eq!(sorted, vec!["fast", "slow"], "both rows, once each");
@@ -215,7 +250,11 @@ fn the_outbox_tail_never_skips_a_row_that_commits_late() {
     let after = db.run(|c| outbox::tail(c, last, 100)).unwrap();
     assert!(after.rows.is_empty());
     let mark = db.run(outbox::consistency_mark).unwrap();
-    assert!(tail.horizon >= mark || is_sqlite, "caught up: {} vs {mark}", tail.horizon);
+    assert!(
+        tail.horizon >= mark || is_sqlite,
+        "caught up: {} vs {mark}",
+        tail.horizon
+    );
 }
 
 /// Many writers at once, on several connections: every incident ends up indexed exactly once.

@@ -44,12 +44,19 @@ impl Predicate {
         self.title_contains.iter().all(|w| title.contains(w))
             && !self.not_title_contains.iter().any(|w| title.contains(w))
             && self.text_contains.iter().all(|w| text.contains(w))
-            && self.any_contains.iter().all(|w| title.contains(w) || text.contains(w))
-            && self.component_contains.iter().all(|w| {
-                i.components.iter().any(|c| c.to_lowercase().contains(w))
-            })
+            && self
+                .any_contains
+                .iter()
+                .all(|w| title.contains(w) || text.contains(w))
+            && self
+                .component_contains
+                .iter()
+                .all(|w| i.components.iter().any(|c| c.to_lowercase().contains(w)))
             && self.service.as_ref().is_none_or(|s| i.services.contains(s))
-            && self.day.as_ref().is_none_or(|d| i.started_at.format("%Y-%m-%d").to_string() == *d)
+            && self
+                .day
+                .as_ref()
+                .is_none_or(|d| i.started_at.format("%Y-%m-%d").to_string() == *d)
     }
 }
 
@@ -64,11 +71,16 @@ fn real_outages_are_found_where_people_expect_them() {
     let (url, _schema) = fresh_database(dir.path());
     let db = aftermath::db::Db::connect(&url).unwrap();
     let mut paths: Vec<std::path::PathBuf> = Vec::new();
-    for sub in ["statuspage-github-incident-history/incidents", "aws-status-datajson-history"] {
+    for sub in [
+        "statuspage-github-incident-history/incidents",
+        "aws-status-datajson-history",
+    ] {
         let mut files: Vec<_> = std::fs::read_dir(corpus.join(sub))
             .unwrap()
             .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|x| x == "json") && !p.ends_with("incident_codes.json"))
+            .filter(|p| {
+                p.extension().is_some_and(|x| x == "json") && !p.ends_with("incident_codes.json")
+            })
             .collect();
         files.sort();
         paths.extend(files);
@@ -111,15 +123,29 @@ fn real_outages_are_found_where_people_expect_them() {
         let results = search.query(&request.validated().unwrap()).unwrap();
         let top: Vec<&SearchableIncident> =
             results.hits.iter().map(|h| &all[&h.incident_id]).collect();
-        assert!(!top.is_empty(), "{:?} found nothing; {}", case.q, case.reason);
+        assert!(
+            !top.is_empty(),
+            "{:?} found nothing; {}",
+            case.q,
+            case.reason
+        );
         if let Some(expected) = &case.all_expected_in_top {
-            let wanted: Vec<&SearchableIncident> = all.values().filter(|i| expected.holds(i)).collect();
-            assert!(!wanted.is_empty(), "{:?}: the expectation matches no incident", case.q);
+            let wanted: Vec<&SearchableIncident> =
+                all.values().filter(|i| expected.holds(i)).collect();
+            assert!(
+                !wanted.is_empty(),
+                "{:?}: the expectation matches no incident",
+                case.q
+            );
             for w in wanted {
                 assert!(
                     top.iter().any(|t| t.id == w.id),
                     "{:?}: {:?} ({}) is not in the top {}.\nWhy it should be: {}",
-                    case.q, w.title, w.started_at, case.top, case.reason
+                    case.q,
+                    w.title,
+                    w.started_at,
+                    case.top,
+                    case.reason
                 );
             }
         }
@@ -128,7 +154,11 @@ fn real_outages_are_found_where_people_expect_them() {
                 assert!(
                     every.holds(t),
                     "{:?}: {:?} ({}) should not be in the top {}.\nWhy: {}",
-                    case.q, t.title, t.started_at, case.top, case.reason
+                    case.q,
+                    t.title,
+                    t.started_at,
+                    case.top,
+                    case.reason
                 );
             }
         }

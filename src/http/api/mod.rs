@@ -64,9 +64,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             .service(web::resource("/services").route(web::get().to(services::list_services)))
             .service(web::resource("/search").route(web::get().to(search::search)))
-            .service(
-                web::resource("/incidents/{id}/similar").route(web::get().to(search::similar)),
-            )
+            .service(web::resource("/incidents/{id}/similar").route(web::get().to(search::similar)))
             .service(
                 web::resource("/ingest/{format}")
                     .app_data(web::PayloadConfig::default().limit(ingest::INGEST_LIMIT))

@@ -124,25 +124,42 @@ pub async fn search_page(
 }
 
 fn view(layout: Layout, p: &SearchParams, page: usize, r: &SearchResults) -> SearchPage {
-    let facet = |values: &[(String, u64)], active: Option<&str>, set: fn(&mut SearchParams, String)| {
-        values
-            .iter()
-            .map(|(value, count)| FacetLink {
-                label: value.clone(),
-                count: *count,
-                active: active == Some(value.as_str()),
-                href: p.with(|n| set(n, value.clone())),
-            })
-            .collect::<Vec<_>>()
-    };
+    let facet =
+        |values: &[(String, u64)], active: Option<&str>, set: fn(&mut SearchParams, String)| {
+            values
+                .iter()
+                .map(|(value, count)| FacetLink {
+                    label: value.clone(),
+                    count: *count,
+                    active: active == Some(value.as_str()),
+                    href: p.with(|n| set(n, value.clone())),
+                })
+                .collect::<Vec<_>>()
+        };
     let year_active = p.since.as_deref().and_then(|s| s.get(..4));
     let mut facets = vec![
-        ("Service", facet(&r.facets.services, p.service.as_deref(), |n, v| n.service = Some(v))),
-        ("Impact", facet(&r.facets.impact, p.impact.as_deref(), |n, v| n.impact = Some(v))),
-        ("Year", facet(&r.facets.year, year_active, |n, v| {
-            n.since = Some(format!("{v}-01-01T00:00:00Z"));
-            n.until = v.parse::<i32>().ok().map(|y| format!("{}-01-01T00:00:00Z", y + 1));
-        })),
+        (
+            "Service",
+            facet(&r.facets.services, p.service.as_deref(), |n, v| {
+                n.service = Some(v)
+            }),
+        ),
+        (
+            "Impact",
+            facet(&r.facets.impact, p.impact.as_deref(), |n, v| {
+                n.impact = Some(v)
+            }),
+        ),
+        (
+            "Year",
+            facet(&r.facets.year, year_active, |n, v| {
+                n.since = Some(format!("{v}-01-01T00:00:00Z"));
+                n.until = v
+                    .parse::<i32>()
+                    .ok()
+                    .map(|y| format!("{}-01-01T00:00:00Z", y + 1));
+            }),
+        ),
     ];
     // Providers narrow through the query, since the API filters by service.
     let providers = r
@@ -159,7 +176,11 @@ fn view(layout: Layout, p: &SearchParams, page: usize, r: &SearchResults) -> Sea
     facets.insert(1, ("Provider", providers));
     let mut filters = Vec::new();
     for (name, value, clear) in [
-        ("service", &p.service, (|n: &mut SearchParams| n.service = None) as fn(&mut SearchParams)),
+        (
+            "service",
+            &p.service,
+            (|n: &mut SearchParams| n.service = None) as fn(&mut SearchParams),
+        ),
         ("impact", &p.impact, |n| n.impact = None),
         ("status", &p.status, |n| n.status = None),
         ("since", &p.since, |n| n.since = None),
@@ -170,7 +191,8 @@ fn view(layout: Layout, p: &SearchParams, page: usize, r: &SearchResults) -> Sea
         }
     }
     let pages = r.total.div_ceil(PER_PAGE);
-    let sorted_by_date = p.sort.as_deref() == Some("date") || (p.q.trim().is_empty() && p.sort.is_none());
+    let sorted_by_date =
+        p.sort.as_deref() == Some("date") || (p.q.trim().is_empty() && p.sort.is_none());
     SearchPage {
         layout,
         q: p.q.clone(),

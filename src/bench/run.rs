@@ -1,0 +1,462 @@
+//! The phases of a benchmark run, in order: generate and ingest (in-process, then over HTTP),
+//! reindex, search beside FTS5 (and PostgreSQL), freshness, postmortems, resources.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use diesel::prelude::*;
+use diesel::sql_types::BigInt;
+
+use super::generator::{Document, Generator};
+use super::queries::{self, BenchQuery};
+use super::report::*;
+use super::{Options, fts};
+use crate::config::Config;
+use crate::correlate::{self, Origin};
+use crate::db::{Db, outbox, tokens};
+use crate::ingest::Format;
+use crate::search::Search;
+use crate::startup::Application;
+
+/// Documents applied per transaction in-process, as `aftermath ingest` does.
+const BATCH_DOCS: usize = 20;
+const HTTP_CONCURRENCY: usize = 4;
+
+pub async fn run(opts: Options) -> anyhow::Result<Report> {
+    let work = Workspace::new(&opts)?;
+    let result = run_in(&opts, &work).await;
+    work.clean_up();
+    result
+}
+
+async fn run_in(opts: &Options, work: &Workspace) -> anyhow::Result<Report> {
+    let scale = opts.scale;
+    let db = Db::connect(&work.url).context("cannot open the benchmark store")?;
+    let mut generator = Generator::new(opts.seed, scale.services(), scale.entries());
+    let service_names: Vec<String> = generator
+        .services()
+        .iter()
+        .map(|s| s.name.clone())
+        .collect();
+    let bar = Bar::new(opts.progress, scale.entries(), "entries ingested");
+
+    // 1. In-process ingest of nine tenths, in batches, timing only parse and apply.
+    let http_share = scale.entries() / 10;
+    let (mut in_entries, mut incidents, mut spent) = (0u64, 0u64, Duration::ZERO);
+    let mut batch: Vec<Document> = Vec::with_capacity(BATCH_DOCS);
+    let mut for_http: Vec<Document> = Vec::new();
+    while let Some(doc) = generator.next_document() {
+        incidents += doc.incidents;
+        if in_entries + batch.iter().map(|d| d.entries).sum::<u64>() >= scale.entries() - http_share
+        {
+            for_http.push(doc);
+            continue;
+        }
+        batch.push(doc);
+        if batch.len() == BATCH_DOCS {
+            spent += apply(&db, &batch)?;
+            in_entries += batch.iter().map(|d| d.entries).sum::<u64>();
+            bar.set(in_entries);
+            batch.clear();
+        }
+    }
+    spent += apply(&db, &batch)?;
+    in_entries += batch.iter().map(|d| d.entries).sum::<u64>();
+    bar.set(in_entries);
+
+    // 2. A server on the store: its indexer builds the index, then HTTP ingest of the rest.
+    let app = Application::build(Config::for_dir(work.url.clone(), work.data_dir.clone()))?;
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let search = app.search().clone();
+    let handle = app.handle();
+    actix_web::rt::spawn(app.run_until_stopped());
+    let (_, token) = db.write(|c| tokens::create(c, "bench", tokens::Scope::Write))?;
+    wait_consistent(&search).await?;
+    let client = reqwest::Client::new();
+    let started = Instant::now();
+    let http_entries = post_documents(&client, &address, &token, &for_http, &bar).await?;
+    let http_secs = started.elapsed().as_secs_f64();
+    bar.finish();
+    wait_consistent(&search).await?;
+
+    // 3. A full reindex into a new directory; the running server switches to it.
+    let bar = Bar::new(opts.progress, incidents, "incidents reindexed");
+    let started = Instant::now();
+    let entries = Search::rebuild(&work.data_dir, &db, &|done, total| {
+        bar.set_len(total);
+        bar.set(done);
+    })?;
+    let reindex_secs = started.elapsed().as_secs_f64();
+    bar.finish();
+    wait_consistent(&search).await?;
+
+    // 4. The query mix on tantivy, then on the alternatives.
+    let mix = queries::mix(opts.seed, scale.queries(), &service_names);
+    let ours = time_queries(&mix, |q| Ok(search.query(&q.request())?.total))?;
+    let mut fts5 = fts::build_fts5(&db, &work.dir)?;
+    let theirs = time_queries(&mix, |q| fts::query_fts5(&mut fts5.conn, q))?;
+    let fts5 = alternative("sqlite-fts5", fts5.seconds, theirs, &ours);
+    let postgres_fts = match &opts.postgres_url {
+        Some(_) => {
+            let mut pg = fts::build_postgres(&db, &work.url)?;
+            let theirs = time_queries(&mix, |q| fts::query_postgres(&mut pg.conn, q))?;
+            Some(alternative("postgres-fts", pg.seconds, theirs, &ours))
+        }
+        None => None,
+    };
+
+    // 5. Freshness: acknowledged write → searchable, without waking the indexer.
+    let freshness = measure_freshness(
+        &client,
+        &address,
+        &token,
+        &db,
+        &search,
+        scale.freshness_writes(),
+    )
+    .await?;
+
+    // 6. Postmortems.
+    let postmortems = measure_postmortems(&db, &work.dir, opts.progress)?;
+
+    handle.stop(true).await;
+    search.stop();
+    let database_bytes = database_bytes(&db, &work.url)?;
+    let index_bytes = disk_usage(&work.data_dir.join("index"));
+    let total_entries = in_entries + http_entries;
+    let per_million = |bytes: u64| bytes as f64 / 1_048_576.0 / (total_entries.max(1) as f64 / 1e6);
+    Ok(Report {
+        scale: scale.name().into(),
+        backend: if opts.postgres_url.is_some() {
+            "postgres"
+        } else {
+            "sqlite"
+        }
+        .into(),
+        date: chrono::Utc::now().format("%Y-%m-%d").to_string(),
+        machine: machine(),
+        corpus: Corpus {
+            seed: opts.seed,
+            services: service_names.len(),
+            incidents,
+            entries: total_entries,
+        },
+        ingest: Ingest {
+            in_process_entries: in_entries,
+            in_process_entries_per_sec: in_entries as f64 / spent.as_secs_f64().max(1e-9),
+            http_entries,
+            http_entries_per_sec: http_entries as f64 / http_secs.max(1e-9),
+            http_concurrency: HTTP_CONCURRENCY,
+        },
+        reindex: Reindex {
+            incidents,
+            entries,
+            seconds: reindex_secs,
+            entries_per_sec: entries as f64 / reindex_secs.max(1e-9),
+        },
+        search: SearchLatency {
+            queries: mix.len(),
+            latency: ours,
+        },
+        fts5,
+        postgres_fts,
+        freshness,
+        postmortems,
+        resources: Resources {
+            peak_rss_mib: peak_rss_mib(),
+            database_bytes,
+            index_bytes,
+            database_mib_per_million_entries: per_million(database_bytes),
+            index_mib_per_million_entries: per_million(index_bytes),
+        },
+    })
+}
+
+fn apply(db: &Db, docs: &[Document]) -> anyhow::Result<Duration> {
+    let started = Instant::now();
+    let parsed = docs
+        .iter()
+        .map(|d| {
+            Ok((
+                correlate::parse_bytes(Some(Format::Statuspage), &d.json)?,
+                None,
+                Origin("bench".into()),
+            ))
+        })
+        .collect::<Result<Vec<_>, correlate::IngestError>>()?;
+    for result in correlate::apply_batch(db, &parsed)? {
+        result?;
+    }
+    Ok(started.elapsed())
+}
+
+async fn post_documents(
+    client: &reqwest::Client,
+    address: &str,
+    token: &str,
+    docs: &[Document],
+    bar: &Bar,
+) -> anyhow::Result<u64> {
+    use futures_util::StreamExt;
+    let url = format!("{address}/api/v1/ingest/statuspage");
+    let mut done = 0u64;
+    let mut responses = futures_util::stream::iter(docs.iter().map(|d| {
+        let request = client
+            .post(&url)
+            .bearer_auth(token)
+            .header("content-type", "application/json")
+            .body(d.json.clone());
+        async move { (request.send().await, d.entries) }
+    }))
+    .buffer_unordered(HTTP_CONCURRENCY);
+    while let Some((res, entries)) = responses.next().await {
+        let res = res?;
+        anyhow::ensure!(
+            res.status().is_success(),
+            "ingest over HTTP answered {}",
+            res.status()
+        );
+        done += entries;
+        bar.inc(entries);
+    }
+    Ok(done)
+}
+
+async fn wait_consistent(search: &Search) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        search
+            .wait_until_consistent(Duration::from_secs(3600))
+            .await?,
+        "the index did not catch up"
+    );
+    Ok(())
+}
+
+/// One warm-up pass over the first hundred queries, then every query once, timed.
+fn time_queries(
+    mix: &[BenchQuery],
+    mut run: impl FnMut(&BenchQuery) -> anyhow::Result<usize>,
+) -> anyhow::Result<Latency> {
+    for q in mix.iter().take(100) {
+        run(q)?;
+    }
+    let mut samples = Vec::with_capacity(mix.len());
+    for q in mix {
+        let started = Instant::now();
+        std::hint::black_box(run(q)?);
+        samples.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    Ok(Latency::of(samples))
+}
+
+fn alternative(engine: &str, build_seconds: f64, latency: Latency, ours: &Latency) -> Alternative {
+    Alternative {
+        engine: engine.into(),
+        build_seconds,
+        latency,
+        ratio_p50: latency.p50_ms / ours.p50_ms.max(1e-9),
+    }
+}
+
+async fn measure_freshness(
+    client: &reqwest::Client,
+    address: &str,
+    token: &str,
+    db: &Db,
+    search: &Search,
+    writes: usize,
+) -> anyhow::Result<Freshness> {
+    let created: serde_json::Value = client
+        .post(format!("{address}/api/v1/incidents"))
+        .bearer_auth(token)
+        .json(&serde_json::json!({"title": "Freshness probe", "services": ["bench-probe"]}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let id = created["id"]
+        .as_str()
+        .context("no incident id")?
+        .to_string();
+    let mut samples = Vec::with_capacity(writes);
+    for i in 0..writes {
+        let res = client
+            .post(format!("{address}/api/v1/incidents/{id}/updates"))
+            .bearer_auth(token)
+            .json(&serde_json::json!({"body": format!("Probe update {i}")}))
+            .send()
+            .await?;
+        anyhow::ensure!(
+            res.status().is_success(),
+            "update answered {}",
+            res.status()
+        );
+        let acknowledged = Instant::now();
+        let db = db.clone();
+        let mark = tokio::task::spawn_blocking(move || db.run(outbox::consistency_mark)).await??;
+        anyhow::ensure!(
+            search
+                .wait_for_mark(mark, Duration::from_secs(30), false)
+                .await,
+            "write never became searchable"
+        );
+        samples.push(acknowledged.elapsed().as_secs_f64() * 1000.0);
+    }
+    Ok(Freshness {
+        writes,
+        latency: Latency::of(samples),
+    })
+}
+
+fn measure_postmortems(db: &Db, dir: &Path, progress: bool) -> anyhow::Result<Postmortems> {
+    let detail = super::big_incident(1_000);
+    let rounds = 20;
+    let started = Instant::now();
+    let mut markdown = String::new();
+    for _ in 0..rounds {
+        markdown = std::hint::black_box(crate::postmortem::draft(&detail, None)).markdown;
+    }
+    let draft_ms = started.elapsed().as_secs_f64() * 1000.0 / rounds as f64;
+    let started = Instant::now();
+    for _ in 0..rounds {
+        std::hint::black_box(crate::markdown::render(&markdown));
+    }
+    let render_ms = started.elapsed().as_secs_f64() * 1000.0 / rounds as f64;
+    let bar = Bar::new(progress, 0, "postmortems exported");
+    let started = Instant::now();
+    let summary =
+        crate::postmortem::export::export_all(db, &dir.join("export"), None, |done, total| {
+            bar.set_len(total as u64);
+            bar.set(done as u64);
+        })?;
+    let secs = started.elapsed().as_secs_f64();
+    bar.finish();
+    Ok(Postmortems {
+        draft_1000_entries_ms: draft_ms,
+        render_1000_entries_ms: render_ms,
+        exported: summary.written,
+        export_per_sec: summary.written as f64 / secs.max(1e-9),
+    })
+}
+
+#[derive(QueryableByName)]
+struct Size {
+    #[diesel(sql_type = BigInt)]
+    bytes: i64,
+}
+
+fn database_bytes(db: &Db, url: &str) -> anyhow::Result<u64> {
+    if let Some(path) = url.strip_prefix("sqlite://") {
+        return Ok(["", "-wal", "-shm"]
+            .iter()
+            .map(|s| disk_usage(Path::new(&format!("{path}{s}"))))
+            .sum());
+    }
+    let size: Size = db.run(|c| match c {
+        crate::db::DbConn::Postgres(pg) => Ok(diesel::sql_query(
+            "SELECT COALESCE(sum(pg_total_relation_size(c.oid)), 0)::bigint AS bytes FROM pg_class c \
+             JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname = current_schema() AND c.relkind = 'r' AND c.relname <> 'bench_fts'",
+        )
+        .get_result(pg)?),
+        crate::db::DbConn::Sqlite(_) => Ok(Size { bytes: 0 }),
+    })?;
+    Ok(size.bytes.max(0) as u64)
+}
+
+/// The benchmark's own directory and database, removed at the end.
+struct Workspace {
+    dir: PathBuf,
+    data_dir: PathBuf,
+    url: String,
+    pg: Option<(String, String)>,
+    remove_dir: bool,
+}
+
+impl Workspace {
+    fn new(opts: &Options) -> anyhow::Result<Self> {
+        let (dir, remove_dir) = match &opts.work_dir {
+            Some(d) => (d.clone(), false),
+            None => (
+                std::env::temp_dir().join(format!(
+                    "aftermath-bench-{}-{}",
+                    std::process::id(),
+                    chrono::Utc::now().timestamp_millis()
+                )),
+                true,
+            ),
+        };
+        std::fs::create_dir_all(&dir)?;
+        let (url, pg) = match &opts.postgres_url {
+            Some(base) => {
+                let schema = format!("bench_{}", uuid::Uuid::new_v4().simple());
+                let mut conn = PgConnection::establish(base)?;
+                diesel::sql_query(format!("CREATE SCHEMA {schema}")).execute(&mut conn)?;
+                let sep = if base.contains('?') { '&' } else { '?' };
+                (
+                    format!("{base}{sep}options=-csearch_path%3D{schema}"),
+                    Some((base.clone(), schema)),
+                )
+            }
+            None => (format!("sqlite://{}", dir.join("store.db").display()), None),
+        };
+        Ok(Self {
+            data_dir: dir.join("data"),
+            dir,
+            url,
+            pg,
+            remove_dir,
+        })
+    }
+
+    fn clean_up(&self) {
+        if let Some((base, schema)) = &self.pg
+            && let Ok(mut conn) = PgConnection::establish(base)
+        {
+            let _ = diesel::sql_query(format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+                .execute(&mut conn);
+        }
+        if self.remove_dir {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+/// A progress bar on standard error, or nothing.
+struct Bar(Option<indicatif::ProgressBar>);
+
+impl Bar {
+    fn new(show: bool, len: u64, what: &str) -> Self {
+        Self(show.then(|| {
+            let bar = indicatif::ProgressBar::new(len);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(&format!(
+                    "{{bar:40}} {{pos}}/{{len}} {what} ({{per_sec}})"
+                ))
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            bar
+        }))
+    }
+    fn set(&self, n: u64) {
+        if let Some(b) = &self.0 {
+            b.set_position(n)
+        }
+    }
+    fn inc(&self, n: u64) {
+        if let Some(b) = &self.0 {
+            b.inc(n)
+        }
+    }
+    fn set_len(&self, n: u64) {
+        if let Some(b) = &self.0 {
+            b.set_length(n)
+        }
+    }
+    fn finish(&self) {
+        if let Some(b) = &self.0 {
+            b.finish_and_clear()
+        }
+    }
+}

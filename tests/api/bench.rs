@@ -1,0 +1,89 @@
+//! `aftermath bench --scale tiny --json` as CI's smoke test: it completes and reports every key.
+//! Timings are never asserted (they belong to the benchmark, not to tests).
+
+use std::process::Command;
+
+use serde_json::Value;
+
+#[test]
+fn the_tiny_benchmark_completes_and_reports_every_key() {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_aftermath"));
+    cmd.env_remove("AFTERMATH_DATABASE_URL")
+        .env("RUST_LOG", "error");
+    if let Ok(pg) = std::env::var("AFTERMATH_TEST_DATABASE_URL") {
+        cmd.args(["--database-url", &pg]);
+    }
+    let out = cmd
+        .args(["bench", "--scale", "tiny", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let on_postgres = std::env::var("AFTERMATH_TEST_DATABASE_URL").is_ok();
+    for key in [
+        "/scale",
+        "/backend",
+        "/date",
+        "/machine/cores",
+        "/machine/memory_gib",
+        "/corpus/seed",
+        "/corpus/services",
+        "/corpus/incidents",
+        "/corpus/entries",
+        "/ingest/in_process_entries",
+        "/ingest/in_process_entries_per_sec",
+        "/ingest/http_entries",
+        "/ingest/http_entries_per_sec",
+        "/ingest/http_concurrency",
+        "/reindex/incidents",
+        "/reindex/entries",
+        "/reindex/seconds",
+        "/reindex/entries_per_sec",
+        "/search/queries",
+        "/search/p50_ms",
+        "/search/p99_ms",
+        "/search/max_ms",
+        "/fts5/engine",
+        "/fts5/build_seconds",
+        "/fts5/p50_ms",
+        "/fts5/p99_ms",
+        "/fts5/max_ms",
+        "/fts5/ratio_p50",
+        "/freshness/writes",
+        "/freshness/p50_ms",
+        "/freshness/p99_ms",
+        "/freshness/max_ms",
+        "/postmortems/draft_1000_entries_ms",
+        "/postmortems/render_1000_entries_ms",
+        "/postmortems/exported",
+        "/postmortems/export_per_sec",
+        "/resources/peak_rss_mib",
+        "/resources/database_bytes",
+        "/resources/index_bytes",
+        "/resources/database_mib_per_million_entries",
+        "/resources/index_mib_per_million_entries",
+    ] {
+        assert!(
+            report.pointer(key).is_some_and(|v| !v.is_null()),
+            "{key} missing: {report}"
+        );
+    }
+    assert_eq!(report["scale"], "tiny");
+    assert_eq!(
+        report["corpus"]["entries"], 2_000,
+        "the tiny corpus is all ingested: {report}"
+    );
+    if on_postgres {
+        assert_eq!(report["backend"], "postgres");
+        assert!(
+            report
+                .pointer("/postgres_fts/p50_ms")
+                .is_some_and(|v| v.is_number()),
+            "{report}"
+        );
+    }
+}
