@@ -99,6 +99,14 @@ impl IndexRoot {
             .as_deref()
             .and_then(|p| serde_json::from_str(p).ok())
             .ok_or_else(|| SearchError::Unusable("it has no checkpoint".into()))?;
+        // A field changed without a version bump still means a rebuild.
+        let expected = serde_json::to_string(&schema::build().0).unwrap_or_default();
+        let found = serde_json::to_string(&index.schema()).unwrap_or_default();
+        if expected != found {
+            return Err(SearchError::Unusable(
+                "its fields differ from this version's schema".into(),
+            ));
+        }
         if checkpoint.schema_version != SCHEMA_VERSION {
             return Err(SearchError::Unusable(format!(
                 "it was built with schema version {}, this is {SCHEMA_VERSION}",

@@ -163,13 +163,30 @@ async fn a_missing_corrupt_or_outdated_index_is_rebuilt_from_the_database() {
         .replace("\"schema_version\":1", "\"schema_version\":0");
     meta["payload"] = json!(payload);
     std::fs::write(&meta_path, serde_json::to_vec(&meta).unwrap()).unwrap();
-    let server = start(&url, &data, Some(token)).await;
+    let server = start(&url, &data, Some(token.clone())).await;
     assert_eq!(server.total("certificate").await, 1);
     assert_ne!(
         std::fs::read_to_string(index.join("CURRENT")).unwrap(),
         generation,
         "a new generation replaced the outdated one"
     );
+    server.stop().await;
+
+    // Other fields under the same version number (someone forgot to bump it).
+    let foreign = index.join("v1-foreign");
+    std::fs::create_dir_all(&foreign).unwrap();
+    let mut builder = tantivy::schema::Schema::builder();
+    builder.add_text_field("id", tantivy::schema::STRING | tantivy::schema::STORED);
+    let other = tantivy::Index::create_in_dir(&foreign, builder.build()).unwrap();
+    let mut writer: tantivy::IndexWriter = other.writer(15_000_000).unwrap();
+    let mut prepared = writer.prepare_commit().unwrap();
+    prepared.set_payload(r#"{"schema_version":1,"txid":0,"seq":0}"#);
+    prepared.commit().unwrap();
+    drop(writer);
+    std::fs::write(index.join("CURRENT"), "v1-foreign").unwrap();
+    let server = start(&url, &data, Some(token)).await;
+    assert_eq!(server.total("certificate").await, 1);
+    assert_ne!(std::fs::read_to_string(index.join("CURRENT")).unwrap(), "v1-foreign");
     server.stop().await;
 }
 
