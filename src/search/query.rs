@@ -195,7 +195,9 @@ pub fn run(live: &Live, request: &SearchRequest) -> Result<SearchResults, Search
     let mut hits = Vec::with_capacity(addresses.len());
     for (score, address) in addresses {
         let doc: TantivyDocument = searcher.doc(address)?;
-        hits.push(to_hit(live, &doc, score, &snippets));
+        let mut hit = to_hit(live, &doc, score);
+        hit.snippet = snippets.cut(stored_text(&doc, live.fields.body));
+        hits.push(hit);
     }
     Ok(SearchResults {
         total,
@@ -319,7 +321,8 @@ fn opening(body: &str) -> String {
     }
 }
 
-fn to_hit(live: &Live, doc: &TantivyDocument, score: f32, snippets: &Snippets) -> Hit {
+/// A hit from a stored document, without its snippet.
+pub(super) fn to_hit(live: &Live, doc: &TantivyDocument, score: f32) -> Hit {
     let f = &live.fields;
     let text = |field| {
         doc.get_first(field)
@@ -344,6 +347,13 @@ fn to_hit(live: &Live, doc: &TantivyDocument, score: f32, snippets: &Snippets) -
             .collect(),
         impact: text(f.impact),
         status: text(f.status),
-        snippet: snippets.cut(&text(f.body)),
+        snippet: Vec::new(),
     }
+}
+
+/// The stored text of a field, empty when absent.
+pub(super) fn stored_text(doc: &TantivyDocument, field: tantivy::schema::Field) -> &str {
+    doc.get_first(field)
+        .and_then(|v| v.as_str())
+        .unwrap_or_default()
 }

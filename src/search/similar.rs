@@ -4,11 +4,10 @@
 use tantivy::TantivyDocument;
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, MoreLikeThisQuery, Occur, Query, TermQuery};
-use tantivy::schema::{IndexRecordOption, OwnedValue, Term, Value};
+use tantivy::schema::{IndexRecordOption, OwnedValue, Term};
 
-use super::query::Hit;
+use super::query::{Hit, stored_text, to_hit};
 use super::{Live, SearchError};
-use crate::search::document::from_tantivy;
 
 pub fn similar_to(live: &Live, incident_id: &str, limit: usize) -> Result<Vec<Hit>, SearchError> {
     let f = &live.fields;
@@ -22,14 +21,8 @@ pub fn similar_to(live: &Live, incident_id: &str, limit: usize) -> Result<Vec<Hi
         return Err(SearchError::NotFound);
     };
     let doc: TantivyDocument = searcher.doc(*address)?;
-    let text = |field| {
-        doc.get_first(field)
-            .and_then(|v| v.as_str())
-            .unwrap_or_default()
-            .to_string()
-    };
-    let title = OwnedValue::Str(text(f.title));
-    let body = OwnedValue::Str(text(f.body));
+    let title = OwnedValue::Str(stored_text(&doc, f.title).to_string());
+    let body = OwnedValue::Str(stored_text(&doc, f.body).to_string());
     let like = MoreLikeThisQuery::builder()
         .with_min_doc_frequency(1)
         .with_min_term_frequency(1)
@@ -49,34 +42,10 @@ pub fn similar_to(live: &Live, incident_id: &str, limit: usize) -> Result<Vec<Hi
         ),
     ]);
     let top = searcher.search(&query, &TopDocs::with_limit(limit).order_by_score())?;
-    let mut hits = Vec::with_capacity(top.len());
-    for (score, address) in top {
-        let doc: TantivyDocument = searcher.doc(address)?;
-        let text = |field| {
-            doc.get_first(field)
-                .and_then(|v| v.as_str())
-                .unwrap_or_default()
-                .to_string()
-        };
-        let date = |field| {
-            doc.get_first(field)
-                .and_then(|v| v.as_datetime())
-                .and_then(from_tantivy)
-        };
-        hits.push(Hit {
-            incident_id: text(f.id),
-            title: text(f.title),
-            score,
-            started_at: date(f.started_at),
-            resolved_at: date(f.resolved_at),
-            services: doc
-                .get_all(f.service)
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .collect(),
-            impact: text(f.impact),
-            status: text(f.status),
-            snippet: Vec::new(),
-        });
-    }
-    Ok(hits)
+    top.into_iter()
+        .map(|(score, address)| {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            Ok(to_hit(live, &doc, score))
+        })
+        .collect()
 }

@@ -382,17 +382,7 @@ fn export_postmortems_writes_a_file_per_incident_and_an_index() {
     aftermath::demo::load(&db).unwrap();
     // Same title, same day, created together: each still gets its own file.
     for _ in 0..3 {
-        let new = aftermath::domain::NewIncident {
-            title: aftermath::domain::Title::parse("t", "Incident with Actions").unwrap(),
-            services: vec![aftermath::domain::ServiceSlug::parse("s", "forge").unwrap()],
-            status: aftermath::domain::IncidentStatus::Resolved,
-            impact: aftermath::domain::Impact::Minor,
-            origin: aftermath::domain::Origin::Manual,
-            started_at: chrono::Utc::now(),
-            body: None,
-            author: None,
-            source: "manual".into(),
-        };
+        let new = crate::helpers::manual_incident("Incident with Actions", "forge");
         db.write(|c| aftermath::db::incidents::create(c, &new))
             .unwrap();
     }

@@ -241,3 +241,18 @@ pub async fn html(res: Response, status: StatusCode) -> String {
     );
     res.text().await.expect("text")
 }
+
+/// A manual incident of one service, started now, for tests that write through `db` directly.
+pub fn manual_incident(title: &str, service: &str) -> aftermath::domain::NewIncident {
+    aftermath::domain::NewIncident {
+        title: aftermath::domain::Title::parse("title", title).expect("title"),
+        services: vec![aftermath::domain::ServiceSlug::parse("service", service).expect("slug")],
+        status: aftermath::domain::IncidentStatus::Resolved,
+        impact: aftermath::domain::Impact::Minor,
+        origin: aftermath::domain::Origin::Manual,
+        started_at: chrono::Utc::now(),
+        body: None,
+        author: None,
+        source: "manual".into(),
+    }
+}

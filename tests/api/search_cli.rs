@@ -20,17 +20,7 @@ fn aftermath(url: &str, data: &std::path::Path) -> Command {
 fn seed(url: &str, titles: &[&str]) {
     let db = aftermath::db::Db::connect(url).unwrap();
     for title in titles {
-        let new = aftermath::domain::NewIncident {
-            title: aftermath::domain::Title::parse("t", title).unwrap(),
-            services: vec![aftermath::domain::ServiceSlug::parse("s", "forge").unwrap()],
-            status: aftermath::domain::IncidentStatus::Resolved,
-            impact: aftermath::domain::Impact::Minor,
-            origin: aftermath::domain::Origin::Manual,
-            started_at: chrono::Utc::now(),
-            body: None,
-            author: None,
-            source: "manual".into(),
-        };
+        let new = crate::helpers::manual_incident(title, "forge");
         db.write(|c| aftermath::db::incidents::create(c, &new))
             .unwrap();
     }

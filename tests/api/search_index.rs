@@ -15,17 +15,7 @@ use serde_json::json;
 use crate::helpers::fresh_database;
 
 fn manual(title: &str) -> aftermath::domain::NewIncident {
-    aftermath::domain::NewIncident {
-        title: aftermath::domain::Title::parse("title", title).unwrap(),
-        services: vec![aftermath::domain::ServiceSlug::parse("s", "svc").unwrap()],
-        status: aftermath::domain::IncidentStatus::Investigating,
-        impact: aftermath::domain::Impact::Minor,
-        origin: aftermath::domain::Origin::Manual,
-        started_at: chrono::Utc::now(),
-        body: None,
-        author: None,
-        source: "manual".into(),
-    }
+    crate::helpers::manual_incident(title, "svc")
 }
 
 /// A server on this database and data directory; stopped (indexer joined) by `stop`.
@@ -186,7 +176,10 @@ async fn a_missing_corrupt_or_outdated_index_is_rebuilt_from_the_database() {
     std::fs::write(index.join("CURRENT"), "v1-foreign").unwrap();
     let server = start(&url, &data, Some(token)).await;
     assert_eq!(server.total("certificate").await, 1);
-    assert_ne!(std::fs::read_to_string(index.join("CURRENT")).unwrap(), "v1-foreign");
+    assert_ne!(
+        std::fs::read_to_string(index.join("CURRENT")).unwrap(),
+        "v1-foreign"
+    );
     server.stop().await;
 }
 
