@@ -61,5 +61,21 @@ fn postmortems(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, parsers, postmortems);
+fn queries(c: &mut Criterion) {
+    let live = aftermath::search::Live::in_memory().unwrap();
+    let mut group = c.benchmark_group("search_query_parse");
+    for q in [
+        "webhooks",
+        "webhooks delayed github",
+        "\"elevated error rates\" service:aws-us-east-1 -resolved",
+        "(webhooks OR \"git operations\" unbalanced",
+    ] {
+        group.bench_function(q, |b| {
+            b.iter(|| aftermath::search::query::parse_text(&live, black_box(q)))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, parsers, postmortems, queries);
 criterion_main!(benches);

@@ -66,6 +66,20 @@ pub struct Live {
     pub fields: Fields,
 }
 
+impl Live {
+    /// An empty index in memory, with this schema and analyzers (for benchmarks).
+    pub fn in_memory() -> Result<Self, SearchError> {
+        let (schema, fields) = schema::build();
+        let index = Index::create_in_ram(schema);
+        analyzers::register(&index);
+        Ok(Self {
+            reader: indexer::reader_of(&index)?,
+            index,
+            fields,
+        })
+    }
+}
+
 pub(crate) enum Command {
     Wake,
     Stop,

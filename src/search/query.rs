@@ -213,7 +213,7 @@ pub fn run(live: &Live, request: &SearchRequest) -> Result<SearchResults, Search
 }
 
 /// The text part of a query, or `None` for an empty one (which lists everything).
-fn parse_text(live: &Live, q: &str) -> (Option<Box<dyn Query>>, Vec<String>) {
+pub fn parse_text(live: &Live, q: &str) -> (Option<Box<dyn Query>>, Vec<String>) {
     let q = q.trim();
     if q.is_empty() {
         return (None, Vec::new());
