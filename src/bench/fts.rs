@@ -1,6 +1,7 @@
-//! The alternatives a user would reach for, on the same documents and the same query mix:
-//! SQLite FTS5 (bm25) and PostgreSQL full-text search (a GIN-indexed tsvector and `ts_rank`, as
-//! Netflix Dispatch does). Each query asks for the top 10 and the count, like ours.
+//! The alternatives a user would reach for, on the same corpus and the same query mix: SQLite
+//! FTS5 (bm25) and PostgreSQL full-text search (a GIN-indexed tsvector and `ts_rank`, as Netflix
+//! Dispatch does). Each is built the way one would without a search engine: one row per
+//! timeline entry, the incident's title with it. Each query asks for the top 10 and the count.
 
 use std::path::Path;
 use std::time::Instant;
