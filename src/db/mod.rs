@@ -20,6 +20,10 @@ pub mod outbox;
 pub mod poll_state;
 pub mod postmortems;
 pub mod provenance;
+// User reports, spikes and links people decided on (issue 4).
+pub mod links;
+pub mod reports;
+pub mod spikes;
 pub mod schema;
 pub mod secrets;
 pub mod services;

@@ -8,6 +8,9 @@ pub mod ids;
 pub mod incident;
 pub mod milestones;
 pub mod observed;
+// User reports and spike detection (issue 4).
+pub mod report;
+pub mod spikes;
 pub mod service;
 pub mod status;
 pub mod text;

@@ -1,0 +1,265 @@
+//! Report spikes → incidents: runs the pure rule of `domain::spikes` over stored counts and
+//! writes what it finds through `db::spikes`.
+//!
+//! Rules:
+//! - Only closed minutes are evaluated (`until` is exclusive), on event time.
+//! - Each service resumes where its last evaluation stopped, carrying the open episode, so a
+//!   live run minute by minute and one pass over a backfill give the same signals. Counts that
+//!   arrive for minutes already evaluated (a backfill of the past) rewind that service to just
+//!   before them (to the onset of the episode open then, if any) and evaluate again; every
+//!   write is keyed, so evaluating a minute twice changes nothing.
+//! - Reads are bounded to the 7 days before the evaluated minutes (cost independent of history).
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Duration, DurationRound, TimeDelta, Utc};
+
+use crate::db::{self, DbConn, DbError, spikes as store};
+use crate::domain::IncidentId;
+use crate::domain::spikes::{self, Episode, Rules, Series, Signal, SpikeState};
+
+fn minute_index(t: DateTime<Utc>) -> i64 {
+    t.timestamp().div_euclid(60)
+}
+
+fn minute_time(m: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(m * 60, 0).unwrap_or_default()
+}
+
+/// The start of the current minute: evaluation runs up to it.
+pub fn closed_until(now: DateTime<Utc>) -> DateTime<Utc> {
+    now.duration_trunc(TimeDelta::minutes(1)).unwrap_or(now)
+}
+
+/// The persisted form of [`SpikeState`].
+#[derive(Debug, Clone, Copy, Default, serde::Serialize, serde::Deserialize)]
+struct StateJson {
+    run: Option<(i64, u32, f64, i64, u32)>,
+    run_len: u32,
+    open: Option<(i64, u32, f64, bool, i64, u32, Option<i64>)>,
+}
+
+fn encode(s: &SpikeState) -> Option<String> {
+    if s.run.is_none() && s.open.is_none() {
+        return None;
+    }
+    let json = StateJson {
+        run: s.run,
+        run_len: s.run_len,
+        open: s.open.map(|e| {
+            (
+                e.onset,
+                e.onset_count,
+                e.baseline,
+                e.trailing,
+                e.peak_at,
+                e.peak_count,
+                e.quiet_since,
+            )
+        }),
+    };
+    serde_json::to_string(&json).ok()
+}
+
+fn decode(raw: Option<&str>) -> SpikeState {
+    let Some(json) = raw.and_then(|r| serde_json::from_str::<StateJson>(r).ok()) else {
+        return SpikeState::default();
+    };
+    SpikeState {
+        run: json.run,
+        run_len: json.run_len,
+        open: json.open.map(
+            |(onset, onset_count, baseline, trailing, peak_at, peak_count, quiet_since)| Episode {
+                onset,
+                onset_count,
+                baseline,
+                trailing,
+                peak_at,
+                peak_count,
+                quiet_since,
+            },
+        ),
+    }
+}
+
+/// Evaluates one service's closed minutes before `until`. `dirty_from` is the earliest minute
+/// that got new counts, when they may lie before where evaluation stands. Returns the incidents
+/// it opened, joined or changed.
+pub fn evaluate_service(
+    conn: &mut DbConn,
+    service: &str,
+    until: DateTime<Utc>,
+    dirty_from: Option<DateTime<Utc>>,
+    rules: &Rules,
+) -> Result<Vec<IncidentId>, DbError> {
+    let Some(history) = db::reports::first_minute(conn, service)? else {
+        return Ok(Vec::new());
+    };
+    let history = minute_index(history);
+    let until_m = minute_index(closed_until(until));
+    let stored = store::load_state(conn, service)?;
+    let (mut from, mut state) = match &stored {
+        None => (history, SpikeState::default()),
+        Some(s) => (
+            minute_index(s.evaluated_until),
+            decode(s.open_state.as_deref()),
+        ),
+    };
+    if let Some(dirty) = dirty_from.map(minute_index)
+        && dirty < from
+    {
+        let mut target = dirty - i64::from(rules.sustain_minutes);
+        if let Some(open) = store::spike_open_at(conn, service, minute_time(target))? {
+            target = minute_index(open.onset());
+        }
+        from = target.max(history);
+        state = SpikeState::default();
+    }
+    if from >= until_m {
+        return Ok(Vec::new());
+    }
+    let series = load_series(conn, service, from - rules.lookback(), until_m)?;
+    let signals = spikes::evaluate(&series, history, &mut state, from, until_m, rules);
+    let name = db::services::get(conn, service).map_or_else(|_| service.to_string(), |s| s.name);
+    let mut touched: BTreeSet<IncidentId> = BTreeSet::new();
+    for (i, signal) in signals.iter().enumerate() {
+        match *signal {
+            Signal::Onset {
+                minute,
+                count,
+                baseline,
+            } => {
+                let detected = minute_time(minute + i64::from(rules.sustain_minutes));
+                let id = store::record_onset(
+                    conn,
+                    service,
+                    &name,
+                    minute_time(minute),
+                    i64::from(count),
+                    baseline,
+                    detected,
+                )?;
+                touched.insert(id);
+            }
+            Signal::Peak {
+                onset,
+                minute,
+                count,
+                baseline,
+            } => {
+                // Only the last peak of an episode in this run is written.
+                let later = signals[i + 1..]
+                    .iter()
+                    .any(|s| matches!(s, Signal::Peak { onset: o, .. } if *o == onset));
+                if later {
+                    continue;
+                }
+                if let Some(spike) = store::find_spike(conn, service, minute_time(onset))? {
+                    store::record_peak(conn, &spike, minute_time(minute), i64::from(count), baseline)?;
+                }
+            }
+            Signal::Returned { onset, minute } | Signal::Resolved { onset, minute } => {
+                let resolved = matches!(signal, Signal::Resolved { .. });
+                if let Some(spike) = store::find_spike(conn, service, minute_time(onset))? {
+                    store::record_end(conn, &spike, minute_time(minute), resolved)?;
+                }
+            }
+        }
+    }
+    if let Some(open) = state.open
+        && let Some(spike) = store::find_spike(conn, service, minute_time(open.onset))?
+        && let Some(id) = spike.incident_id.as_deref()
+    {
+        touched.insert(parse_id(id)?);
+    }
+    for signal in &signals {
+        let onset = match signal {
+            Signal::Onset { minute, .. } => *minute,
+            Signal::Peak { onset, .. }
+            | Signal::Returned { onset, .. }
+            | Signal::Resolved { onset, .. } => *onset,
+        };
+        if let Some(spike) = store::find_spike(conn, service, minute_time(onset))?
+            && let Some(id) = spike.incident_id.as_deref()
+        {
+            touched.insert(parse_id(id)?);
+        }
+    }
+    for id in &touched {
+        refresh_report_count(conn, id, minute_time(until_m))?;
+    }
+    store::save_state(
+        conn,
+        service,
+        &store::StoredState {
+            evaluated_until: minute_time(until_m),
+            open_state: encode(&state),
+        },
+    )?;
+    Ok(touched.into_iter().collect())
+}
+
+/// An incident's report count: the counted reports of each of its spikes' services during the
+/// spike (up to `until` while it is open). The reports themselves are attached to it.
+fn refresh_report_count(
+    conn: &mut DbConn,
+    id: &IncidentId,
+    until: DateTime<Utc>,
+) -> Result<(), DbError> {
+    let mut total = 0;
+    let mut attached = 0;
+    for spike in store::spikes_of_incident(conn, id)? {
+        let end = spike.ended().unwrap_or(until);
+        total += db::reports::count_between(conn, &spike.service_slug, spike.onset(), end)?;
+        attached += db::reports::attach(conn, &spike.service_slug, spike.onset(), end, id)?;
+    }
+    if attached > 0 {
+        db::outbox::append(conn, db::outbox::ENTITY_INCIDENT, &id.to_string(), "update")?;
+    }
+    store::set_report_count(conn, id, total)
+}
+
+fn parse_id(raw: &str) -> Result<IncidentId, DbError> {
+    raw.parse().map_err(|e: uuid::Error| DbError::Corrupt {
+        table: "report_spikes",
+        message: e.to_string(),
+    })
+}
+
+fn load_series(conn: &mut DbConn, service: &str, from: i64, to: i64) -> Result<Series, DbError> {
+    let rows = db::reports::buckets_between(conn, service, minute_time(from), minute_time(to))?;
+    let mut counts = vec![0u32; (to - from).max(0) as usize];
+    for (t, c) in rows {
+        let i = minute_index(t) - from;
+        if let Some(slot) = usize::try_from(i).ok().and_then(|i| counts.get_mut(i)) {
+            *slot = u32::try_from(c).unwrap_or(u32::MAX);
+        }
+    }
+    Ok(Series {
+        start: from,
+        counts,
+    })
+}
+
+/// Live evaluation: every service with recent counts or an open episode, each in its own write
+/// transaction, then links around what changed. Returns the incidents touched.
+pub fn evaluate_all(db: &db::Db, now: DateTime<Utc>) -> Result<Vec<IncidentId>, DbError> {
+    let rules = Rules::default();
+    let since = now - Duration::minutes(rules.lookback() + 60);
+    let mut services = db.run(|conn| db::reports::services_with_counts_since(conn, since))?;
+    services.extend(db.run(store::services_with_open_state)?);
+    services.sort();
+    services.dedup();
+    let until = closed_until(now);
+    let mut touched = Vec::new();
+    for service in services {
+        let ids = db.write(|conn| evaluate_service(conn, &service, until, None, &rules))?;
+        touched.extend(ids);
+    }
+    touched.sort();
+    touched.dedup();
+    for id in &touched {
+        db.write(|conn| super::links::recompute_for(conn, *id))?;
+    }
+    Ok(touched)
+}
