@@ -9,6 +9,7 @@
 
 mod convert;
 // User reports, spikes and cascade links (issue 4).
+pub mod intake;
 pub mod links;
 pub mod reports;
 pub mod spikes;

@@ -3,6 +3,9 @@
 pub mod dto;
 pub mod incidents;
 pub mod ingest;
+// User reports and links (issue 4).
+pub mod links;
+pub mod reports;
 mod parse;
 pub mod postmortems;
 pub mod services;
@@ -62,6 +65,27 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .route(web::post().to(postmortems::regenerate)),
             )
             .service(web::resource("/services").route(web::get().to(services::list_services)))
+            // User reports and links (issue 4); registered before /ingest/{format}, which
+            // would otherwise take these formats as unknown names.
+            .service(web::resource("/reports").route(web::post().to(reports::file_report)))
+            .service(
+                web::resource("/ingest/reports-jsonl")
+                    .app_data(web::PayloadConfig::default().limit(ingest::INGEST_LIMIT))
+                    .route(web::post().to(reports::backfill_reports)),
+            )
+            .service(
+                web::resource("/ingest/services")
+                    .app_data(web::PayloadConfig::default().limit(ingest::WEBHOOK_LIMIT))
+                    .route(web::post().to(reports::ingest_catalog)),
+            )
+            .service(
+                web::resource("/incidents/{id}/links/{other}/confirm")
+                    .route(web::post().to(links::confirm_link)),
+            )
+            .service(
+                web::resource("/incidents/{id}/links/{other}")
+                    .route(web::delete().to(links::remove_link)),
+            )
             .service(
                 web::resource("/ingest/{format}")
                     .app_data(web::PayloadConfig::default().limit(ingest::INGEST_LIMIT))
@@ -118,6 +142,11 @@ impl Modify for BearerAuth {
         statuspage_v2::incidents_recent,
         statuspage_v2::incidents_unresolved,
         crate::http::feeds::feed_atom,
+        reports::file_report,
+        reports::backfill_reports,
+        reports::ingest_catalog,
+        links::confirm_link,
+        links::remove_link,
     ),
     modifiers(&BearerAuth)
 )]
