@@ -7,6 +7,8 @@
 //! - Suggested: with no declared dependency, when three or more incidents of applications (of
 //!   distinct services) start within 30 minutes after an incident of an infrastructure service
 //!   starts, each gets a suggested upstream link to it, confidence 0.4.
+//! - An incident starts at its `started_at` or at the onset of its first report spike,
+//!   whichever is earlier.
 //! - Links are recomputed over a bounded time window whenever incidents change, so late data
 //!   updates them; people's decisions are kept (see `db::links`).
 
@@ -16,7 +18,7 @@ use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use crate::db::links::{self, Cause};
-use crate::db::schema::{incident_services, incidents};
+use crate::db::schema::{incident_services, incidents, report_spikes};
 use crate::db::{self, DbConn, DbError};
 use crate::domain::milestones::humanize;
 use crate::domain::{Service, ServiceKind};
@@ -176,12 +178,26 @@ pub fn recompute_between(
             services.entry(id).or_default().push(slug);
         }
     }
+    // Users often notice before the provider posts: a spike's onset is evidence of the start.
+    let mut first_onset: HashMap<String, NaiveDateTime> = HashMap::new();
+    for chunk in ids.chunks(400) {
+        let onsets: Vec<(Option<String>, NaiveDateTime)> = report_spikes::table
+            .filter(report_spikes::incident_id.eq_any(chunk))
+            .select((report_spikes::incident_id, report_spikes::onset))
+            .load(conn)?;
+        for (id, onset) in onsets {
+            if let Some(id) = id {
+                let e = first_onset.entry(id).or_insert(onset);
+                *e = (*e).min(onset);
+            }
+        }
+    }
     let spans: Vec<Span> = rows
         .into_iter()
         .map(|(id, start, end)| Span {
             services: services.remove(&id).unwrap_or_default(),
+            start: first_onset.get(&id).map_or(start, |o| start.min(*o)).and_utc(),
             id,
-            start: start.and_utc(),
             end: end.map(|e| e.and_utc()),
         })
         .collect();

@@ -263,3 +263,46 @@ pub fn evaluate_all(db: &db::Db, now: DateTime<Utc>) -> Result<Vec<IncidentId>, 
     }
     Ok(touched)
 }
+
+/// One bin of a report chart: its start, the counted reports in it and the baseline's sum
+/// over its minutes (what the rule expected).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ChartBin {
+    pub start: DateTime<Utc>,
+    pub count: f64,
+    pub baseline: f64,
+}
+
+/// Counts against the baseline over `[from, to)` in bins of `bin_minutes`, for charts.
+pub fn chart_bins(
+    conn: &mut DbConn,
+    service: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    bin_minutes: i64,
+) -> Result<Vec<ChartBin>, DbError> {
+    let rules = Rules::default();
+    let (from_m, to_m) = (minute_index(from), minute_index(to));
+    let series = load_series(conn, service, from_m - rules.lookback(), to_m)?;
+    let history = db::reports::first_minute(conn, service)?.map_or(from_m, minute_index);
+    let bin = bin_minutes.max(1);
+    let mut bins = Vec::new();
+    let mut start = from_m;
+    while start < to_m {
+        let end = (start + bin).min(to_m);
+        let (mut count, mut baseline) = (0.0, 0.0);
+        for m in start..end {
+            count += f64::from(series.at(m));
+            if m >= history {
+                baseline += spikes::baseline(&series, history, m, &rules).0;
+            }
+        }
+        bins.push(ChartBin {
+            start: minute_time(start),
+            count,
+            baseline,
+        });
+        start = end;
+    }
+    Ok(bins)
+}

@@ -23,3 +23,6 @@ mod postmortem;
 mod postmortem_edit;
 mod services;
 mod store_move;
+// User reports, spikes and cascade links (issue 4).
+mod cascade;
+mod reports;

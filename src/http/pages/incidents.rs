@@ -23,6 +23,16 @@ struct HomePage {
     layout: Layout,
     ongoing: Vec<IncidentItem>,
     recent: Vec<IncidentItem>,
+    spikes: Vec<SpikeView>,
+}
+
+/// A report spike still open (issue 4).
+pub struct SpikeView {
+    pub service: String,
+    pub since: String,
+    pub peak_count: i64,
+    pub baseline: String,
+    pub incident_id: String,
 }
 
 pub async fn home(state: web::Data<AppState>, layout: Layout) -> HttpResponse {
@@ -42,11 +52,22 @@ pub async fn home(state: web::Data<AppState>, layout: Layout) -> HttpResponse {
             }
             ongoing.sort_by_key(|i| std::cmp::Reverse(i.milestones.started));
             let recent = incidents::list(conn, &IncidentFilter::default(), 60, None)?.items;
-            Ok((ongoing, recent))
+            let spikes = crate::db::spikes::open_spikes(conn)?;
+            Ok((ongoing, recent, spikes))
         })
         .await;
     match result {
-        Ok((ongoing, recent)) => {
+        Ok((ongoing, recent, spikes)) => {
+            let spikes = spikes
+                .into_iter()
+                .map(|s| SpikeView {
+                    since: utc(s.onset()),
+                    peak_count: s.peak_count,
+                    baseline: format!("{:.1}", s.baseline),
+                    incident_id: s.incident_id.unwrap_or_default(),
+                    service: s.service_slug,
+                })
+                .collect();
             let recent = recent
                 .iter()
                 .filter(|i| i.status.is_closed())
@@ -60,6 +81,7 @@ pub async fn home(state: web::Data<AppState>, layout: Layout) -> HttpResponse {
                     layout,
                     ongoing,
                     recent,
+                    spikes,
                 },
             )
         }
@@ -177,6 +199,19 @@ pub struct LinkView {
     pub reason: String,
     pub confidence: String,
     pub set_by: &'static str,
+    /// For cascade links: the linked incident's services, window and report count.
+    pub services: String,
+    pub window: String,
+    pub report_count: i64,
+}
+
+/// A user-report comment attached to the incident; shown escaped, as plain text.
+pub struct CommentView {
+    pub at: String,
+    pub service: String,
+    pub symptom: String,
+    pub country: String,
+    pub text: String,
 }
 
 #[derive(Template)]
@@ -193,6 +228,11 @@ pub struct IncidentPage {
     pub milestones: Vec<MilestoneView>,
     pub durations: Vec<(&'static str, String)>,
     pub links: Vec<LinkView>,
+    /// Cascade links (issue 4): what caused this incident and what it caused.
+    pub upstream: Vec<LinkView>,
+    pub downstream: Vec<LinkView>,
+    pub comments: Vec<CommentView>,
+    pub has_reports: bool,
     pub timeline: Vec<EntryView>,
     pub statuses: &'static [&'static str],
     pub form: UpdateForm,
@@ -292,18 +332,31 @@ pub async fn render_incident(
         ("Time to mitigate", show(d.to_mitigate)),
         ("Time to resolve", show(d.to_resolve)),
     ];
-    let links = detail
-        .links
-        .iter()
-        .map(|l| LinkView {
+    let cascade = match state.db_run(move |conn| cascade_facts(conn, id)).await {
+        Ok(c) => c,
+        Err(e) => return page_error(layout, e),
+    };
+    let mut links = Vec::new();
+    let (mut upstream, mut downstream) = (Vec::new(), Vec::new());
+    for l in &detail.links {
+        let linked = cascade.linked.get(&l.incident_id);
+        let view = LinkView {
             incident_id: l.incident_id.to_string(),
             title: l.title.clone(),
             kind: l.kind.as_str(),
             reason: l.reason.clone(),
             confidence: format!("{:.0}%", l.confidence * 100.0),
             set_by: l.set_by.as_str(),
-        })
-        .collect();
+            services: linked.map(|i| i.services.join(", ")).unwrap_or_default(),
+            window: linked.map(window).unwrap_or_default(),
+            report_count: linked.map_or(0, |i| i.report_count),
+        };
+        match l.kind {
+            crate::domain::LinkKind::Upstream => upstream.push(view),
+            crate::domain::LinkKind::Downstream => downstream.push(view),
+            _ => links.push(view),
+        }
+    }
     let page = IncidentPage {
         layout,
         id: i.id.to_string(),
@@ -316,6 +369,10 @@ pub async fn render_incident(
         milestones,
         durations,
         links,
+        upstream,
+        downstream,
+        comments: cascade.comments,
+        has_reports: cascade.has_reports,
         timeline: timeline_view(&detail.timeline),
         statuses: IncidentStatus::NAMES,
         form,
@@ -329,4 +386,50 @@ pub async fn incident_page(
     id: web::Path<String>,
 ) -> HttpResponse {
     render_incident(&state, layout, &id, UpdateForm::default(), StatusCode::OK).await
+}
+
+/// What the incident page shows about reports and cascades, beyond the incident itself.
+struct CascadeFacts {
+    linked: HashMap<crate::domain::IncidentId, crate::domain::Incident>,
+    comments: Vec<CommentView>,
+    has_reports: bool,
+}
+
+fn cascade_facts(
+    conn: &mut crate::db::DbConn,
+    id: crate::domain::IncidentId,
+) -> Result<CascadeFacts, crate::db::DbError> {
+    let detail = incidents::get(conn, id)?;
+    let mut linked = HashMap::new();
+    for l in detail.links.iter().take(200) {
+        if let Ok(other) = incidents::get(conn, l.incident_id) {
+            linked.insert(l.incident_id, other.incident);
+        }
+    }
+    let comments = crate::db::reports::attached_comments(conn, &id, 100)?
+        .into_iter()
+        .map(|c| CommentView {
+            at: utc(c.reported_at),
+            service: c.service,
+            symptom: c.symptom.unwrap_or_default().replace('_', " "),
+            country: c.country.unwrap_or_default(),
+            text: c.comment,
+        })
+        .collect();
+    let has_reports = !crate::db::spikes::spikes_of_incident(conn, &id)?.is_empty();
+    Ok(CascadeFacts {
+        linked,
+        comments,
+        has_reports,
+    })
+}
+
+/// "2026-11-23 07:09 UTC → 09:30 UTC (2h 21m)", or "… → ongoing".
+fn window(i: &crate::domain::Incident) -> String {
+    let m = &i.milestones;
+    match (m.started, m.resolved) {
+        (Some(s), Some(r)) => format!("{} → {} ({})", utc(s), utc(r), humanize(r - s)),
+        (Some(s), None) => format!("{} → ongoing", utc(s)),
+        _ => String::new(),
+    }
 }
