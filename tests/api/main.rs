@@ -25,4 +25,5 @@ mod services;
 mod store_move;
 // User reports, spikes and cascade links (issue 4).
 mod cascade;
+mod report_pages;
 mod reports;

@@ -69,6 +69,12 @@ async fn the_openapi_document_lists_every_route() {
         ("/api/v2/incidents.json", "get"),
         ("/api/v2/incidents/unresolved.json", "get"),
         ("/feed.atom", "get"),
+        // User reports and links (issue 4).
+        ("/api/v1/reports", "post"),
+        ("/api/v1/ingest/reports-jsonl", "post"),
+        ("/api/v1/ingest/services", "post"),
+        ("/api/v1/incidents/{id}/links/{other}/confirm", "post"),
+        ("/api/v1/incidents/{id}/links/{other}", "delete"),
     ];
     for (path, method) in routes {
         assert!(
