@@ -14,11 +14,16 @@ const SERVICES: usize = 10_000;
 /// Eight days of counts with a daily cycle and deterministic noise, different per service.
 fn series(seed: u64) -> Series {
     let minutes = 8 * MINUTES_PER_DAY;
-    let mut x = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    let mut x = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
     let counts = (0..minutes)
         .map(|m| {
-            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            let phase = ((m % MINUTES_PER_DAY) as f64 / MINUTES_PER_DAY as f64) * std::f64::consts::TAU;
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let phase =
+                ((m % MINUTES_PER_DAY) as f64 / MINUTES_PER_DAY as f64) * std::f64::consts::TAU;
             let level = 3.0 + 2.0 * phase.sin();
             (level + ((x >> 33) % 3) as f64) as u32
         })

@@ -332,7 +332,8 @@ pub fn ingest_catalogs(db: &Db, files: &[PathBuf]) -> anyhow::Result<()> {
         let outcome = std::fs::read(path)
             .map_err(|e| format!("{}: cannot read: {e}", path.display()))
             .and_then(|bytes| {
-                parse_catalog(&bytes).map_err(|l| format!("{}:{}: {}", path.display(), l.line, l.message))
+                parse_catalog(&bytes)
+                    .map_err(|l| format!("{}:{}: {}", path.display(), l.line, l.message))
             })
             .and_then(|services| {
                 db.write(|conn| apply_catalog(conn, &services))

@@ -160,13 +160,15 @@ fn ingest_format(s: &str) -> Result<IngestFormat, String> {
         "services" => return Ok(IngestFormat::Services),
         _ => {}
     }
-    Format::from_name(s).map(IngestFormat::Document).ok_or_else(|| {
-        let names: Vec<&str> = Format::ALL.iter().map(|f| f.as_str()).collect();
-        format!(
-            "unknown format {s:?}; expected one of: {}, reports-jsonl, services",
-            names.join(", ")
-        )
-    })
+    Format::from_name(s)
+        .map(IngestFormat::Document)
+        .ok_or_else(|| {
+            let names: Vec<&str> = Format::ALL.iter().map(|f| f.as_str()).collect();
+            format!(
+                "unknown format {s:?}; expected one of: {}, reports-jsonl, services",
+                names.join(", ")
+            )
+        })
 }
 
 fn service_slug(s: &str) -> Result<ServiceSlug, String> {

@@ -18,8 +18,8 @@ use tracing_actix_web::TracingLogger;
 
 use crate::config::Config;
 use crate::db::{Db, secrets};
-use crate::http::metrics::Metrics;
 use crate::http::api::reports::{ReportsState, evaluate_every_minute};
+use crate::http::metrics::Metrics;
 use crate::http::pages::{Layout, error_page};
 use crate::http::problem::{ApiError, problem_for_plain_errors};
 use crate::http::{self, AppState};

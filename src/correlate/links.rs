@@ -62,8 +62,16 @@ fn lag_words(lag: Duration) -> String {
 
 /// The links the catalog and the timing imply among `spans`.
 pub fn causes(spans: &[Span], catalog: &HashMap<String, Service>) -> Vec<Cause> {
-    let name = |slug: &str| catalog.get(slug).map_or(slug.to_string(), |s| s.name.clone());
-    let kind = |slug: &str| catalog.get(slug).map_or(ServiceKind::Application, |s| s.kind);
+    let name = |slug: &str| {
+        catalog
+            .get(slug)
+            .map_or(slug.to_string(), |s| s.name.clone())
+    };
+    let kind = |slug: &str| {
+        catalog
+            .get(slug)
+            .map_or(ServiceKind::Application, |s| s.kind)
+    };
     let depends = |a: &str, b: &str| {
         catalog
             .get(a)
@@ -171,7 +179,10 @@ pub fn recompute_between(
     for chunk in ids.chunks(400) {
         let pairs: Vec<(String, String)> = incident_services::table
             .filter(incident_services::incident_id.eq_any(chunk))
-            .select((incident_services::incident_id, incident_services::service_slug))
+            .select((
+                incident_services::incident_id,
+                incident_services::service_slug,
+            ))
             .distinct()
             .load(conn)?;
         for (id, slug) in pairs {
@@ -196,7 +207,10 @@ pub fn recompute_between(
         .into_iter()
         .map(|(id, start, end)| Span {
             services: services.remove(&id).unwrap_or_default(),
-            start: first_onset.get(&id).map_or(start, |o| start.min(*o)).and_utc(),
+            start: first_onset
+                .get(&id)
+                .map_or(start, |o| start.min(*o))
+                .and_utc(),
             id,
             end: end.map(|e| e.and_utc()),
         })
@@ -298,12 +312,22 @@ mod tests {
             span("a1", "a", 5, 60),
             span("b1", "b", 10, 60),
         ];
-        assert!(causes(&spans, &catalog).is_empty(), "two apps are not enough");
+        assert!(
+            causes(&spans, &catalog).is_empty(),
+            "two apps are not enough"
+        );
         spans.push(span("c1", "c", 29, 60));
         let found = causes(&spans, &catalog);
         assert_eq!(found.len(), 3);
-        assert!(found.iter().all(|c| c.upstream == "up" && c.confidence == 0.4));
-        assert!(found[0].reason.contains("no dependency declared"), "{found:?}");
+        assert!(
+            found
+                .iter()
+                .all(|c| c.upstream == "up" && c.confidence == 0.4)
+        );
+        assert!(
+            found[0].reason.contains("no dependency declared"),
+            "{found:?}"
+        );
     }
 
     #[test]

@@ -51,7 +51,10 @@ pub fn parse_jsonl(
     now: DateTime<Utc>,
 ) -> Result<Vec<NewReport>, LineError> {
     let text = std::str::from_utf8(bytes).map_err(|e| LineError {
-        line: 1 + bytes[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count(),
+        line: 1 + bytes[..e.valid_up_to()]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count(),
         message: "not valid UTF-8".into(),
     })?;
     let mut out = Vec::new();
@@ -76,7 +79,12 @@ pub fn parse_jsonl(
                 .join("; "))
         })?;
         let at = DateTime::parse_from_rfc3339(r.reported_at.trim())
-            .map_err(|e| err(format!("reported_at: {:?} is not an RFC 3339 time ({e})", r.reported_at)))?
+            .map_err(|e| {
+                err(format!(
+                    "reported_at: {:?} is not an RFC 3339 time ({e})",
+                    r.reported_at
+                ))
+            })?
             .with_timezone(&Utc);
         if at > now {
             return Err(err("reported_at: must not be in the future".into()));

@@ -36,7 +36,18 @@ pub fn closed_until(now: DateTime<Utc>) -> DateTime<Utc> {
 struct StateJson {
     run: Option<(i64, u32, f64, i64, u32)>,
     run_len: u32,
-    open: Option<(i64, u32, f64, bool, i64, u32, Option<i64>)>,
+    open: Option<EpisodeJson>,
+}
+
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
+struct EpisodeJson {
+    onset: i64,
+    onset_count: u32,
+    baseline: f64,
+    trailing: bool,
+    peak_at: i64,
+    peak_count: u32,
+    quiet_since: Option<i64>,
 }
 
 fn encode(s: &SpikeState) -> Option<String> {
@@ -46,16 +57,14 @@ fn encode(s: &SpikeState) -> Option<String> {
     let json = StateJson {
         run: s.run,
         run_len: s.run_len,
-        open: s.open.map(|e| {
-            (
-                e.onset,
-                e.onset_count,
-                e.baseline,
-                e.trailing,
-                e.peak_at,
-                e.peak_count,
-                e.quiet_since,
-            )
+        open: s.open.map(|e| EpisodeJson {
+            onset: e.onset,
+            onset_count: e.onset_count,
+            baseline: e.baseline,
+            trailing: e.trailing,
+            peak_at: e.peak_at,
+            peak_count: e.peak_count,
+            quiet_since: e.quiet_since,
         }),
     };
     serde_json::to_string(&json).ok()
@@ -68,17 +77,15 @@ fn decode(raw: Option<&str>) -> SpikeState {
     SpikeState {
         run: json.run,
         run_len: json.run_len,
-        open: json.open.map(
-            |(onset, onset_count, baseline, trailing, peak_at, peak_count, quiet_since)| Episode {
-                onset,
-                onset_count,
-                baseline,
-                trailing,
-                peak_at,
-                peak_count,
-                quiet_since,
-            },
-        ),
+        open: json.open.map(|e| Episode {
+            onset: e.onset,
+            onset_count: e.onset_count,
+            baseline: e.baseline,
+            trailing: e.trailing,
+            peak_at: e.peak_at,
+            peak_count: e.peak_count,
+            quiet_since: e.quiet_since,
+        }),
     }
 }
 
@@ -155,7 +162,13 @@ pub fn evaluate_service(
                     continue;
                 }
                 if let Some(spike) = store::find_spike(conn, service, minute_time(onset))? {
-                    store::record_peak(conn, &spike, minute_time(minute), i64::from(count), baseline)?;
+                    store::record_peak(
+                        conn,
+                        &spike,
+                        minute_time(minute),
+                        i64::from(count),
+                        baseline,
+                    )?;
                 }
             }
             Signal::Returned { onset, minute } | Signal::Resolved { onset, minute } => {

@@ -110,7 +110,8 @@ pub fn replace_auto(
         ] {
             let k = (from.clone(), to.clone(), kind.as_str().to_string());
             match existing.remove(&k) {
-                Some((conf, reason)) if (conf - c.confidence).abs() < 1e-9 && reason == c.reason => {}
+                Some((conf, reason))
+                    if (conf - c.confidence).abs() < 1e-9 && reason == c.reason => {}
                 Some(_) => {
                     diesel::update(link_rows(from, to, kind.as_str()))
                         .set((
@@ -122,7 +123,15 @@ pub fn replace_auto(
                     changes += 1;
                 }
                 None => {
-                    insert(conn, from, to, kind, c.confidence, &c.reason, LinkSetBy::Auto)?;
+                    insert(
+                        conn,
+                        from,
+                        to,
+                        kind,
+                        c.confidence,
+                        &c.reason,
+                        LinkSetBy::Auto,
+                    )?;
                     touched.extend([from.clone(), to.clone()]);
                     changes += 1;
                 }
@@ -141,17 +150,18 @@ pub fn replace_auto(
     Ok(changes)
 }
 
-fn link_rows<'a>(
-    from: &'a str,
-    to: &'a str,
-    kind: &'a str,
-) -> diesel::dsl::Filter<
+type LinkRows<'a> = diesel::dsl::Filter<
     diesel::dsl::Filter<
-        diesel::dsl::Filter<incident_links::table, diesel::dsl::Eq<incident_links::from_incident, &'a str>>,
+        diesel::dsl::Filter<
+            incident_links::table,
+            diesel::dsl::Eq<incident_links::from_incident, &'a str>,
+        >,
         diesel::dsl::Eq<incident_links::to_incident, &'a str>,
     >,
     diesel::dsl::Eq<incident_links::kind, &'a str>,
-> {
+>;
+
+fn link_rows<'a>(from: &'a str, to: &'a str, kind: &'a str) -> LinkRows<'a> {
     incident_links::table
         .filter(incident_links::from_incident.eq(from))
         .filter(incident_links::to_incident.eq(to))
@@ -159,10 +169,7 @@ fn link_rows<'a>(
 }
 
 /// Pairs that have a link a person set.
-fn person_pairs(
-    conn: &mut DbConn,
-    ids: &[String],
-) -> Result<HashSet<(String, String)>, DbError> {
+fn person_pairs(conn: &mut DbConn, ids: &[String]) -> Result<HashSet<(String, String)>, DbError> {
     let mut out = HashSet::new();
     for chunk in ids.chunks(400) {
         let rows: Vec<(String, String)> = incident_links::table
@@ -225,22 +232,14 @@ fn record_decision(
     Ok(())
 }
 
-fn between(
-    a: &str,
-    b: &str,
-) -> diesel::dsl::Filter<
-    incident_links::table,
-    diesel::dsl::Or<
-        diesel::dsl::And<
-            diesel::dsl::Eq<incident_links::from_incident, String>,
-            diesel::dsl::Eq<incident_links::to_incident, String>,
-        >,
-        diesel::dsl::And<
-            diesel::dsl::Eq<incident_links::from_incident, String>,
-            diesel::dsl::Eq<incident_links::to_incident, String>,
-        >,
-    >,
-> {
+type Direction = diesel::dsl::And<
+    diesel::dsl::Eq<incident_links::from_incident, String>,
+    diesel::dsl::Eq<incident_links::to_incident, String>,
+>;
+type Between = diesel::dsl::Filter<incident_links::table, diesel::dsl::Or<Direction, Direction>>;
+
+/// The links between two incidents, in either direction.
+fn between(a: &str, b: &str) -> Between {
     incident_links::table.filter(
         incident_links::from_incident
             .eq(a.to_string())

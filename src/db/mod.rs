@@ -23,11 +23,11 @@ pub mod provenance;
 // User reports, spikes and links people decided on (issue 4).
 pub mod links;
 pub mod reports;
-pub mod spikes;
 pub mod schema;
 pub mod secrets;
 pub mod services;
 pub mod sources;
+pub mod spikes;
 pub mod timeline;
 pub mod tokens;
 

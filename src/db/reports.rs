@@ -227,15 +227,13 @@ pub fn attached_comments(
     rows.reverse();
     Ok(rows
         .into_iter()
-        .map(
-            |(service, at, symptom, country, comment)| AttachedComment {
-                service,
-                reported_at: from_db_time(at),
-                symptom,
-                country,
-                comment,
-            },
-        )
+        .map(|(service, at, symptom, country, comment)| AttachedComment {
+            service,
+            reported_at: from_db_time(at),
+            symptom,
+            country,
+            comment,
+        })
         .collect())
 }
 

@@ -196,7 +196,12 @@ pub fn record_onset(
         hhmm(onset)
     );
     upsert_entry(conn, incident, service, onset, "start", onset, None, &body)?;
-    outbox::append(conn, outbox::ENTITY_INCIDENT, &incident.to_string(), "update")?;
+    outbox::append(
+        conn,
+        outbox::ENTITY_INCIDENT,
+        &incident.to_string(),
+        "update",
+    )?;
     Ok(incident)
 }
 

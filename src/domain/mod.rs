@@ -10,8 +10,8 @@ pub mod milestones;
 pub mod observed;
 // User reports and spike detection (issue 4).
 pub mod report;
-pub mod spikes;
 pub mod service;
+pub mod spikes;
 pub mod status;
 pub mod text;
 

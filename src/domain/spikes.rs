@@ -84,7 +84,12 @@ pub enum BaselineKind {
 }
 
 /// The baseline of `minute` for a service whose first data is at `history_start`.
-pub fn baseline(series: &Series, history_start: i64, minute: i64, r: &Rules) -> (f64, BaselineKind) {
+pub fn baseline(
+    series: &Series,
+    history_start: i64,
+    minute: i64,
+    r: &Rules,
+) -> (f64, BaselineKind) {
     let width = 2 * r.day_window + 1;
     let (mut total, mut days) = (0u64, 0i64);
     for k in 1..=r.days {

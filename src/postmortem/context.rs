@@ -210,7 +210,10 @@ pub fn build(detail: &IncidentDetail, authors: Vec<String>, now: DateTime<Utc>) 
     let first_post_time = first_post.map(|p| p.occurred_at);
     let started_when = match first_post_time {
         _ if started < stated_start => {
-            format!("at or before {} (the first spike of user reports)", utc(started))
+            format!(
+                "at or before {} (the first spike of user reports)",
+                utc(started)
+            )
         }
         Some(p) if started < p => format!("{} (as the source states)", utc(started)),
         _ => format!("at or before {}", utc(started)),

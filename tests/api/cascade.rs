@@ -46,10 +46,19 @@ pub async fn load_scenario(app: &TestApp, with_catalog: bool) {
             crate::reports::add_service(app, slug, kind, &[]).await;
         }
     }
-    for doc in ["status-nimbus.json", "status-snapgram.json", "status-robotrade.json"] {
+    for doc in [
+        "status-nimbus.json",
+        "status-snapgram.json",
+        "status-robotrade.json",
+    ] {
         post_bytes(app, "/api/v1/ingest/statuspage", fixture(doc)).await;
     }
-    post_bytes(app, "/api/v1/ingest/reports-jsonl", fixture("reports.jsonl")).await;
+    post_bytes(
+        app,
+        "/api/v1/ingest/reports-jsonl",
+        fixture("reports.jsonl"),
+    )
+    .await;
 }
 
 fn utc(h: u32, m: u32) -> DateTime<Utc> {
@@ -127,7 +136,11 @@ async fn spikes_are_found_at_the_injected_onsets_and_never_in_daily_cycle_noise(
         );
         assert!(spikes[0].4.is_some(), "{service}: the spike ended");
     }
-    assert!(found["quietnotes"].is_empty(), "noise: {:?}", found["quietnotes"]);
+    assert!(
+        found["quietnotes"].is_empty(),
+        "noise: {:?}",
+        found["quietnotes"]
+    );
 }
 
 #[actix_web::test]
@@ -135,8 +148,15 @@ async fn spikes_join_the_providers_incidents_or_open_their_own_with_comments_att
     let app = spawn_app().await;
     load_scenario(&app, true).await;
     let snapgram = incident_of(&app, "snapgram").await;
-    assert_eq!(snapgram["origin"], "status_page", "joined the provider's incident");
-    assert!(snapgram["report_count"].as_i64().unwrap() > 1000, "{}", snapgram["report_count"]);
+    assert_eq!(
+        snapgram["origin"], "status_page",
+        "joined the provider's incident"
+    );
+    assert!(
+        snapgram["report_count"].as_i64().unwrap() > 1000,
+        "{}",
+        snapgram["report_count"]
+    );
     let kinds: Vec<&str> = snapgram["timeline"]
         .as_array()
         .unwrap()
@@ -144,13 +164,27 @@ async fn spikes_join_the_providers_incidents_or_open_their_own_with_comments_att
         .filter(|e| e["kind"] == "report_spike")
         .map(|e| e["body"].as_str().unwrap())
         .collect();
-    assert!(kinds.iter().any(|b| b.starts_with("User reports spiked")), "{kinds:?}");
-    assert!(kinds.iter().any(|b| b.starts_with("Peak of user reports")), "{kinds:?}");
-    assert!(kinds.iter().any(|b| b.starts_with("User reports back at baseline")), "{kinds:?}");
+    assert!(
+        kinds.iter().any(|b| b.starts_with("User reports spiked")),
+        "{kinds:?}"
+    );
+    assert!(
+        kinds.iter().any(|b| b.starts_with("Peak of user reports")),
+        "{kinds:?}"
+    );
+    assert!(
+        kinds
+            .iter()
+            .any(|b| b.starts_with("User reports back at baseline")),
+        "{kinds:?}"
+    );
 
     let fortvale = incident_of(&app, "fortvale").await;
     assert_eq!(fortvale["origin"], "user_reports");
-    assert_eq!(fortvale["status"], "resolved", "30 quiet minutes resolve it");
+    assert_eq!(
+        fortvale["status"], "resolved",
+        "30 quiet minutes resolve it"
+    );
     assert_eq!(fortvale["started_at"], "2026-11-23T07:21:00Z");
     assert!(fortvale["mitigated_at"].is_string() && fortvale["resolved_at"].is_string());
 
@@ -160,10 +194,21 @@ async fn spikes_join_the_providers_incidents_or_open_their_own_with_comments_att
         .run(|conn| aftermath::db::reports::comments_for_incident(conn, &id))
         .unwrap();
     assert!(!comments.is_empty());
-    let page = app.get(&format!("/incidents/{id}")).await.text().await.unwrap();
-    assert!(!page.contains("<script>alert"), "a comment's HTML is escaped");
+    let page = app
+        .get(&format!("/incidents/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !page.contains("<script>alert"),
+        "a comment's HTML is escaped"
+    );
     if comments.iter().any(|c| c.contains("<script>")) {
-        assert!(page.contains("&#60;script&#62;"), "the comment is shown, escaped");
+        assert!(
+            page.contains("&#60;script&#62;"),
+            "the comment is shown, escaped"
+        );
     }
 }
 
@@ -215,7 +260,10 @@ async fn without_declared_dependencies_the_apps_get_lower_confidence_suggestions
         assert_eq!(links[0]["incident_id"], nimbus["id"]);
         assert_eq!(links[0]["confidence"], 0.4);
         assert!(
-            links[0]["reason"].as_str().unwrap().contains("no dependency declared"),
+            links[0]["reason"]
+                .as_str()
+                .unwrap()
+                .contains("no dependency declared"),
             "{}",
             links[0]["reason"]
         );
@@ -226,9 +274,18 @@ async fn without_declared_dependencies_the_apps_get_lower_confidence_suggestions
 async fn people_confirm_or_remove_links_and_recomputation_keeps_their_decision() {
     let app = spawn_app().await;
     load_scenario(&app, true).await;
-    let nimbus = incident_of(&app, "nimbus-us-east").await["id"].as_str().unwrap().to_string();
-    let snapgram = incident_of(&app, "snapgram").await["id"].as_str().unwrap().to_string();
-    let robotrade = incident_of(&app, "robotrade").await["id"].as_str().unwrap().to_string();
+    let nimbus = incident_of(&app, "nimbus-us-east").await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let snapgram = incident_of(&app, "snapgram").await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let robotrade = incident_of(&app, "robotrade").await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
 
     let removed = app
         .client
@@ -239,7 +296,10 @@ async fn people_confirm_or_remove_links_and_recomputation_keeps_their_decision()
         .unwrap();
     assert_eq!(removed.status(), StatusCode::OK);
     let confirmed = app
-        .post_json(&format!("/api/v1/incidents/{robotrade}/links/{nimbus}/confirm"), &json!({}))
+        .post_json(
+            &format!("/api/v1/incidents/{robotrade}/links/{nimbus}/confirm"),
+            &json!({}),
+        )
         .await;
     assert_eq!(confirmed.status(), StatusCode::OK);
     let confirmed: Value = confirmed.json().await.unwrap();
@@ -247,12 +307,22 @@ async fn people_confirm_or_remove_links_and_recomputation_keeps_their_decision()
     assert_eq!(upstream_links(&confirmed)[0]["confidence"], 1.0);
 
     // Late data and edits recompute the links; the decisions stand.
-    app.patch_json(&format!("/api/v1/incidents/{snapgram}"), &json!({"impact": "critical"}))
-        .await;
-    post_bytes(&app, "/api/v1/ingest/statuspage", fixture("status-nimbus.json")).await;
+    app.patch_json(
+        &format!("/api/v1/incidents/{snapgram}"),
+        &json!({"impact": "critical"}),
+    )
+    .await;
+    post_bytes(
+        &app,
+        "/api/v1/ingest/statuspage",
+        fixture("status-nimbus.json"),
+    )
+    .await;
     let snap = app.get_json(&format!("/api/v1/incidents/{snapgram}")).await;
     assert!(upstream_links(&snap).is_empty(), "{}", snap["links"]);
-    let robo = app.get_json(&format!("/api/v1/incidents/{robotrade}")).await;
+    let robo = app
+        .get_json(&format!("/api/v1/incidents/{robotrade}"))
+        .await;
     assert_eq!(upstream_links(&robo)[0]["set_by"], "person");
 
     let again = app
@@ -265,7 +335,9 @@ async fn people_confirm_or_remove_links_and_recomputation_keeps_their_decision()
     assert_problem(again, StatusCode::NOT_FOUND).await;
     let anonymous = app
         .client
-        .post(app.url(&format!("/api/v1/incidents/{robotrade}/links/{nimbus}/confirm")))
+        .post(app.url(&format!(
+            "/api/v1/incidents/{robotrade}/links/{nimbus}/confirm"
+        )))
         .send()
         .await
         .unwrap();
@@ -279,23 +351,31 @@ async fn a_backfill_and_a_live_stream_give_the_same_signals() {
 
     let live = spawn_app().await;
     post_bytes(&live, "/api/v1/ingest/services", fixture("catalog.toml")).await;
-    for doc in ["status-nimbus.json", "status-snapgram.json", "status-robotrade.json"] {
+    for doc in [
+        "status-nimbus.json",
+        "status-snapgram.json",
+        "status-robotrade.json",
+    ] {
         post_bytes(&live, "/api/v1/ingest/statuspage", fixture(doc)).await;
     }
     // The same reports arriving in time order, evaluated as each stretch of time closes.
-    let salt = live.db.run(aftermath::correlate::reports::reporter_salt).unwrap();
+    let salt = live
+        .db
+        .run(aftermath::correlate::reports::reporter_salt)
+        .unwrap();
     let reports =
         aftermath::correlate::reports::parse_jsonl(&fixture("reports.jsonl"), &salt, Utc::now())
             .unwrap();
     let mut chunk_end = Utc.with_ymd_and_hms(2026, 11, 20, 6, 0, 0).unwrap();
     let mut rest = reports.as_slice();
     while !rest.is_empty() {
-        let n = rest.iter().take_while(|r| r.reported_at < chunk_end).count();
+        let n = rest
+            .iter()
+            .take_while(|r| r.reported_at < chunk_end)
+            .count();
         let (chunk, tail) = rest.split_at(n);
         live.db
-            .write(|conn| {
-                aftermath::correlate::reports::store_and_evaluate(conn, chunk, chunk_end)
-            })
+            .write(|conn| aftermath::correlate::reports::store_and_evaluate(conn, chunk, chunk_end))
             .unwrap();
         rest = tail;
         chunk_end += Duration::hours(6);
@@ -315,10 +395,16 @@ async fn the_postmortem_draft_tells_detection_impact_and_the_cascade() {
     load_scenario(&app, true).await;
     let snapgram = incident_of(&app, "snapgram").await;
     let draft = app
-        .get_json(&format!("/api/v1/incidents/{}/postmortem", snapgram["id"].as_str().unwrap()))
+        .get_json(&format!(
+            "/api/v1/incidents/{}/postmortem",
+            snapgram["id"].as_str().unwrap()
+        ))
         .await;
     let markdown = draft["markdown"].as_str().unwrap();
-    assert!(markdown.contains("the official post came 25m after the first spike"), "{markdown}");
+    assert!(
+        markdown.contains("the official post came 25m after the first spike"),
+        "{markdown}"
+    );
     insta::with_settings!({filters => vec![(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC from", "[generated] from")]}, {
         insta::assert_snapshot!("cascade_snapgram_draft", markdown);
     });

@@ -25,5 +25,6 @@ mod services;
 mod store_move;
 // User reports, spikes and cascade links (issue 4).
 mod cascade;
+mod cli_reports;
 mod report_pages;
 mod reports;

@@ -29,11 +29,21 @@ async fn the_report_form_files_a_report_and_answers_202() {
     add_service(&app, "snapgram", "application", &[]).await;
     let page = html(app.get("/report").await, StatusCode::OK).await;
     assert!(page.contains("Is it down?") && page.contains("value=\"snapgram\""));
-    assert!(page.contains("name=\"website\""), "the honeypot field is there");
+    assert!(
+        page.contains("name=\"website\""),
+        "the honeypot field is there"
+    );
     let csrf = csrf_of(&page);
     let res = post_form(
         &app,
-        &[("csrf_token", &csrf), ("service", "snapgram"), ("symptom", "login"), ("comment", "<b>down</b>"), ("country", "fr"), ("website", "")],
+        &[
+            ("csrf_token", &csrf),
+            ("service", "snapgram"),
+            ("symptom", "login"),
+            ("comment", "<b>down</b>"),
+            ("country", "fr"),
+            ("website", ""),
+        ],
     )
     .await;
     let done = html(res, StatusCode::ACCEPTED).await;
@@ -50,14 +60,22 @@ async fn the_report_form_refuses_forgeries_drops_bots_and_shows_field_errors() {
     html(forged, StatusCode::FORBIDDEN).await;
     let bot = post_form(
         &app,
-        &[("csrf_token", &csrf), ("service", "snapgram"), ("website", "http://spam.example")],
+        &[
+            ("csrf_token", &csrf),
+            ("service", "snapgram"),
+            ("website", "http://spam.example"),
+        ],
     )
     .await;
     assert!(html(bot, StatusCode::ACCEPTED).await.contains("Thank you"));
     let long = "z".repeat(501);
     let bad = post_form(
         &app,
-        &[("csrf_token", &csrf), ("service", "snapgram"), ("comment", &long)],
+        &[
+            ("csrf_token", &csrf),
+            ("service", "snapgram"),
+            ("comment", &long),
+        ],
     )
     .await;
     let page = html(bad, StatusCode::UNPROCESSABLE_ENTITY).await;
@@ -73,13 +91,21 @@ async fn service_pages_chart_reports_against_the_baseline_as_svg() {
     assert!(page.contains("/services/snapgram/reports.svg?range=24h"));
     assert!(page.contains("/services/snapgram/reports.svg?range=7d"));
     for range in ["24h", "7d"] {
-        let res = app.get(&format!("/services/snapgram/reports.svg?range={range}")).await;
+        let res = app
+            .get(&format!("/services/snapgram/reports.svg?range={range}"))
+            .await;
         assert_eq!(res.status(), StatusCode::OK);
         assert_eq!(res.headers()["content-type"], "image/svg+xml");
         let svg = res.text().await.unwrap();
-        assert!(svg.starts_with("<svg") && svg.contains("<polyline"), "{svg:.200}");
+        assert!(
+            svg.starts_with("<svg") && svg.contains("<polyline"),
+            "{svg:.200}"
+        );
     }
-    assert_eq!(app.get("/services/ghost/reports.svg").await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get("/services/ghost/reports.svg").await.status(),
+        StatusCode::NOT_FOUND
+    );
 }
 
 async fn incident_id_of(app: &TestApp, service: &str) -> String {
@@ -97,15 +123,26 @@ async fn the_incident_page_shows_the_upstream_cause_the_downstream_impact_and_th
     load_scenario(&app, true).await;
     let nimbus = incident_id_of(&app, "nimbus-us-east").await;
     let snapgram = incident_id_of(&app, "snapgram").await;
-    let page = html(app.get(&format!("/incidents/{snapgram}")).await, StatusCode::OK).await;
+    let page = html(
+        app.get(&format!("/incidents/{snapgram}")).await,
+        StatusCode::OK,
+    )
+    .await;
     assert!(page.contains("Upstream cause"));
     assert!(page.contains("started 9 min after Nimbus Cloud us-east; Snapgram depends on it"));
     assert!(page.contains(&format!("/incidents/{snapgram}/reports.svg")));
     assert!(page.contains("What people reported"));
-    let up = html(app.get(&format!("/incidents/{nimbus}")).await, StatusCode::OK).await;
+    let up = html(
+        app.get(&format!("/incidents/{nimbus}")).await,
+        StatusCode::OK,
+    )
+    .await;
     assert!(up.contains("Downstream impact"));
     for service in ["snapgram", "robotrade", "coinpurse", "fortvale"] {
-        assert!(up.contains(&format!("<td>{service}</td>")), "{service} missing");
+        assert!(
+            up.contains(&format!("<td>{service}</td>")),
+            "{service} missing"
+        );
     }
     let chart = app.get(&format!("/incidents/{snapgram}/reports.svg")).await;
     assert_eq!(chart.status(), StatusCode::OK);
@@ -113,7 +150,11 @@ async fn the_incident_page_shows_the_upstream_cause_the_downstream_impact_and_th
 
     // Signed in, a person removes the link from the page.
     sign_in(&app).await;
-    let page = html(app.get(&format!("/incidents/{snapgram}")).await, StatusCode::OK).await;
+    let page = html(
+        app.get(&format!("/incidents/{snapgram}")).await,
+        StatusCode::OK,
+    )
+    .await;
     assert!(page.contains(&format!("/incidents/{snapgram}/links/{nimbus}/remove")));
     let res = app
         .client
@@ -124,7 +165,11 @@ async fn the_incident_page_shows_the_upstream_cause_the_downstream_impact_and_th
         .unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let json: Value = app.get_json(&format!("/api/v1/incidents/{snapgram}")).await;
-    assert!(json["links"].as_array().unwrap().is_empty(), "{}", json["links"]);
+    assert!(
+        json["links"].as_array().unwrap().is_empty(),
+        "{}",
+        json["links"]
+    );
 }
 
 #[actix_web::test]

@@ -49,10 +49,16 @@ async fn a_public_report_is_accepted_and_counted_once_per_reporter_and_quarter_h
     let first = file(&app, "browser-a", &report).await;
     assert_eq!(first.status(), StatusCode::ACCEPTED);
     let first: Value = first.json().await.unwrap();
-    assert_eq!((first["accepted"].as_bool(), first["counted"].as_bool()), (Some(true), Some(true)));
+    assert_eq!(
+        (first["accepted"].as_bool(), first["counted"].as_bool()),
+        (Some(true), Some(true))
+    );
 
     let again: Value = file(&app, "browser-a", &report).await.json().await.unwrap();
-    assert_eq!(again["counted"], false, "a duplicate is accepted but not counted");
+    assert_eq!(
+        again["counted"], false,
+        "a duplicate is accepted but not counted"
+    );
     let other: Value = file(&app, "browser-b", &report).await.json().await.unwrap();
     assert_eq!(other["counted"], true, "another reporter counts");
     assert_eq!(totals(&app), (3, 2));
@@ -83,11 +89,15 @@ async fn the_reporter_is_stored_only_as_a_salted_hash() {
         .unwrap();
     assert_eq!(hash.len(), 64);
     assert!(!hash.contains("127.0.0.1") && !hash.contains("SecretAgent"));
-    let unsalted = aftermath::domain::report::reporter_hash(b"", &["public", "127.0.0.1", "SecretAgent/1.0"]);
+    let unsalted =
+        aftermath::domain::report::reporter_hash(b"", &["public", "127.0.0.1", "SecretAgent/1.0"]);
     assert_ne!(hash, unsalted);
     assert_eq!(
         hash,
-        aftermath::domain::report::reporter_hash(&salt, &["public", "127.0.0.1", "SecretAgent/1.0"])
+        aftermath::domain::report::reporter_hash(
+            &salt,
+            &["public", "127.0.0.1", "SecretAgent/1.0"]
+        )
     );
 }
 
@@ -112,16 +122,43 @@ async fn bad_public_reports_get_a_problem_and_change_nothing() {
     let app = spawn_app().await;
     add_service(&app, "snapgram", "application", &[]).await;
     let cases = [
-        (json!({"service": "no-such-service"}), StatusCode::UNPROCESSABLE_ENTITY, "service"),
-        (json!({"service": "snapgram", "comment": "x".repeat(501)}), StatusCode::UNPROCESSABLE_ENTITY, "comment"),
-        (json!({"service": "snapgram", "comment": "ring\u{7}the bell"}), StatusCode::UNPROCESSABLE_ENTITY, "comment"),
-        (json!({"service": "snapgram", "symptom": "sad"}), StatusCode::UNPROCESSABLE_ENTITY, "symptom"),
-        (json!({"service": "snapgram", "country": "France"}), StatusCode::UNPROCESSABLE_ENTITY, "country"),
-        (json!({"service": "snapgram", "extra": 1}), StatusCode::UNPROCESSABLE_ENTITY, "body"),
+        (
+            json!({"service": "no-such-service"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "service",
+        ),
+        (
+            json!({"service": "snapgram", "comment": "x".repeat(501)}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "comment",
+        ),
+        (
+            json!({"service": "snapgram", "comment": "ring\u{7}the bell"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "comment",
+        ),
+        (
+            json!({"service": "snapgram", "symptom": "sad"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "symptom",
+        ),
+        (
+            json!({"service": "snapgram", "country": "France"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "country",
+        ),
+        (
+            json!({"service": "snapgram", "extra": 1}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "body",
+        ),
     ];
     for (body, status, field) in cases {
         let problem = assert_problem(file(&app, "ua", &body).await, status).await;
-        assert!(problem["detail"].as_str().unwrap().contains(field), "{problem}");
+        assert!(
+            problem["detail"].as_str().unwrap().contains(field),
+            "{problem}"
+        );
     }
     let empty = app
         .client
@@ -152,7 +189,11 @@ async fn a_flood_from_one_address_gets_429_as_a_problem() {
     let limited = limited.expect("the flood was never limited");
     assert!(limited.headers().contains_key("retry-after"));
     assert_problem(limited, StatusCode::TOO_MANY_REQUESTS).await;
-    assert_eq!(totals(&app), (accepted, accepted), "refused reports are not stored");
+    assert_eq!(
+        totals(&app),
+        (accepted, accepted),
+        "refused reports are not stored"
+    );
 }
 
 #[actix_web::test]
@@ -169,7 +210,11 @@ async fn a_backfill_takes_past_times_and_counts_duplicates_once() {
     assert_eq!(res.status(), StatusCode::OK);
     let report: Value = res.json().await.unwrap();
     assert_eq!(
-        (report["reports"].as_i64(), report["counted"].as_i64(), report["duplicates"].as_i64()),
+        (
+            report["reports"].as_i64(),
+            report["counted"].as_i64(),
+            report["duplicates"].as_i64()
+        ),
         (Some(3), Some(2), Some(1))
     );
 }
@@ -181,15 +226,38 @@ async fn a_bad_backfill_line_is_named_and_nothing_of_the_document_is_stored() {
     let tomorrow = (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339();
     let good = r#"{"service":"snapgram","reported_at":"2019-05-01T10:00:00Z","reporter":"u1"}"#;
     let cases = [
-        (format!("{good}\n{{\"service\":\"snapgram\",\"reported_at\":\"{tomorrow}\",\"reporter\":\"u2\"}}\n"), "line 2: reported_at: must not be in the future"),
+        (
+            format!(
+                "{good}\n{{\"service\":\"snapgram\",\"reported_at\":\"{tomorrow}\",\"reporter\":\"u2\"}}\n"
+            ),
+            "line 2: reported_at: must not be in the future",
+        ),
         (format!("{good}\nnot json\n"), "line 2:"),
-        (format!("{good}\n{{\"service\":\"ghost\",\"reported_at\":\"2019-05-01T10:00:00Z\",\"reporter\":\"u3\"}}\n"), "line 2: service: unknown service"),
-        (format!("{good}\n{{\"service\":\"snapgram\",\"reported_at\":\"2019-05-01T10:00:00Z\",\"reporter\":\"u3\",\"comment\":\"{}\"}}\n", "y".repeat(501)), "line 2: comment"),
+        (
+            format!(
+                "{good}\n{{\"service\":\"ghost\",\"reported_at\":\"2019-05-01T10:00:00Z\",\"reporter\":\"u3\"}}\n"
+            ),
+            "line 2: service: unknown service",
+        ),
+        (
+            format!(
+                "{good}\n{{\"service\":\"snapgram\",\"reported_at\":\"2019-05-01T10:00:00Z\",\"reporter\":\"u3\",\"comment\":\"{}\"}}\n",
+                "y".repeat(501)
+            ),
+            "line 2: comment",
+        ),
         (String::new(), "no reports"),
     ];
     for (body, expected) in cases {
-        let problem = assert_problem(backfill(&app, &body).await, StatusCode::UNPROCESSABLE_ENTITY).await;
-        assert!(problem["detail"].as_str().unwrap().contains(expected), "{problem}");
+        let problem = assert_problem(
+            backfill(&app, &body).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+        assert!(
+            problem["detail"].as_str().unwrap().contains(expected),
+            "{problem}"
+        );
     }
     assert_eq!(totals(&app), (0, 0));
     let anonymous = app

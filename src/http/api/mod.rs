@@ -5,9 +5,9 @@ pub mod incidents;
 pub mod ingest;
 // User reports and links (issue 4).
 pub mod links;
-pub mod reports;
 mod parse;
 pub mod postmortems;
+pub mod reports;
 pub mod services;
 pub mod statuspage_v2;
 

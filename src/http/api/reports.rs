@@ -64,11 +64,7 @@ impl ReportsState {
 
     /// Whether a service exists, remembering the ones that do.
     pub async fn service_known(&self, state: &AppState, slug: &str) -> Result<bool, ApiError> {
-        let cached = self
-            .known
-            .read()
-            .map(|k| k.contains(slug))
-            .unwrap_or(false);
+        let cached = self.known.read().map(|k| k.contains(slug)).unwrap_or(false);
         if cached {
             return Ok(true);
         }
@@ -214,7 +210,8 @@ pub async fn ingest_catalog(
     _access: WriteAccess,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let services = bulk::parse_catalog(&body).map_err(|e| ApiError::field("body", e.to_string()))?;
+    let services =
+        bulk::parse_catalog(&body).map_err(|e| ApiError::field("body", e.to_string()))?;
     let report = state
         .db_write(move |conn| bulk::apply_catalog(conn, &services))
         .await?;
@@ -234,10 +231,15 @@ pub async fn evaluate_every_minute(db: Db, reports: web::Data<ReportsState>) {
             web::block(move || crate::correlate::spikes::evaluate_all(&db, Utc::now())).await;
         match outcome {
             Ok(Ok(touched)) if !touched.is_empty() => {
-                tracing::info!(incidents = touched.len(), "spike evaluation changed incidents");
+                tracing::info!(
+                    incidents = touched.len(),
+                    "spike evaluation changed incidents"
+                );
             }
             Ok(Ok(_)) => {}
-            Ok(Err(e)) => tracing::warn!(error = %e, "spike evaluation failed; retrying next minute"),
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "spike evaluation failed; retrying next minute")
+            }
             Err(e) => tracing::warn!(error = %e, "spike evaluation did not run"),
         }
     }

@@ -4,9 +4,7 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::dto::{
-    IncidentJson, ReportBucketJson, ServiceDetailJson, ServiceJson, ServiceListJson,
-};
+use super::dto::{IncidentJson, ReportBucketJson, ServiceDetailJson, ServiceJson, ServiceListJson};
 use super::parse::Fields;
 use crate::db::incidents::{self, IncidentFilter};
 use crate::db::services::{self, Put};

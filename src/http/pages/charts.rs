@@ -15,7 +15,10 @@ use crate::http::api::incidents::parse_id;
 const SIZE: (u32, u32) = (760, 240);
 
 /// Draws the bins; `label` formats a bin's start for the x axis.
-pub fn render(bins: &[ChartBin], label: &dyn Fn(DateTime<Utc>) -> String) -> Result<String, String> {
+pub fn render(
+    bins: &[ChartBin],
+    label: &dyn Fn(DateTime<Utc>) -> String,
+) -> Result<String, String> {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
@@ -63,7 +66,10 @@ fn svg_response(result: Result<String, String>) -> HttpResponse {
         Ok(svg) => HttpResponse::Ok()
             .content_type("image/svg+xml")
             .insert_header(("Cache-Control", "max-age=60"))
-            .insert_header(("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'"))
+            .insert_header((
+                "Content-Security-Policy",
+                "default-src 'none'; style-src 'unsafe-inline'",
+            ))
             .body(svg),
         Err(e) => {
             tracing::error!(error = %e, "chart failed to render");
@@ -100,7 +106,11 @@ pub async fn service_chart(
         .await;
     match result {
         Ok(bins) => {
-            let fmt = if span > Duration::days(1) { "%a %H:%M" } else { "%H:%M" };
+            let fmt = if span > Duration::days(1) {
+                "%a %H:%M"
+            } else {
+                "%H:%M"
+            };
             svg_response(render(&bins, &|t| t.format(fmt).to_string()))
         }
         Err(crate::http::problem::ApiError::NotFound(_)) => HttpResponse::NotFound().finish(),

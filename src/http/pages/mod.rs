@@ -67,10 +67,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(reports::file_report)),
         )
         .service(
-            web::resource("/services/{slug}/reports.svg").route(web::get().to(charts::service_chart)),
+            web::resource("/services/{slug}/reports.svg")
+                .route(web::get().to(charts::service_chart)),
         )
         .service(
-            web::resource("/incidents/{id}/reports.svg").route(web::get().to(charts::incident_chart)),
+            web::resource("/incidents/{id}/reports.svg")
+                .route(web::get().to(charts::incident_chart)),
         )
         .service(
             web::resource("/incidents/{id}/links/{other}/{action}")

@@ -95,7 +95,15 @@ pub async fn file_report(
     }
     if !form.website.is_empty() {
         // Looks accepted, so the bot learns nothing; nothing is stored.
-        return render(&state, layout, form, HashMap::new(), Some(true), StatusCode::ACCEPTED).await;
+        return render(
+            &state,
+            layout,
+            form,
+            HashMap::new(),
+            Some(true),
+            StatusCode::ACCEPTED,
+        )
+        .await;
     }
     let fields = ReportFields {
         service: &form.service,
@@ -110,11 +118,27 @@ pub async fn file_report(
                 symptom: form.symptom,
                 ..Default::default()
             };
-            render(&state, layout, kept, HashMap::new(), Some(accepted.counted), StatusCode::ACCEPTED).await
+            render(
+                &state,
+                layout,
+                kept,
+                HashMap::new(),
+                Some(accepted.counted),
+                StatusCode::ACCEPTED,
+            )
+            .await
         }
         Err(ApiError::Validation(errors)) => {
             let errors = errors.into_iter().map(|e| (e.field, e.message)).collect();
-            render(&state, layout, form, errors, None, StatusCode::UNPROCESSABLE_ENTITY).await
+            render(
+                &state,
+                layout,
+                form,
+                errors,
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(e) => page_error(layout, e),
     }
@@ -150,7 +174,11 @@ pub async fn decide_link(
     let ids = crate::http::api::incidents::parse_id(&a)
         .and_then(|a| crate::http::api::incidents::parse_id(&b).map(|b| (a, b)));
     let Ok((ia, ib)) = ids else {
-        return super::error_page(layout, StatusCode::NOT_FOUND, "There is no incident with this id.");
+        return super::error_page(
+            layout,
+            StatusCode::NOT_FOUND,
+            "There is no incident with this id.",
+        );
     };
     match state
         .db_write(move |conn| crate::http::api::links::decide(conn, ia, ib, confirm, &by))
