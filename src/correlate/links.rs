@@ -234,6 +234,25 @@ pub fn recompute_for(conn: &mut DbConn, id: crate::domain::IncidentId) -> Result
     recompute_between(conn, start, end.max(start))
 }
 
+/// Recomputes links around the incidents of some services (after their catalog entries
+/// changed: dependencies and kinds decide links).
+pub fn recompute_for_services(conn: &mut DbConn, slugs: &[String]) -> Result<usize, DbError> {
+    let rows: Vec<(NaiveDateTime, Option<NaiveDateTime>)> = incidents::table
+        .inner_join(incident_services::table)
+        .filter(incident_services::service_slug.eq_any(slugs))
+        .select((incidents::started_at, incidents::resolved_at))
+        .load(conn)?;
+    let Some(from) = rows.iter().map(|r| r.0).min() else {
+        return Ok(0);
+    };
+    let to = rows
+        .iter()
+        .map(|r| r.1.unwrap_or(r.0).max(r.0))
+        .max()
+        .unwrap_or(from);
+    recompute_between(conn, from.and_utc(), to.and_utc())
+}
+
 /// Recomputes links around every incident changed at or after `since` (after an ingest).
 pub fn recompute_changed_since(conn: &mut DbConn, since: DateTime<Utc>) -> Result<usize, DbError> {
     let rows: Vec<(NaiveDateTime, Option<NaiveDateTime>)> = incidents::table

@@ -294,7 +294,8 @@ pub fn apply_catalog(conn: &mut DbConn, services: &[Service]) -> Result<CatalogR
         }
     }
     if report.created + report.updated > 0 {
-        super::links::recompute_changed_since(conn, DateTime::<Utc>::MIN_UTC)?;
+        let slugs: Vec<String> = services.iter().map(|s| s.slug.to_string()).collect();
+        super::links::recompute_for_services(conn, &slugs)?;
     }
     Ok(report)
 }
