@@ -125,7 +125,7 @@ pub fn evaluate_service(
     if from >= until_m {
         return Ok(Vec::new());
     }
-    let series = load_series(conn, service, from - rules.lookback(), until_m)?;
+    let series = load_for_evaluation(conn, service, from, until_m, rules)?;
     let signals = spikes::evaluate(&series, history, &mut state, from, until_m, rules);
     let name = db::services::get(conn, service).map_or_else(|_| service.to_string(), |s| s.name);
     let mut touched: BTreeSet<IncidentId> = BTreeSet::new();
@@ -239,19 +239,60 @@ fn parse_id(raw: &str) -> Result<IncidentId, DbError> {
     })
 }
 
-fn load_series(conn: &mut DbConn, service: &str, from: i64, to: i64) -> Result<Series, DbError> {
-    let rows = db::reports::buckets_between(conn, service, minute_time(from), minute_time(to))?;
-    let mut counts = vec![0u32; (to - from).max(0) as usize];
+/// The counts evaluating minutes `from..to` needs: dense from `from - lookback`, but for a
+/// short span (live evaluation, each minute) only the windows the rule reads are loaded: the
+/// trailing hour and the same time of day on each of the previous days.
+fn load_for_evaluation(
+    conn: &mut DbConn,
+    service: &str,
+    from: i64,
+    to: i64,
+    rules: &Rules,
+) -> Result<Series, DbError> {
+    let start = from - rules.lookback();
+    if to - from > 120 {
+        return load_series(conn, service, start, to);
+    }
+    let mut series = Series {
+        start,
+        counts: vec![0u32; (to - start).max(0) as usize],
+    };
+    let mut ranges = vec![(from - rules.trailing_minutes, to)];
+    for k in 1..=rules.days {
+        let back = k * spikes::MINUTES_PER_DAY;
+        ranges.push((
+            from - back - rules.day_window,
+            to - back + rules.day_window + 1,
+        ));
+    }
+    for (a, b) in ranges {
+        let rows =
+            db::reports::buckets_between(conn, service, minute_time(a.max(start)), minute_time(b))?;
+        fill(&mut series, rows);
+    }
+    Ok(series)
+}
+
+fn fill(series: &mut Series, rows: Vec<(DateTime<Utc>, i64)>) {
     for (t, c) in rows {
-        let i = minute_index(t) - from;
-        if let Some(slot) = usize::try_from(i).ok().and_then(|i| counts.get_mut(i)) {
+        let i = minute_index(t) - series.start;
+        if let Some(slot) = usize::try_from(i)
+            .ok()
+            .and_then(|i| series.counts.get_mut(i))
+        {
             *slot = u32::try_from(c).unwrap_or(u32::MAX);
         }
     }
-    Ok(Series {
+}
+
+fn load_series(conn: &mut DbConn, service: &str, from: i64, to: i64) -> Result<Series, DbError> {
+    let rows = db::reports::buckets_between(conn, service, minute_time(from), minute_time(to))?;
+    let mut series = Series {
         start: from,
-        counts,
-    })
+        counts: vec![0u32; (to - from).max(0) as usize],
+    };
+    fill(&mut series, rows);
+    Ok(series)
 }
 
 /// Live evaluation: every service with recent counts or an open episode, each in its own write

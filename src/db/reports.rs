@@ -81,20 +81,27 @@ pub fn insert_batch(conn: &mut DbConn, batch: &[NewReport]) -> Result<Stored, Db
             )
         })
         .collect();
+    // Looked up per (window, service), so each lookup is a range of the primary key.
+    let mut groups: BTreeMap<(NaiveDateTime, &str), Vec<&str>> = BTreeMap::new();
+    for (hash, service, window) in &keys {
+        groups
+            .entry((*window, service.as_str()))
+            .or_default()
+            .push(hash.as_str());
+    }
     let mut taken: HashSet<(String, String, NaiveDateTime)> = HashSet::new();
-    let mut hashes: Vec<&str> = keys.iter().map(|k| k.0.as_str()).collect();
-    hashes.sort_unstable();
-    hashes.dedup();
-    for chunk in hashes.chunks(CHUNK) {
-        let found: Vec<(String, String, NaiveDateTime)> = report_dedup::table
-            .filter(report_dedup::reporter_hash.eq_any(chunk))
-            .select((
-                report_dedup::reporter_hash,
-                report_dedup::service_slug,
-                report_dedup::window_start,
-            ))
-            .load(conn)?;
-        taken.extend(found);
+    for ((window, service), mut hashes) in groups {
+        hashes.sort_unstable();
+        hashes.dedup();
+        for chunk in hashes.chunks(CHUNK) {
+            let found: Vec<String> = report_dedup::table
+                .filter(report_dedup::window_start.eq(window))
+                .filter(report_dedup::service_slug.eq(service))
+                .filter(report_dedup::reporter_hash.eq_any(chunk))
+                .select(report_dedup::reporter_hash)
+                .load(conn)?;
+            taken.extend(found.into_iter().map(|h| (h, service.to_string(), window)));
+        }
     }
     let mut stored = Stored::default();
     let mut new_keys = Vec::new();
@@ -113,6 +120,14 @@ pub fn insert_batch(conn: &mut DbConn, batch: &[NewReport]) -> Result<Stored, Db
                 .or_default() += 1;
         }
     }
+    // In key order: neighbouring inserts touch the same index pages.
+    new_keys.sort_by(|a, b| {
+        (a.window_start, a.service_slug, a.reporter_hash).cmp(&(
+            b.window_start,
+            b.service_slug,
+            b.reporter_hash,
+        ))
+    });
     for chunk in new_keys.chunks(CHUNK) {
         // Multi-row INSERT is backend-specific in diesel: match on the connection.
         let insert = diesel::insert_into(report_dedup::table).values(chunk);

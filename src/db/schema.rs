@@ -195,10 +195,10 @@ diesel::table! {
 }
 
 diesel::table! {
-    report_dedup (reporter_hash, service_slug, window_start) {
-        reporter_hash -> Text,
-        service_slug -> Text,
+    report_dedup (window_start, service_slug, reporter_hash) {
         window_start -> Timestamp,
+        service_slug -> Text,
+        reporter_hash -> Text,
     }
 }
 

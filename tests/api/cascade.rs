@@ -366,7 +366,7 @@ async fn a_backfill_and_a_live_stream_give_the_same_signals() {
     let reports =
         aftermath::correlate::reports::parse_jsonl(&fixture("reports.jsonl"), &salt, Utc::now())
             .unwrap();
-    let mut chunk_end = Utc.with_ymd_and_hms(2026, 11, 20, 6, 0, 0).unwrap();
+    let mut chunk_end = Utc.with_ymd_and_hms(2026, 11, 20, 1, 0, 0).unwrap();
     let mut rest = reports.as_slice();
     while !rest.is_empty() {
         let n = rest
@@ -378,7 +378,7 @@ async fn a_backfill_and_a_live_stream_give_the_same_signals() {
             .write(|conn| aftermath::correlate::reports::store_and_evaluate(conn, chunk, chunk_end))
             .unwrap();
         rest = tail;
-        chunk_end += Duration::hours(6);
+        chunk_end += Duration::hours(1);
     }
     live.db
         .write(|conn| aftermath::correlate::reports::store_and_evaluate(conn, &[], Utc::now()))
