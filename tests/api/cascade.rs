@@ -204,6 +204,11 @@ async fn spikes_join_the_providers_incidents_or_open_their_own_with_comments_att
         !page.contains("<script>alert"),
         "a comment's HTML is escaped"
     );
+    assert!(
+        !page.contains("href=\"javascript:"),
+        "a comment's Markdown is not rendered"
+    );
+    assert!(page.contains("What people reported"));
     if comments.iter().any(|c| c.contains("<script>")) {
         assert!(
             page.contains("&#60;script&#62;"),

@@ -218,8 +218,11 @@ pub async fn ingest_catalog(
     Ok(HttpResponse::Ok().json(report))
 }
 
-/// Live spike evaluation for `serve`: each minute, a few seconds after it closes, evaluate the
-/// closed minutes of every active service, and forget quiet clients' rate-limit state.
+/// Live spike evaluation for `serve`: each minute, evaluate the minutes of every active service
+/// that closed at least [`SETTLE`] ago (so a report accepted just before a minute ended is
+/// committed before its minute is evaluated), and forget quiet clients' rate-limit state.
+pub const SETTLE: chrono::Duration = chrono::Duration::seconds(15);
+
 pub async fn evaluate_every_minute(db: Db, reports: web::Data<ReportsState>) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -227,8 +230,8 @@ pub async fn evaluate_every_minute(db: Db, reports: web::Data<ReportsState>) {
         tick.tick().await;
         reports.forget_quiet_clients();
         let db = db.clone();
-        let outcome =
-            web::block(move || crate::correlate::spikes::evaluate_all(&db, Utc::now())).await;
+        let as_of = Utc::now() - SETTLE;
+        let outcome = web::block(move || crate::correlate::spikes::evaluate_all(&db, as_of)).await;
         match outcome {
             Ok(Ok(touched)) if !touched.is_empty() => {
                 tracing::info!(

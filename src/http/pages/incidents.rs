@@ -416,7 +416,20 @@ fn cascade_facts(
             text: c.comment,
         })
         .collect();
-    let has_reports = !crate::db::spikes::spikes_of_incident(conn, &id)?.is_empty();
+    // A chart is worth showing when the incident had a spike, or its services had reports
+    // around its window.
+    let mut has_reports = !crate::db::spikes::spikes_of_incident(conn, &id)?.is_empty();
+    let m = detail.incident.milestones;
+    if let (false, Some(start)) = (has_reports, m.started) {
+        let end = m.resolved.unwrap_or_else(chrono::Utc::now);
+        for service in &detail.incident.services {
+            let around = chrono::Duration::hours(1);
+            if crate::db::reports::count_between(conn, service, start - around, end + around)? > 0 {
+                has_reports = true;
+                break;
+            }
+        }
+    }
     Ok(CascadeFacts {
         linked,
         comments,
