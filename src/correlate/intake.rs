@@ -61,6 +61,14 @@ impl ReportIntake {
 }
 
 fn write_batches(db: &Db, mut rx: mpsc::Receiver<Job>) {
+    // Its own connection, tuned for writing; the pool's when that cannot be had.
+    let mut own = match db.dedicated_writer() {
+        Ok(conn) => Some(conn),
+        Err(e) => {
+            tracing::warn!(error = %e, "report writer uses pooled connections");
+            None
+        }
+    };
     let mut reports = Vec::with_capacity(MAX_BATCH);
     let mut waiting = Vec::with_capacity(MAX_BATCH);
     while let Some(first) = rx.blocking_recv() {
@@ -75,10 +83,22 @@ fn write_batches(db: &Db, mut rx: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        let mut result = db.write(|conn| crate::db::reports::insert_batch(conn, &reports));
-        if let Err(DbError::Conflict(_)) = result {
-            // Another instance stored one of these keys first (PostgreSQL): look again.
-            result = db.write(|conn| crate::db::reports::insert_batch(conn, &reports));
+        let result = {
+            let mut write = || match own.as_mut() {
+                Some(conn) => crate::db::write_transaction(conn, |c| {
+                    crate::db::reports::insert_batch(c, &reports)
+                }),
+                None => db.write(|c| crate::db::reports::insert_batch(c, &reports)),
+            };
+            match write() {
+                // Another instance stored one of these keys first (PostgreSQL): look again.
+                Err(DbError::Conflict(_)) => write(),
+                other => other,
+            }
+        };
+        if result.is_err() {
+            // The connection may be what broke: start the next batch on a fresh one.
+            own = db.dedicated_writer().ok();
         }
         match result {
             Ok(stored) => {
