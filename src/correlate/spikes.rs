@@ -14,7 +14,7 @@ use std::collections::BTreeSet;
 
 use chrono::{DateTime, Duration, DurationRound, TimeDelta, Utc};
 
-use crate::db::{self, DbConn, DbError, spikes as store};
+use crate::db::{self, DbConn, DbError, spike_state, spikes as store};
 use crate::domain::IncidentId;
 use crate::domain::spikes::{self, Episode, Rules, Series, Signal, SpikeState};
 
@@ -104,7 +104,7 @@ pub fn evaluate_service(
     };
     let history = minute_index(history);
     let until_m = minute_index(closed_until(until));
-    let stored = store::load_state(conn, service)?;
+    let stored = spike_state::load_state(conn, service)?;
     let (mut from, mut state) = match &stored {
         None => (history, SpikeState::default()),
         Some(s) => (
@@ -201,10 +201,10 @@ pub fn evaluate_service(
     for id in &touched {
         refresh_report_count(conn, id, minute_time(until_m))?;
     }
-    store::save_state(
+    spike_state::save_state(
         conn,
         service,
-        &store::StoredState {
+        &spike_state::StoredState {
             evaluated_until: minute_time(until_m),
             open_state: encode(&state),
         },
@@ -301,7 +301,7 @@ pub fn evaluate_all(db: &db::Db, now: DateTime<Utc>) -> Result<Vec<IncidentId>, 
     let rules = Rules::default();
     let since = now - Duration::minutes(rules.lookback() + 60);
     let mut services = db.run(|conn| db::reports::services_with_counts_since(conn, since))?;
-    services.extend(db.run(store::services_with_open_state)?);
+    services.extend(db.run(spike_state::services_with_open_state)?);
     services.sort();
     services.dedup();
     let until = closed_until(now);

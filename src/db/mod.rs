@@ -27,6 +27,7 @@ pub mod schema;
 pub mod secrets;
 pub mod services;
 pub mod sources;
+pub mod spike_state;
 pub mod spikes;
 pub mod timeline;
 pub mod tokens;

@@ -1,5 +1,5 @@
-//! Spike episodes and what they do to incidents: evaluation state, episode rows, the incident a
-//! spike opens or joins, and its timeline entries.
+//! Spike episodes and what they do to incidents: episode rows, the incident a spike opens or
+//! joins, and its timeline entries. Evaluation state is in `spike_state`.
 //!
 //! Rules:
 //! - Everything is keyed so that evaluating the same minutes again changes nothing: an episode
@@ -16,52 +16,13 @@ use diesel::prelude::*;
 use super::convert::{IncidentRow, from_db_time, now, opt_from_db, to_db_time};
 use super::error::DbError;
 use super::incidents::{apply_state, load_row, save_row, state_of};
-use super::schema::{incident_services, incidents, report_spikes, spike_state, timeline_entries};
+use super::schema::{incident_services, incidents, report_spikes, timeline_entries};
 use super::{DbConn, outbox, timeline};
 use crate::domain::{EntryKind, Impact, IncidentId, IncidentStatus, Origin};
 
 /// A spike joins an incident that started up to this long after its onset.
 const JOIN_AFTER: Duration = Duration::minutes(60);
 pub const SOURCE: &str = "user reports";
-
-/// A service's evaluation state as stored.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StoredState {
-    pub evaluated_until: DateTime<Utc>,
-    pub open_state: Option<String>,
-}
-
-pub fn load_state(conn: &mut DbConn, service: &str) -> Result<Option<StoredState>, DbError> {
-    let row: Option<(NaiveDateTime, Option<String>)> = spike_state::table
-        .find(service)
-        .select((spike_state::evaluated_until, spike_state::open_state))
-        .get_result(conn)
-        .optional()?;
-    Ok(row.map(|(t, s)| StoredState {
-        evaluated_until: from_db_time(t),
-        open_state: s,
-    }))
-}
-
-pub fn save_state(conn: &mut DbConn, service: &str, state: &StoredState) -> Result<(), DbError> {
-    let until = to_db_time(state.evaluated_until);
-    let updated = diesel::update(spike_state::table.find(service))
-        .set((
-            spike_state::evaluated_until.eq(until),
-            spike_state::open_state.eq(state.open_state.as_deref()),
-        ))
-        .execute(conn)?;
-    if updated == 0 {
-        diesel::insert_into(spike_state::table)
-            .values((
-                spike_state::service_slug.eq(service),
-                spike_state::evaluated_until.eq(until),
-                spike_state::open_state.eq(state.open_state.as_deref()),
-            ))
-            .execute(conn)?;
-    }
-    Ok(())
-}
 
 /// A spike episode as stored.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
@@ -120,14 +81,6 @@ pub fn spike_open_at(
         .select(SpikeRow::as_select())
         .first(conn)
         .optional()?)
-}
-
-/// Services whose evaluation carries an open episode or a run of hot minutes.
-pub fn services_with_open_state(conn: &mut DbConn) -> Result<Vec<String>, DbError> {
-    Ok(spike_state::table
-        .filter(spike_state::open_state.is_not_null())
-        .select(spike_state::service_slug)
-        .load(conn)?)
 }
 
 /// Episodes not yet resolved: the home page's "current spikes".

@@ -205,15 +205,6 @@ pub struct LinkView {
     pub report_count: i64,
 }
 
-/// A user-report comment attached to the incident; shown escaped, as plain text.
-pub struct CommentView {
-    pub at: String,
-    pub service: String,
-    pub symptom: String,
-    pub country: String,
-    pub text: String,
-}
-
 #[derive(Template)]
 #[template(path = "incident.html")]
 pub struct IncidentPage {
@@ -231,7 +222,7 @@ pub struct IncidentPage {
     /// Cascade links (issue 4): what caused this incident and what it caused.
     pub upstream: Vec<LinkView>,
     pub downstream: Vec<LinkView>,
-    pub comments: Vec<CommentView>,
+    pub comments: Vec<super::cascade::CommentView>,
     pub has_reports: bool,
     pub timeline: Vec<EntryView>,
     pub statuses: &'static [&'static str],
@@ -332,7 +323,10 @@ pub async fn render_incident(
         ("Time to mitigate", show(d.to_mitigate)),
         ("Time to resolve", show(d.to_resolve)),
     ];
-    let cascade = match state.db_run(move |conn| cascade_facts(conn, id)).await {
+    let cascade = match state
+        .db_run(move |conn| super::cascade::cascade_facts(conn, id))
+        .await
+    {
         Ok(c) => c,
         Err(e) => return page_error(layout, e),
     };
@@ -348,7 +342,7 @@ pub async fn render_incident(
             confidence: format!("{:.0}%", l.confidence * 100.0),
             set_by: l.set_by.as_str(),
             services: linked.map(|i| i.services.join(", ")).unwrap_or_default(),
-            window: linked.map(window).unwrap_or_default(),
+            window: linked.map(super::cascade::window).unwrap_or_default(),
             report_count: linked.map_or(0, |i| i.report_count),
         };
         match l.kind {
@@ -386,63 +380,4 @@ pub async fn incident_page(
     id: web::Path<String>,
 ) -> HttpResponse {
     render_incident(&state, layout, &id, UpdateForm::default(), StatusCode::OK).await
-}
-
-/// What the incident page shows about reports and cascades, beyond the incident itself.
-struct CascadeFacts {
-    linked: HashMap<crate::domain::IncidentId, crate::domain::Incident>,
-    comments: Vec<CommentView>,
-    has_reports: bool,
-}
-
-fn cascade_facts(
-    conn: &mut crate::db::DbConn,
-    id: crate::domain::IncidentId,
-) -> Result<CascadeFacts, crate::db::DbError> {
-    let detail = incidents::get(conn, id)?;
-    let mut linked = HashMap::new();
-    for l in detail.links.iter().take(200) {
-        if let Ok(other) = incidents::get(conn, l.incident_id) {
-            linked.insert(l.incident_id, other.incident);
-        }
-    }
-    let comments = crate::db::reports::attached_comments(conn, &id, 100)?
-        .into_iter()
-        .map(|c| CommentView {
-            at: utc(c.reported_at),
-            service: c.service,
-            symptom: c.symptom.unwrap_or_default().replace('_', " "),
-            country: c.country.unwrap_or_default(),
-            text: c.comment,
-        })
-        .collect();
-    // A chart is worth showing when the incident had a spike, or its services had reports
-    // around its window.
-    let mut has_reports = !crate::db::spikes::spikes_of_incident(conn, &id)?.is_empty();
-    let m = detail.incident.milestones;
-    if let (false, Some(start)) = (has_reports, m.started) {
-        let end = m.resolved.unwrap_or_else(chrono::Utc::now);
-        for service in &detail.incident.services {
-            let around = chrono::Duration::hours(1);
-            if crate::db::reports::count_between(conn, service, start - around, end + around)? > 0 {
-                has_reports = true;
-                break;
-            }
-        }
-    }
-    Ok(CascadeFacts {
-        linked,
-        comments,
-        has_reports,
-    })
-}
-
-/// "2026-11-23 07:09 UTC → 09:30 UTC (2h 21m)", or "… → ongoing".
-fn window(i: &crate::domain::Incident) -> String {
-    let m = &i.milestones;
-    match (m.started, m.resolved) {
-        (Some(s), Some(r)) => format!("{} → {} ({})", utc(s), utc(r), humanize(r - s)),
-        (Some(s), None) => format!("{} → ongoing", utc(s)),
-        _ => String::new(),
-    }
 }

@@ -1,6 +1,7 @@
 //! Server-rendered pages (askama). They work without JavaScript and escape every value; the only
 //! unescaped output is `SafeHtml`, which only the Markdown sanitiser can make.
 
+mod cascade;
 mod charts;
 mod forms;
 mod incidents;
