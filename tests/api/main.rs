@@ -25,6 +25,7 @@ mod services;
 mod store_move;
 // User reports, spikes and cascade links (issue 4).
 mod cascade;
+mod cascade_updates;
 mod cli_reports;
 mod report_pages;
 mod reports;

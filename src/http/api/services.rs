@@ -145,7 +145,14 @@ pub async fn put_service(
     };
     let json = ServiceJson::from(&service);
     let outcome = state
-        .db_write(move |conn| services::put(conn, &service))
+        .db_write(move |conn| {
+            let outcome = services::put(conn, &service)?;
+            if outcome != Put::Unchanged {
+                // Kind and dependencies decide cascade links (issue 4).
+                crate::correlate::links::recompute_for_services(conn, &[service.slug.to_string()])?;
+            }
+            Ok(outcome)
+        })
         .await?;
     Ok(match outcome {
         Put::Created => HttpResponse::Created().json(json),
