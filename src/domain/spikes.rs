@@ -368,4 +368,36 @@ mod tests {
             (5.0, BaselineKind::TimeOfDay)
         );
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+        /// However the minutes are split into evaluation runs, the signals are the same.
+        #[test]
+        fn any_split_of_the_minutes_gives_the_same_signals(
+            bursts in proptest::collection::vec((0i64..2800, 1i64..120, 0u32..80), 0..6),
+            cuts in proptest::collection::vec(1441i64..2880, 0..8),
+        ) {
+            let mut s = flat(2, 2 * MINUTES_PER_DAY);
+            for (start, len, level) in bursts {
+                for m in start..(start + len).min(2 * MINUTES_PER_DAY) {
+                    s.counts[m as usize] = level;
+                }
+            }
+            let r = Rules::default();
+            let mut one = SpikeState::default();
+            let whole = evaluate(&s, 0, &mut one, MINUTES_PER_DAY, 2 * MINUTES_PER_DAY, &r);
+            let mut bounds = cuts;
+            bounds.push(MINUTES_PER_DAY);
+            bounds.push(2 * MINUTES_PER_DAY);
+            bounds.sort_unstable();
+            bounds.dedup();
+            let mut split = SpikeState::default();
+            let mut pieces = Vec::new();
+            for w in bounds.windows(2) {
+                pieces.extend(evaluate(&s, 0, &mut split, w[0], w[1], &r));
+            }
+            proptest::prop_assert_eq!(whole, pieces);
+            proptest::prop_assert_eq!(one, split);
+        }
+    }
 }
