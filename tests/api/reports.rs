@@ -121,6 +121,7 @@ async fn a_reported_at_sent_by_the_public_is_ignored() {
 async fn bad_public_reports_get_a_problem_and_change_nothing() {
     let app = spawn_app().await;
     add_service(&app, "snapgram", "application", &[]).await;
+    let before = app.snapshot();
     let cases = [
         (
             json!({"service": "no-such-service"}),
@@ -169,6 +170,7 @@ async fn bad_public_reports_get_a_problem_and_change_nothing() {
         .unwrap();
     assert_problem(empty, StatusCode::BAD_REQUEST).await;
     assert_eq!(totals(&app), (0, 0));
+    assert_eq!(app.snapshot(), before);
 }
 
 #[actix_web::test]
@@ -223,6 +225,7 @@ async fn a_backfill_takes_past_times_and_counts_duplicates_once() {
 async fn a_bad_backfill_line_is_named_and_nothing_of_the_document_is_stored() {
     let app = spawn_app().await;
     add_service(&app, "snapgram", "application", &[]).await;
+    let before = app.snapshot();
     let tomorrow = (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339();
     let good = r#"{"service":"snapgram","reported_at":"2019-05-01T10:00:00Z","reporter":"u1"}"#;
     let cases = [
@@ -260,6 +263,7 @@ async fn a_bad_backfill_line_is_named_and_nothing_of_the_document_is_stored() {
         );
     }
     assert_eq!(totals(&app), (0, 0));
+    assert_eq!(app.snapshot(), before, "nothing else changed either");
     let anonymous = app
         .client
         .post(app.url("/api/v1/ingest/reports-jsonl"))
