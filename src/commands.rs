@@ -120,6 +120,7 @@ pub fn ingest_files(
     // Files are parsed first, then applied a few hundred per transaction (one savepoint each).
     const BATCH: usize = 256;
     let started = std::time::Instant::now();
+    let changed_since = chrono::Utc::now();
     let (mut failed, mut entries) = (0, 0);
     for chunk in files.chunks(BATCH) {
         let mut outcomes: Vec<Option<Result<correlate::IngestReport, String>>> = Vec::new();
@@ -173,6 +174,8 @@ pub fn ingest_files(
             }
         }
     }
+    // Cascade links around whatever changed.
+    db.write(|conn| correlate::links::recompute_changed_since(conn, changed_since))?;
     let secs = started.elapsed().as_secs_f64();
     eprintln!(
         "{} file(s) in {secs:.2} s, {entries} new timeline entries ({:.0}/s)",
@@ -275,6 +278,123 @@ pub fn token(db: &Db, cmd: TokenCommand) -> anyhow::Result<()> {
                 })?;
             eprintln!("revoked {n} token(s)");
         }
+    }
+    Ok(())
+}
+
+// User reports and the service catalog.
+
+/// `aftermath ingest --format reports-jsonl FILE...`: each file whole or not at all; the spikes,
+/// incidents and links the reports imply exist when this returns.
+pub fn ingest_reports(db: &Db, files: &[PathBuf]) -> anyhow::Result<()> {
+    use aftermath::correlate::reports::{BackfillError, backfill};
+    let mut failed = 0;
+    for path in files {
+        let outcome = std::fs::read(path)
+            .map_err(|e| format!("{}: cannot read: {e}", path.display()))
+            .and_then(|bytes| {
+                backfill(db, &bytes, chrono::Utc::now()).map_err(|e| match e {
+                    BackfillError::Line(l) => {
+                        format!("{}:{}: {}", path.display(), l.line, l.message)
+                    }
+                    BackfillError::Db(e) => format!("{}: {e}", path.display()),
+                })
+            });
+        match outcome {
+            Ok(r) => println!(
+                "{}: reports-jsonl: {} reports, {} counted, {} duplicates; {} incidents opened or updated",
+                path.display(),
+                r.reports,
+                r.counted,
+                r.duplicates,
+                r.incidents
+            ),
+            Err(e) => {
+                failed += 1;
+                eprintln!("error: {e}; nothing of this file was stored");
+            }
+        }
+    }
+    if failed > 0 {
+        anyhow::bail!(
+            "{failed} of {} file(s) failed; the others were ingested",
+            files.len()
+        );
+    }
+    Ok(())
+}
+
+/// `aftermath ingest --format services catalog.toml`: each catalog in one transaction.
+pub fn ingest_catalogs(db: &Db, files: &[PathBuf]) -> anyhow::Result<()> {
+    use aftermath::correlate::reports::{apply_catalog, parse_catalog};
+    let mut failed = 0;
+    for path in files {
+        let outcome = std::fs::read(path)
+            .map_err(|e| format!("{}: cannot read: {e}", path.display()))
+            .and_then(|bytes| {
+                parse_catalog(&bytes)
+                    .map_err(|l| format!("{}:{}: {}", path.display(), l.line, l.message))
+            })
+            .and_then(|services| {
+                db.write(|conn| apply_catalog(conn, &services))
+                    .map_err(|e| format!("{}: {e}", path.display()))
+            });
+        match outcome {
+            Ok(r) => println!(
+                "{}: services: {} created, {} updated, {} unchanged",
+                path.display(),
+                r.created,
+                r.updated,
+                r.unchanged
+            ),
+            Err(e) => {
+                failed += 1;
+                eprintln!("error: {e}; nothing of this file was applied");
+            }
+        }
+    }
+    if failed > 0 {
+        anyhow::bail!(
+            "{failed} of {} file(s) failed; the others were ingested",
+            files.len()
+        );
+    }
+    Ok(())
+}
+
+/// Without `--format`: catalogs (`.toml`) first, so reports and documents find their
+/// services, then reports (`.jsonl`), then status-page documents (detected from content).
+pub fn ingest_by_extension(
+    db: &Db,
+    service: Option<ServiceSlug>,
+    files: &[PathBuf],
+) -> anyhow::Result<()> {
+    let has = |p: &PathBuf, ext: &str| p.extension().is_some_and(|e| e == ext);
+    let catalogs: Vec<PathBuf> = files.iter().filter(|p| has(p, "toml")).cloned().collect();
+    let reports: Vec<PathBuf> = files.iter().filter(|p| has(p, "jsonl")).cloned().collect();
+    let documents: Vec<PathBuf> = files
+        .iter()
+        .filter(|p| !has(p, "toml") && !has(p, "jsonl"))
+        .cloned()
+        .collect();
+    let mut errors = Vec::new();
+    if !catalogs.is_empty()
+        && let Err(e) = ingest_catalogs(db, &catalogs)
+    {
+        errors.push(e.to_string());
+    }
+    if !documents.is_empty()
+        && let Err(e) = ingest_files(db, None, service, &documents)
+    {
+        errors.push(e.to_string());
+    }
+    if !reports.is_empty()
+        && let Err(e) = ingest_reports(db, &reports)
+    {
+        errors.push(e.to_string());
+    }
+    if !errors.is_empty() {
+        anyhow::bail!("{}", errors.join("; "));
     }
     Ok(())
 }

@@ -14,7 +14,12 @@ pub struct Config {
     pub template_dir: Option<PathBuf>,
     /// Whether `serve` polls the configured sources (off in tests, which poll explicitly).
     pub poll: bool,
+    /// Public reports each client address may file per minute (`AFTERMATH_REPORT_RATE`).
+    pub report_rate_per_minute: u32,
 }
+
+/// Reports a minute per client address, unless configured otherwise.
+pub const DEFAULT_REPORT_RATE: u32 = 20;
 
 impl Config {
     /// Settings for a test or a tool: everything under one directory.
@@ -25,6 +30,7 @@ impl Config {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             template_dir: None,
             poll: false,
+            report_rate_per_minute: DEFAULT_REPORT_RATE,
         }
     }
 }

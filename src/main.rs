@@ -60,6 +60,9 @@ enum Command {
         /// Do not poll the configured sources from this instance.
         #[arg(long)]
         no_poll: bool,
+        /// Public reports each client address may file per minute.
+        #[arg(long, env = "AFTERMATH_REPORT_RATE", default_value_t = aftermath::config::DEFAULT_REPORT_RATE)]
+        report_rate: u32,
     },
     /// Fetch every source that is due (conditional GET, timeouts, backoff) and ingest what changed.
     Poll {
@@ -75,9 +78,10 @@ enum Command {
     /// Read status-page documents from files. Each file lands whole or not at all; a file that
     /// fails is reported and the others still go in. Ingesting the same file twice changes nothing.
     Ingest {
-        /// The document format; detected from the content when left out.
+        /// The document format; detected from the content when left out (`.jsonl` files are
+        /// user reports, `.toml` files service catalogs).
         #[arg(long, value_parser = ingest_format)]
-        format: Option<Format>,
+        format: Option<IngestFormat>,
         /// The service the documents are about, when they do not say themselves.
         #[arg(long, value_parser = service_slug)]
         service: Option<ServiceSlug>,
@@ -193,14 +197,29 @@ enum SourceCommand {
     List,
 }
 
-fn ingest_format(s: &str) -> Result<Format, String> {
-    Format::from_name(s).ok_or_else(|| {
-        let names: Vec<&str> = Format::ALL.iter().map(|f| f.as_str()).collect();
-        format!(
-            "unknown format {s:?}; expected one of: {}",
-            names.join(", ")
-        )
-    })
+/// A status-page document format, or one of the user-report formats.
+#[derive(Clone, Copy)]
+enum IngestFormat {
+    Document(Format),
+    ReportsJsonl,
+    Services,
+}
+
+fn ingest_format(s: &str) -> Result<IngestFormat, String> {
+    match s {
+        "reports-jsonl" => return Ok(IngestFormat::ReportsJsonl),
+        "services" => return Ok(IngestFormat::Services),
+        _ => {}
+    }
+    Format::from_name(s)
+        .map(IngestFormat::Document)
+        .ok_or_else(|| {
+            let names: Vec<&str> = Format::ALL.iter().map(|f| f.as_str()).collect();
+            format!(
+                "unknown format {s:?}; expected one of: {}, reports-jsonl, services",
+                names.join(", ")
+            )
+        })
 }
 
 fn service_slug(s: &str) -> Result<ServiceSlug, String> {
@@ -264,6 +283,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             bind,
             demo,
             no_poll,
+            report_rate,
         } => serve(
             Config {
                 database_url,
@@ -271,6 +291,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 bind,
                 template_dir: template_dir.clone(),
                 poll: !no_poll,
+                report_rate_per_minute: report_rate,
             },
             demo,
         ),
@@ -330,7 +351,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             format,
             service,
             files,
-        } => ingest_files(&Db::connect(&database_url)?, format, service, &files),
+        } => {
+            let db = Db::connect(&database_url)?;
+            match format {
+                Some(IngestFormat::Document(f)) => ingest_files(&db, Some(f), service, &files),
+                Some(IngestFormat::ReportsJsonl) => commands::ingest_reports(&db, &files),
+                Some(IngestFormat::Services) => commands::ingest_catalogs(&db, &files),
+                None => commands::ingest_by_extension(&db, service, &files),
+            }
+        }
         Command::Source(cmd) => source(&Db::connect(&database_url)?, cmd),
         Command::Search {
             query,

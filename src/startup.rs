@@ -19,6 +19,7 @@ use tracing_actix_web::TracingLogger;
 
 use crate::config::Config;
 use crate::db::{Db, secrets};
+use crate::http::api::reports::{ReportsState, evaluate_every_minute};
 use crate::http::metrics::Metrics;
 use crate::http::pages::{Layout, error_page};
 use crate::http::problem::{ApiError, problem_for_plain_errors};
@@ -55,6 +56,9 @@ impl Application {
         let poll = config.poll;
         let search = Search::start(db.clone(), &config.data_dir)
             .context("cannot start the search indexer")?;
+        // User reports: the group-commit writer and the per-address rate limiter.
+        let reports = web::Data::new(ReportsState::start(&db, config.report_rate_per_minute)?);
+        let reports_for_app = reports.clone();
         let state = web::Data::new(AppState {
             db: db.clone(),
             config: Arc::new(config),
@@ -77,12 +81,15 @@ impl Application {
                 .wrap(prometheus.clone())
                 .wrap(TracingLogger::default())
                 .app_data(state.clone())
+                .app_data(reports_for_app.clone())
                 .configure(http::configure)
                 .default_service(web::to(not_found))
         })
         .shutdown_timeout(10)
         .listen(listener)?
         .run();
+        // Live spike evaluation each minute.
+        actix_web::rt::spawn(evaluate_every_minute(db.clone(), reports));
         let stop_poller = poll.then(|| {
             let (tx, rx) = tokio::sync::watch::channel(false);
             actix_web::rt::spawn(poller::run(db.clone(), PollerSettings::default(), rx));

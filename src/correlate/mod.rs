@@ -8,6 +8,11 @@
 //! - Every distinct raw item is kept once, with where it came from, when, and its SHA-256.
 
 mod convert;
+// User reports, spikes and cascade links.
+pub mod intake;
+pub mod links;
+pub mod reports;
+pub mod spikes;
 
 use crate::db::{self, Db, DbConn, DbError};
 use crate::domain::ServiceSlug;

@@ -155,6 +155,79 @@ struct Header {
     aftermath_export: u32,
 }
 
+// User reports: reports, their dedup keys and counts, spikes, evaluation state and
+// people's decisions on links. The reporter salt travels in `app_secrets`, so hashes still match.
+#[derive(Debug, Clone, PartialEq, Queryable, Insertable, Serialize, Deserialize)]
+#[diesel(table_name = schema::reports)]
+#[serde(deny_unknown_fields)]
+pub struct ReportsRow {
+    pub id: String,
+    pub service_slug: String,
+    pub reported_at: NaiveDateTime,
+    pub received_at: NaiveDateTime,
+    pub symptom: Option<String>,
+    pub comment: Option<String>,
+    pub country: Option<String>,
+    pub reporter_hash: String,
+    pub counted: i32,
+    pub via: String,
+    pub incident_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Insertable, Serialize, Deserialize)]
+#[diesel(table_name = schema::report_dedup)]
+#[serde(deny_unknown_fields)]
+pub struct ReportDedupRow {
+    pub window_start: NaiveDateTime,
+    pub service_slug: String,
+    pub reporter_hash: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Insertable, Serialize, Deserialize)]
+#[diesel(table_name = schema::report_buckets)]
+#[serde(deny_unknown_fields)]
+pub struct ReportBucketsRow {
+    pub service_slug: String,
+    pub minute: NaiveDateTime,
+    pub count: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Insertable, Serialize, Deserialize)]
+#[diesel(table_name = schema::spike_state)]
+#[serde(deny_unknown_fields)]
+pub struct SpikeStateRow {
+    pub service_slug: String,
+    pub evaluated_until: NaiveDateTime,
+    pub open_state: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Insertable, Serialize, Deserialize)]
+#[diesel(table_name = schema::report_spikes)]
+#[serde(deny_unknown_fields)]
+pub struct ReportSpikesRow {
+    pub id: String,
+    pub service_slug: String,
+    pub onset: NaiveDateTime,
+    pub onset_count: i64,
+    pub baseline: f64,
+    pub peak_at: NaiveDateTime,
+    pub peak_count: i64,
+    pub returned_at: Option<NaiveDateTime>,
+    pub ended_at: Option<NaiveDateTime>,
+    pub incident_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Insertable, Serialize, Deserialize)]
+#[diesel(table_name = schema::link_decisions)]
+#[serde(deny_unknown_fields)]
+pub struct LinkDecisionsRow {
+    pub incident_a: String,
+    pub incident_b: String,
+    pub decision: String,
+    pub decided_by: String,
+    pub decided_at: NaiveDateTime,
+}
+
 #[derive(Serialize)]
 struct LineOut<'a, T> {
     table: &'static str,
@@ -182,6 +255,12 @@ macro_rules! for_each_table {
         $m!(entry_versions, EntryVersionsRow);
         $m!(service_components, ServiceComponentsRow);
         $m!(postmortems, PostmortemsRow);
+        $m!(reports, ReportsRow);
+        $m!(report_dedup, ReportDedupRow);
+        $m!(report_buckets, ReportBucketsRow);
+        $m!(spike_state, SpikeStateRow);
+        $m!(report_spikes, ReportSpikesRow);
+        $m!(link_decisions, LinkDecisionsRow);
     };
 }
 

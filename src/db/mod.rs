@@ -20,11 +20,16 @@ pub mod outbox;
 pub mod poll_state;
 pub mod postmortems;
 pub mod provenance;
+// User reports, spikes and links people decided on.
+pub mod links;
+pub mod reports;
 pub mod schema;
 pub mod search_docs;
 pub mod secrets;
 pub mod services;
 pub mod sources;
+pub mod spike_state;
+pub mod spikes;
 pub mod timeline;
 pub mod tokens;
 
@@ -88,6 +93,24 @@ impl Db {
             idle: state.idle_connections,
             max_size: self.pool.max_size(),
         }
+    }
+
+    /// A connection of its own, outside the pool, for a long-lived single writer (report
+    /// intake). On SQLite it gets a larger page cache, memory-mapped reads and less frequent
+    /// checkpoints: the writer then spends its time writing rows, not re-reading index pages.
+    pub fn dedicated_writer(&self) -> Result<DbConn, DbError> {
+        use diesel::connection::SimpleConnection;
+        let mut conn = self.url.establish()?;
+        if let DbConn::Sqlite(inner) = &mut conn {
+            for pragma in [
+                "PRAGMA cache_size = -65536",
+                "PRAGMA mmap_size = 268435456",
+                "PRAGMA wal_autocheckpoint = 2000",
+            ] {
+                inner.batch_execute(pragma)?;
+            }
+        }
+        Ok(conn)
     }
 
     /// Runs read-only work on a pooled connection. Blocking: call it from a blocking thread.

@@ -176,6 +176,73 @@ diesel::table! {
     }
 }
 
+// User reports: reports, their dedup keys and per-minute counts, spike episodes,
+// evaluation state and people's decisions on links.
+diesel::table! {
+    reports (id) {
+        id -> Text,
+        service_slug -> Text,
+        reported_at -> Timestamp,
+        received_at -> Timestamp,
+        symptom -> Nullable<Text>,
+        comment -> Nullable<Text>,
+        country -> Nullable<Text>,
+        reporter_hash -> Text,
+        counted -> Integer,
+        via -> Text,
+        incident_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    report_dedup (window_start, service_slug, reporter_hash) {
+        window_start -> Timestamp,
+        service_slug -> Text,
+        reporter_hash -> Text,
+    }
+}
+
+diesel::table! {
+    report_buckets (service_slug, minute) {
+        service_slug -> Text,
+        minute -> Timestamp,
+        count -> BigInt,
+    }
+}
+
+diesel::table! {
+    spike_state (service_slug) {
+        service_slug -> Text,
+        evaluated_until -> Timestamp,
+        open_state -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    report_spikes (id) {
+        id -> Text,
+        service_slug -> Text,
+        onset -> Timestamp,
+        onset_count -> BigInt,
+        baseline -> Double,
+        peak_at -> Timestamp,
+        peak_count -> BigInt,
+        returned_at -> Nullable<Timestamp>,
+        ended_at -> Nullable<Timestamp>,
+        incident_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    link_decisions (incident_a, incident_b) {
+        incident_a -> Text,
+        incident_b -> Text,
+        decision -> Text,
+        decided_by -> Text,
+        decided_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(incident_services -> incidents (incident_id));
 diesel::joinable!(incident_services -> services (service_slug));
 diesel::joinable!(timeline_entries -> incidents (incident_id));
@@ -195,4 +262,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     entry_versions,
     service_components,
     postmortems,
+    reports,
+    report_dedup,
+    report_buckets,
+    spike_state,
+    report_spikes,
+    link_decisions,
 );

@@ -9,7 +9,10 @@ pub mod incident;
 pub mod milestones;
 pub mod observed;
 pub mod searchable;
+// User reports and spike detection.
+pub mod report;
 pub mod service;
+pub mod spikes;
 pub mod status;
 pub mod text;
 

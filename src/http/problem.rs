@@ -44,6 +44,8 @@ pub enum ApiError {
     PayloadTooLarge(String),
     #[error("{0}")]
     UnsupportedMediaType(String),
+    #[error("{0}")]
+    TooManyRequests(String),
     #[error("service unavailable")]
     Unavailable,
     #[error("internal error")]
@@ -80,6 +82,7 @@ impl ApiError {
             Self::Conflict(_) => ("conflict", "Conflict"),
             Self::PayloadTooLarge(_) => ("payload-too-large", "Payload too large"),
             Self::UnsupportedMediaType(_) => ("unsupported-media-type", "Unsupported media type"),
+            Self::TooManyRequests(_) => ("too-many-requests", "Too many requests"),
             Self::Unavailable => ("unavailable", "Service unavailable"),
             Self::Internal(_) => ("internal", "Internal server error"),
         }
@@ -127,6 +130,7 @@ impl ResponseError for ApiError {
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -140,6 +144,9 @@ impl ResponseError for ApiError {
         response.content_type(PROBLEM_JSON);
         if matches!(self, Self::Unauthorized(_)) {
             response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        if matches!(self, Self::TooManyRequests(_)) {
+            response.insert_header((header::RETRY_AFTER, "60"));
         }
         response.json(self.problem())
     }

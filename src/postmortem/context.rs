@@ -163,9 +163,14 @@ pub fn build(detail: &IncidentDetail, authors: Vec<String>, now: DateTime<Utc>) 
     let i = &detail.incident;
     let m = &i.milestones;
     let t = &detail.timeline;
-    let started = m.started.unwrap_or(i.created_at);
     let first_post = t.iter().find(|e| e.kind == EntryKind::StatusUpdate);
     let first_spike = t.iter().find(|e| e.kind == EntryKind::ReportSpike);
+    // Users often notice before anyone posts: a report spike before the stated start moves it.
+    let stated_start = m.started.unwrap_or(i.created_at);
+    let started = first_spike
+        .map(|s| s.occurred_at)
+        .filter(|s| *s < stated_start)
+        .unwrap_or(stated_start);
     let duration = m
         .resolved
         .map(|r| humanize(r - started))
@@ -204,6 +209,12 @@ pub fn build(detail: &IncidentDetail, authors: Vec<String>, now: DateTime<Utc>) 
     };
     let first_post_time = first_post.map(|p| p.occurred_at);
     let started_when = match first_post_time {
+        _ if started < stated_start => {
+            format!(
+                "at or before {} (the first spike of user reports)",
+                utc(started)
+            )
+        }
         Some(p) if started < p => format!("{} (as the source states)", utc(started)),
         _ => format!("at or before {}", utc(started)),
     };

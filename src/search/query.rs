@@ -277,7 +277,11 @@ const SNIPPET_LINES: usize = 3;
 const SNIPPET_LINE_CHARS: usize = 1_000;
 
 impl Snippets {
-    pub(super) fn new(searcher: &Searcher, query: &dyn Query, live: &Live) -> Result<Self, SearchError> {
+    pub(super) fn new(
+        searcher: &Searcher,
+        query: &dyn Query,
+        live: &Live,
+    ) -> Result<Self, SearchError> {
         let mut english = SnippetGenerator::create(searcher, query, live.fields.body_en)?;
         let mut french = SnippetGenerator::create(searcher, query, live.fields.body_fr)?;
         english.set_max_num_chars(SNIPPET_CHARS);
@@ -291,7 +295,11 @@ impl Snippets {
                 stems.push(text.to_string());
             }
         });
-        Ok(Self { english, french, stems })
+        Ok(Self {
+            english,
+            french,
+            stems,
+        })
     }
 
     fn cut(&self, body: &str) -> Vec<(String, bool)> {
@@ -324,7 +332,11 @@ impl Snippets {
             }
         }
         if picked.is_empty() {
-            picked.extend(body.lines().take(SNIPPET_LINES).map(|l| clip(l, SNIPPET_LINE_CHARS)));
+            picked.extend(
+                body.lines()
+                    .take(SNIPPET_LINES)
+                    .map(|l| clip(l, SNIPPET_LINE_CHARS)),
+            );
         }
         picked.join("\n")
     }

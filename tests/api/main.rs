@@ -28,3 +28,9 @@ mod search_index;
 mod search_relevance;
 mod services;
 mod store_move;
+// User reports, spikes and cascade links.
+mod cascade;
+mod cascade_updates;
+mod cli_reports;
+mod report_pages;
+mod reports;

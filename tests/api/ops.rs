@@ -71,6 +71,12 @@ async fn the_openapi_document_lists_every_route() {
         ("/feed.atom", "get"),
         ("/api/v1/search", "get"),
         ("/api/v1/incidents/{id}/similar", "get"),
+        // User reports and links.
+        ("/api/v1/reports", "post"),
+        ("/api/v1/ingest/reports-jsonl", "post"),
+        ("/api/v1/ingest/services", "post"),
+        ("/api/v1/incidents/{id}/links/{other}/confirm", "post"),
+        ("/api/v1/incidents/{id}/links/{other}", "delete"),
     ];
     for (path, method) in routes {
         assert!(

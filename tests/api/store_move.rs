@@ -40,6 +40,23 @@ fn filled(db: &Db) {
     .unwrap();
     db.write(|c| aftermath::db::tokens::create(c, "mover", aftermath::db::tokens::Scope::Admin))
         .unwrap();
+    // User reports with a spike: reports, dedup keys, buckets, spike rows and state.
+    let mut lines = String::new();
+    let t0 = chrono::DateTime::parse_from_rfc3339("2025-01-01T10:00:00Z").unwrap();
+    for minute in 0..70 {
+        for n in 0..if minute >= 62 { 20 } else { 1 } {
+            let at = t0 + chrono::Duration::minutes(minute) + chrono::Duration::seconds(n);
+            lines.push_str(&format!(
+                "{{\"service\":\"acme\",\"reported_at\":\"{}\",\"reporter\":\"m{minute}-{n}\",\"comment\":\"down {n}\"}}\n",
+                at.to_rfc3339()
+            ));
+        }
+    }
+    correlate::reports::backfill(db, lines.as_bytes(), chrono::Utc::now()).unwrap();
+    let spikes = db
+        .run(|c| aftermath::db::spikes::spikes_of_service(c, "acme"))
+        .unwrap();
+    assert_eq!(spikes.len(), 1, "the store has a spike to move");
 }
 
 fn export_lines(db: &Db) -> Vec<String> {

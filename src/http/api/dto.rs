@@ -205,6 +205,15 @@ pub struct ServiceDetailJson {
     pub dependents: Vec<String>,
     /// The most recent incidents of the service, newest first, without timelines.
     pub recent_incidents: Vec<IncidentJson>,
+    /// Counted user reports per minute over the last 24 hours; minutes without reports are left out.
+    pub report_buckets: Vec<ReportBucketJson>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportBucketJson {
+    /// The start of the minute, RFC 3339 UTC.
+    pub minute: String,
+    pub count: i64,
 }
 
 /// Tells "absent" (no change) from `null` (clear) in a PATCH body.

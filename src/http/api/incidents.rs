@@ -237,7 +237,10 @@ pub async fn patch_incident(
     }
     let detail = state
         .db_write(move |conn| {
-            incidents::patch(conn, id, &patch)?;
+            if incidents::patch(conn, id, &patch)? {
+                // New times can make or break cascade links.
+                crate::correlate::links::recompute_for(conn, id)?;
+            }
             incidents::get(conn, id)
         })
         .await

@@ -3,8 +3,11 @@
 pub mod dto;
 pub mod incidents;
 pub mod ingest;
+// User reports and links.
+pub mod links;
 mod parse;
 pub mod postmortems;
+pub mod reports;
 pub mod search;
 pub mod services;
 pub mod statuspage_v2;
@@ -65,6 +68,27 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(web::resource("/services").route(web::get().to(services::list_services)))
             .service(web::resource("/search").route(web::get().to(search::search)))
             .service(web::resource("/incidents/{id}/similar").route(web::get().to(search::similar)))
+            // User reports and links; registered before /ingest/{format}, which
+            // would otherwise take these formats as unknown names.
+            .service(web::resource("/reports").route(web::post().to(reports::file_report)))
+            .service(
+                web::resource("/ingest/reports-jsonl")
+                    .app_data(web::PayloadConfig::default().limit(ingest::INGEST_LIMIT))
+                    .route(web::post().to(reports::backfill_reports)),
+            )
+            .service(
+                web::resource("/ingest/services")
+                    .app_data(web::PayloadConfig::default().limit(ingest::WEBHOOK_LIMIT))
+                    .route(web::post().to(reports::ingest_catalog)),
+            )
+            .service(
+                web::resource("/incidents/{id}/links/{other}/confirm")
+                    .route(web::post().to(links::confirm_link)),
+            )
+            .service(
+                web::resource("/incidents/{id}/links/{other}")
+                    .route(web::delete().to(links::remove_link)),
+            )
             .service(
                 web::resource("/ingest/{format}")
                     .app_data(web::PayloadConfig::default().limit(ingest::INGEST_LIMIT))
@@ -123,6 +147,11 @@ impl Modify for BearerAuth {
         crate::http::feeds::feed_atom,
         search::search,
         search::similar,
+        reports::file_report,
+        reports::backfill_reports,
+        reports::ingest_catalog,
+        links::confirm_link,
+        links::remove_link,
     ),
     modifiers(&BearerAuth)
 )]

@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::dto::{IncidentJson, ServiceDetailJson, ServiceJson, ServiceListJson};
+use super::dto::{IncidentJson, ReportBucketJson, ServiceDetailJson, ServiceJson, ServiceListJson};
 use super::parse::Fields;
 use crate::db::incidents::{self, IncidentFilter};
 use crate::db::services::{self, Put};
@@ -34,7 +34,7 @@ pub async fn get_service(
 ) -> Result<HttpResponse, ApiError> {
     let slug = parse_slug(&slug)?;
     let wanted = slug.clone();
-    let (service, dependents, recent) = state
+    let (service, dependents, recent, buckets) = state
         .db_run(move |conn| {
             let service = services::get(conn, wanted.as_str())?;
             let dependents: Vec<String> = services::list(conn)?
@@ -47,7 +47,14 @@ pub async fn get_service(
                 ..Default::default()
             };
             let recent = incidents::list(conn, &filter, 20, None)?.items;
-            Ok((service, dependents, recent))
+            let now = chrono::Utc::now();
+            let buckets = crate::db::reports::buckets_between(
+                conn,
+                wanted.as_str(),
+                now - chrono::Duration::hours(24),
+                now + chrono::Duration::minutes(1),
+            )?;
+            Ok((service, dependents, recent, buckets))
         })
         .await
         .map_err(|e| match e {
@@ -58,6 +65,13 @@ pub async fn get_service(
         service: ServiceJson::from(&service),
         dependents,
         recent_incidents: recent.iter().map(IncidentJson::from).collect(),
+        report_buckets: buckets
+            .into_iter()
+            .map(|(minute, count)| ReportBucketJson {
+                minute: super::dto::rfc3339(minute),
+                count,
+            })
+            .collect(),
     }))
 }
 
@@ -131,7 +145,14 @@ pub async fn put_service(
     };
     let json = ServiceJson::from(&service);
     let outcome = state
-        .db_write(move |conn| services::put(conn, &service))
+        .db_write(move |conn| {
+            let outcome = services::put(conn, &service)?;
+            if outcome != Put::Unchanged {
+                // Kind and dependencies decide cascade links.
+                crate::correlate::links::recompute_for_services(conn, &[service.slug.to_string()])?;
+            }
+            Ok(outcome)
+        })
         .await?;
     Ok(match outcome {
         Put::Created => HttpResponse::Created().json(json),

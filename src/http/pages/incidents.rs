@@ -23,6 +23,16 @@ struct HomePage {
     layout: Layout,
     ongoing: Vec<IncidentItem>,
     recent: Vec<IncidentItem>,
+    spikes: Vec<SpikeView>,
+}
+
+/// A report spike still open.
+pub struct SpikeView {
+    pub service: String,
+    pub since: String,
+    pub peak_count: i64,
+    pub baseline: String,
+    pub incident_id: String,
 }
 
 pub async fn home(state: web::Data<AppState>, layout: Layout) -> HttpResponse {
@@ -42,11 +52,22 @@ pub async fn home(state: web::Data<AppState>, layout: Layout) -> HttpResponse {
             }
             ongoing.sort_by_key(|i| std::cmp::Reverse(i.milestones.started));
             let recent = incidents::list(conn, &IncidentFilter::default(), 60, None)?.items;
-            Ok((ongoing, recent))
+            let spikes = crate::db::spikes::open_spikes(conn)?;
+            Ok((ongoing, recent, spikes))
         })
         .await;
     match result {
-        Ok((ongoing, recent)) => {
+        Ok((ongoing, recent, spikes)) => {
+            let spikes = spikes
+                .into_iter()
+                .map(|s| SpikeView {
+                    since: utc(s.onset()),
+                    peak_count: s.peak_count,
+                    baseline: format!("{:.1}", s.baseline),
+                    incident_id: s.incident_id.unwrap_or_default(),
+                    service: s.service_slug,
+                })
+                .collect();
             let recent = recent
                 .iter()
                 .filter(|i| i.status.is_closed())
@@ -60,6 +81,7 @@ pub async fn home(state: web::Data<AppState>, layout: Layout) -> HttpResponse {
                     layout,
                     ongoing,
                     recent,
+                    spikes,
                 },
             )
         }
@@ -177,6 +199,10 @@ pub struct LinkView {
     pub reason: String,
     pub confidence: String,
     pub set_by: &'static str,
+    /// For cascade links: the linked incident's services, window and report count.
+    pub services: String,
+    pub window: String,
+    pub report_count: i64,
 }
 
 #[derive(Template)]
@@ -193,6 +219,11 @@ pub struct IncidentPage {
     pub milestones: Vec<MilestoneView>,
     pub durations: Vec<(&'static str, String)>,
     pub links: Vec<LinkView>,
+    /// Cascade links: what caused this incident and what it caused.
+    pub upstream: Vec<LinkView>,
+    pub downstream: Vec<LinkView>,
+    pub comments: Vec<super::cascade::CommentView>,
+    pub has_reports: bool,
     pub timeline: Vec<EntryView>,
     pub statuses: &'static [&'static str],
     pub form: UpdateForm,
@@ -293,18 +324,34 @@ pub async fn render_incident(
         ("Time to mitigate", show(d.to_mitigate)),
         ("Time to resolve", show(d.to_resolve)),
     ];
-    let links = detail
-        .links
-        .iter()
-        .map(|l| LinkView {
+    let cascade = match state
+        .db_run(move |conn| super::cascade::cascade_facts(conn, id))
+        .await
+    {
+        Ok(c) => c,
+        Err(e) => return page_error(layout, e),
+    };
+    let mut links = Vec::new();
+    let (mut upstream, mut downstream) = (Vec::new(), Vec::new());
+    for l in &detail.links {
+        let linked = cascade.linked.get(&l.incident_id);
+        let view = LinkView {
             incident_id: l.incident_id.to_string(),
             title: l.title.clone(),
             kind: l.kind.as_str(),
             reason: l.reason.clone(),
             confidence: format!("{:.0}%", l.confidence * 100.0),
             set_by: l.set_by.as_str(),
-        })
-        .collect();
+            services: linked.map(|i| i.services.join(", ")).unwrap_or_default(),
+            window: linked.map(super::cascade::window).unwrap_or_default(),
+            report_count: linked.map_or(0, |i| i.report_count),
+        };
+        match l.kind {
+            crate::domain::LinkKind::Upstream => upstream.push(view),
+            crate::domain::LinkKind::Downstream => downstream.push(view),
+            _ => links.push(view),
+        }
+    }
     let page = IncidentPage {
         similar: similar_outages(state, i.id.to_string()).await,
         layout,
@@ -318,6 +365,10 @@ pub async fn render_incident(
         milestones,
         durations,
         links,
+        upstream,
+        downstream,
+        comments: cascade.comments,
+        has_reports: cascade.has_reports,
         timeline: timeline_view(&detail.timeline),
         statuses: IncidentStatus::NAMES,
         form,

@@ -1,9 +1,12 @@
 //! Server-rendered pages (askama). They work without JavaScript and escape every value; the only
 //! unescaped output is `SafeHtml`, which only the Markdown sanitiser can make.
 
+mod cascade;
+mod charts;
 mod forms;
 mod incidents;
 mod postmortem;
+mod reports;
 mod search;
 mod services;
 pub mod session;
@@ -59,7 +62,25 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(session::signin)),
         )
         .service(web::resource("/signout").route(web::post().to(session::signout)))
-        .service(web::resource("/admin/sources").route(web::get().to(sources::sources_page)));
+        .service(web::resource("/admin/sources").route(web::get().to(sources::sources_page)))
+        // User reports, charts and link decisions.
+        .service(
+            web::resource("/report")
+                .route(web::get().to(reports::report_form))
+                .route(web::post().to(reports::file_report)),
+        )
+        .service(
+            web::resource("/services/{slug}/reports.svg")
+                .route(web::get().to(charts::service_chart)),
+        )
+        .service(
+            web::resource("/incidents/{id}/reports.svg")
+                .route(web::get().to(charts::incident_chart)),
+        )
+        .service(
+            web::resource("/incidents/{id}/links/{other}/{action}")
+                .route(web::post().to(reports::decide_link)),
+        );
 }
 
 async fn stylesheet() -> HttpResponse {

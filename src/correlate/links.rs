@@ -1,0 +1,364 @@
+//! Cascade links: which incident was caused by which, from the service catalog and timing.
+//!
+//! Rules:
+//! - Declared: an incident of service A overlaps in time an incident of a service A depends on
+//!   (B), and did not start more than 30 minutes before it → A `upstream` B (and B
+//!   `downstream` A). Confidence 0.9 when A started within 2 hours after B, 0.7 otherwise.
+//! - Suggested: with no declared dependency, when three or more incidents of applications (of
+//!   distinct services) start within 30 minutes after an incident of an infrastructure service
+//!   starts, each gets a suggested upstream link to it, confidence 0.4.
+//! - An incident starts at its `started_at` or at the onset of its first report spike,
+//!   whichever is earlier.
+//! - Links are recomputed over a bounded time window whenever incidents change, so late data
+//!   updates them; people's decisions are kept (see `db::links`).
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Duration, NaiveDateTime, Utc};
+use diesel::prelude::*;
+
+use crate::db::links::{self, Cause};
+use crate::db::schema::{incident_services, incidents, report_spikes};
+use crate::db::{self, DbConn, DbError};
+use crate::domain::milestones::humanize;
+use crate::domain::{Service, ServiceKind};
+
+const DECLARED_HIGH: f64 = 0.9;
+const DECLARED_LOW: f64 = 0.7;
+const SUGGESTED: f64 = 0.4;
+const MIN_APPS: usize = 3;
+
+/// An incident as link computation sees it.
+#[derive(Debug, Clone)]
+pub struct Span {
+    pub id: String,
+    pub services: Vec<String>,
+    pub start: DateTime<Utc>,
+    /// None while it is still open.
+    pub end: Option<DateTime<Utc>>,
+}
+
+fn overlaps(a: &Span, b: &Span) -> bool {
+    let before_end = |t: DateTime<Utc>, s: &Span| s.end.is_none_or(|e| t <= e);
+    before_end(a.start, b) && before_end(b.start, a)
+}
+
+/// "9 min", or "2h 05m" from an hour on.
+fn minutes(d: Duration) -> String {
+    if d < Duration::hours(1) {
+        format!("{} min", d.num_minutes())
+    } else {
+        humanize(d)
+    }
+}
+
+fn lag_words(lag: Duration) -> String {
+    if lag >= Duration::zero() {
+        format!("started {} after", minutes(lag))
+    } else {
+        format!("started {} before", minutes(-lag))
+    }
+}
+
+/// The links the catalog and the timing imply among `spans`.
+pub fn causes(spans: &[Span], catalog: &HashMap<String, Service>) -> Vec<Cause> {
+    let name = |slug: &str| {
+        catalog
+            .get(slug)
+            .map_or(slug.to_string(), |s| s.name.clone())
+    };
+    let kind = |slug: &str| {
+        catalog
+            .get(slug)
+            .map_or(ServiceKind::Application, |s| s.kind)
+    };
+    let depends = |a: &str, b: &str| {
+        catalog
+            .get(a)
+            .is_some_and(|s| s.depends_on.iter().any(|d| d.as_str() == b))
+    };
+    let mut out = Vec::new();
+    let mut linked: HashSet<(usize, usize)> = HashSet::new();
+    for (i, down) in spans.iter().enumerate() {
+        for (j, up) in spans.iter().enumerate() {
+            if i == j || !overlaps(down, up) || down.start < up.start - Duration::minutes(30) {
+                continue;
+            }
+            let dep = down.services.iter().find_map(|a| {
+                up.services
+                    .iter()
+                    .find(|b| a != *b && depends(a, b))
+                    .map(|b| (a.clone(), b.clone()))
+            });
+            let Some((a, b)) = dep else { continue };
+            let lag = down.start - up.start;
+            let confidence = if lag >= Duration::zero() && lag <= Duration::hours(2) {
+                DECLARED_HIGH
+            } else {
+                DECLARED_LOW
+            };
+            linked.insert((i, j));
+            out.push(Cause {
+                downstream: down.id.clone(),
+                upstream: up.id.clone(),
+                confidence,
+                reason: format!(
+                    "{} {}; {} depends on it",
+                    lag_words(lag),
+                    name(&b),
+                    name(&a)
+                ),
+            });
+        }
+    }
+    for (j, up) in spans.iter().enumerate() {
+        let Some(infra) = up
+            .services
+            .iter()
+            .find(|s| kind(s) == ServiceKind::Infrastructure)
+        else {
+            continue;
+        };
+        let followers: Vec<usize> = spans
+            .iter()
+            .enumerate()
+            .filter(|(i, a)| {
+                *i != j
+                    && !a.services.is_empty()
+                    && a.services
+                        .iter()
+                        .all(|s| kind(s) == ServiceKind::Application)
+                    && a.start >= up.start
+                    && a.start - up.start <= Duration::minutes(30)
+            })
+            .map(|(i, _)| i)
+            .collect();
+        let distinct: HashSet<&String> = followers
+            .iter()
+            .flat_map(|i| spans[*i].services.iter())
+            .collect();
+        if distinct.len() < MIN_APPS {
+            continue;
+        }
+        for i in followers {
+            if linked.contains(&(i, j)) {
+                continue;
+            }
+            let down = &spans[i];
+            out.push(Cause {
+                downstream: down.id.clone(),
+                upstream: up.id.clone(),
+                confidence: SUGGESTED,
+                reason: format!(
+                    "{} {}, as did {} other applications within 30 min; no dependency declared",
+                    lag_words(down.start - up.start),
+                    name(infra),
+                    distinct.len() - 1
+                ),
+            });
+        }
+    }
+    out
+}
+
+/// Recomputes the automatic links of incidents that started within a day of `[from, to]`.
+pub fn recompute_between(
+    conn: &mut DbConn,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<usize, DbError> {
+    let lo = (from - Duration::days(1)).naive_utc();
+    let hi = (to + Duration::days(1)).naive_utc();
+    let rows: Vec<(String, NaiveDateTime, Option<NaiveDateTime>)> = incidents::table
+        .filter(incidents::started_at.ge(lo))
+        .filter(incidents::started_at.le(hi))
+        .select((incidents::id, incidents::started_at, incidents::resolved_at))
+        .load(conn)?;
+    let ids: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
+    let mut services: HashMap<String, Vec<String>> = HashMap::new();
+    for chunk in ids.chunks(400) {
+        let pairs: Vec<(String, String)> = incident_services::table
+            .filter(incident_services::incident_id.eq_any(chunk))
+            .select((
+                incident_services::incident_id,
+                incident_services::service_slug,
+            ))
+            .distinct()
+            .load(conn)?;
+        for (id, slug) in pairs {
+            services.entry(id).or_default().push(slug);
+        }
+    }
+    // Users often notice before the provider posts: a spike's onset is evidence of the start.
+    let mut first_onset: HashMap<String, NaiveDateTime> = HashMap::new();
+    for chunk in ids.chunks(400) {
+        let onsets: Vec<(Option<String>, NaiveDateTime)> = report_spikes::table
+            .filter(report_spikes::incident_id.eq_any(chunk))
+            .select((report_spikes::incident_id, report_spikes::onset))
+            .load(conn)?;
+        for (id, onset) in onsets {
+            if let Some(id) = id {
+                let e = first_onset.entry(id).or_insert(onset);
+                *e = (*e).min(onset);
+            }
+        }
+    }
+    let spans: Vec<Span> = rows
+        .into_iter()
+        .map(|(id, start, end)| Span {
+            services: services.remove(&id).unwrap_or_default(),
+            start: first_onset
+                .get(&id)
+                .map_or(start, |o| start.min(*o))
+                .and_utc(),
+            id,
+            end: end.map(|e| e.and_utc()),
+        })
+        .collect();
+    let catalog: HashMap<String, Service> = db::services::list(conn)?
+        .into_iter()
+        .map(|s| (s.slug.to_string(), s))
+        .collect();
+    let found = causes(&spans, &catalog);
+    links::replace_auto(conn, &ids, &found)
+}
+
+/// Recomputes links around one incident's time span (after a person edits it).
+pub fn recompute_for(conn: &mut DbConn, id: crate::domain::IncidentId) -> Result<usize, DbError> {
+    let row: (NaiveDateTime, Option<NaiveDateTime>) = incidents::table
+        .filter(incidents::id.eq(id.to_string()))
+        .select((incidents::started_at, incidents::resolved_at))
+        .get_result(conn)?;
+    let start = row.0.and_utc();
+    let end = row.1.map_or_else(Utc::now, |e| e.and_utc());
+    recompute_between(conn, start, end.max(start))
+}
+
+/// Recomputes links around the incidents of some services (after their catalog entries
+/// changed: dependencies and kinds decide links).
+pub fn recompute_for_services(conn: &mut DbConn, slugs: &[String]) -> Result<usize, DbError> {
+    let rows: Vec<(NaiveDateTime, Option<NaiveDateTime>)> = incidents::table
+        .inner_join(incident_services::table)
+        .filter(incident_services::service_slug.eq_any(slugs))
+        .select((incidents::started_at, incidents::resolved_at))
+        .load(conn)?;
+    let Some(from) = rows.iter().map(|r| r.0).min() else {
+        return Ok(0);
+    };
+    let to = rows
+        .iter()
+        .map(|r| r.1.unwrap_or(r.0).max(r.0))
+        .max()
+        .unwrap_or(from);
+    recompute_between(conn, from.and_utc(), to.and_utc())
+}
+
+/// Recomputes links around every incident changed at or after `since` (after an ingest).
+pub fn recompute_changed_since(conn: &mut DbConn, since: DateTime<Utc>) -> Result<usize, DbError> {
+    let rows: Vec<(NaiveDateTime, Option<NaiveDateTime>)> = incidents::table
+        .filter(incidents::updated_at.ge(since.naive_utc()))
+        .select((incidents::started_at, incidents::resolved_at))
+        .load(conn)?;
+    let Some(from) = rows.iter().map(|r| r.0).min() else {
+        return Ok(0);
+    };
+    let to = rows
+        .iter()
+        .map(|r| r.1.unwrap_or(r.0).max(r.0))
+        .max()
+        .unwrap_or(from);
+    recompute_between(conn, from.and_utc(), to.and_utc())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ServiceSlug;
+    use chrono::TimeZone;
+
+    fn service(slug: &str, kind: ServiceKind, deps: &[&str]) -> (String, Service) {
+        let mut s = Service::unnamed(ServiceSlug::parse("s", slug).unwrap());
+        s.kind = kind;
+        s.name = slug.to_uppercase();
+        s.depends_on = deps
+            .iter()
+            .map(|d| ServiceSlug::parse("d", d).unwrap())
+            .collect();
+        (slug.to_string(), s)
+    }
+
+    fn span(id: &str, service: &str, start_min: i64, len_min: i64) -> Span {
+        let t0 = Utc.with_ymd_and_hms(2025, 10, 20, 7, 0, 0).unwrap();
+        Span {
+            id: id.into(),
+            services: vec![service.into()],
+            start: t0 + Duration::minutes(start_min),
+            end: Some(t0 + Duration::minutes(start_min + len_min)),
+        }
+    }
+
+    #[test]
+    fn a_declared_dependency_links_overlapping_incidents_with_a_reason() {
+        let catalog = HashMap::from([
+            service("cloud", ServiceKind::Infrastructure, &[]),
+            service("chat", ServiceKind::Application, &["cloud"]),
+        ]);
+        let found = causes(
+            &[span("up", "cloud", 0, 120), span("down", "chat", 9, 60)],
+            &catalog,
+        );
+        assert_eq!(
+            found,
+            vec![Cause {
+                downstream: "down".into(),
+                upstream: "up".into(),
+                confidence: 0.9,
+                reason: "started 9 min after CLOUD; CHAT depends on it".into(),
+            }]
+        );
+    }
+
+    #[test]
+    fn without_declarations_three_apps_after_an_infrastructure_incident_are_suggested() {
+        let catalog = HashMap::from([
+            service("cloud", ServiceKind::Infrastructure, &[]),
+            service("a", ServiceKind::Application, &[]),
+            service("b", ServiceKind::Application, &[]),
+            service("c", ServiceKind::Application, &[]),
+        ]);
+        let mut spans = vec![
+            span("up", "cloud", 0, 120),
+            span("a1", "a", 5, 60),
+            span("b1", "b", 10, 60),
+        ];
+        assert!(
+            causes(&spans, &catalog).is_empty(),
+            "two apps are not enough"
+        );
+        spans.push(span("c1", "c", 29, 60));
+        let found = causes(&spans, &catalog);
+        assert_eq!(found.len(), 3);
+        assert!(
+            found
+                .iter()
+                .all(|c| c.upstream == "up" && c.confidence == 0.4)
+        );
+        assert!(
+            found[0].reason.contains("no dependency declared"),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn incidents_that_do_not_overlap_are_not_linked() {
+        let catalog = HashMap::from([
+            service("cloud", ServiceKind::Infrastructure, &[]),
+            service("chat", ServiceKind::Application, &["cloud"]),
+        ]);
+        let found = causes(
+            &[span("up", "cloud", 0, 30), span("down", "chat", 45, 60)],
+            &catalog,
+        );
+        assert!(found.is_empty());
+    }
+}

@@ -1,0 +1,362 @@
+//! Report spikes → incidents: runs the pure rule of `domain::spikes` over stored counts and
+//! writes what it finds through `db::spikes`.
+//!
+//! Rules:
+//! - Only closed minutes are evaluated (`until` is exclusive), on event time.
+//! - Each service resumes where its last evaluation stopped, carrying the open episode, so a
+//!   live run minute by minute and one pass over a backfill give the same signals. Counts that
+//!   arrive for minutes already evaluated (a backfill of the past) rewind that service to just
+//!   before them (to the onset of the episode open then, if any) and evaluate again; every
+//!   write is keyed, so evaluating a minute twice changes nothing.
+//! - Reads are bounded to the 7 days before the evaluated minutes (cost independent of history).
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Duration, DurationRound, TimeDelta, Utc};
+
+use crate::db::{self, DbConn, DbError, spike_state, spikes as store};
+use crate::domain::IncidentId;
+use crate::domain::spikes::{self, Episode, Rules, Series, Signal, SpikeState};
+
+fn minute_index(t: DateTime<Utc>) -> i64 {
+    t.timestamp().div_euclid(60)
+}
+
+fn minute_time(m: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(m * 60, 0).unwrap_or_default()
+}
+
+/// The start of the current minute: evaluation runs up to it.
+pub fn closed_until(now: DateTime<Utc>) -> DateTime<Utc> {
+    now.duration_trunc(TimeDelta::minutes(1)).unwrap_or(now)
+}
+
+/// The persisted form of [`SpikeState`].
+#[derive(Debug, Clone, Copy, Default, serde::Serialize, serde::Deserialize)]
+struct StateJson {
+    run: Option<(i64, u32, f64, i64, u32)>,
+    run_len: u32,
+    open: Option<EpisodeJson>,
+}
+
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
+struct EpisodeJson {
+    onset: i64,
+    onset_count: u32,
+    baseline: f64,
+    trailing: bool,
+    peak_at: i64,
+    peak_count: u32,
+    quiet_since: Option<i64>,
+}
+
+fn encode(s: &SpikeState) -> Option<String> {
+    if s.run.is_none() && s.open.is_none() {
+        return None;
+    }
+    let json = StateJson {
+        run: s.run,
+        run_len: s.run_len,
+        open: s.open.map(|e| EpisodeJson {
+            onset: e.onset,
+            onset_count: e.onset_count,
+            baseline: e.baseline,
+            trailing: e.trailing,
+            peak_at: e.peak_at,
+            peak_count: e.peak_count,
+            quiet_since: e.quiet_since,
+        }),
+    };
+    serde_json::to_string(&json).ok()
+}
+
+fn decode(raw: Option<&str>) -> SpikeState {
+    let Some(json) = raw.and_then(|r| serde_json::from_str::<StateJson>(r).ok()) else {
+        return SpikeState::default();
+    };
+    SpikeState {
+        run: json.run,
+        run_len: json.run_len,
+        open: json.open.map(|e| Episode {
+            onset: e.onset,
+            onset_count: e.onset_count,
+            baseline: e.baseline,
+            trailing: e.trailing,
+            peak_at: e.peak_at,
+            peak_count: e.peak_count,
+            quiet_since: e.quiet_since,
+        }),
+    }
+}
+
+/// Evaluates one service's closed minutes before `until`. `dirty_from` is the earliest minute
+/// that got new counts, when they may lie before where evaluation stands. Returns the incidents
+/// it opened, joined or changed.
+pub fn evaluate_service(
+    conn: &mut DbConn,
+    service: &str,
+    until: DateTime<Utc>,
+    dirty_from: Option<DateTime<Utc>>,
+    rules: &Rules,
+) -> Result<Vec<IncidentId>, DbError> {
+    let Some(history) = db::reports::first_minute(conn, service)? else {
+        return Ok(Vec::new());
+    };
+    let history = minute_index(history);
+    let until_m = minute_index(closed_until(until));
+    let stored = spike_state::load_state(conn, service)?;
+    let (mut from, mut state) = match &stored {
+        None => (history, SpikeState::default()),
+        Some(s) => (
+            minute_index(s.evaluated_until),
+            decode(s.open_state.as_deref()),
+        ),
+    };
+    if let Some(dirty) = dirty_from.map(minute_index)
+        && dirty < from
+    {
+        let mut target = dirty - i64::from(rules.sustain_minutes);
+        if let Some(open) = store::spike_open_at(conn, service, minute_time(target))? {
+            target = minute_index(open.onset());
+        }
+        from = target.max(history);
+        state = SpikeState::default();
+    }
+    if from >= until_m {
+        return Ok(Vec::new());
+    }
+    let series = load_for_evaluation(conn, service, from, until_m, rules)?;
+    let signals = spikes::evaluate(&series, history, &mut state, from, until_m, rules);
+    let name = db::services::get(conn, service).map_or_else(|_| service.to_string(), |s| s.name);
+    let mut touched: BTreeSet<IncidentId> = BTreeSet::new();
+    for (i, signal) in signals.iter().enumerate() {
+        match *signal {
+            Signal::Onset {
+                minute,
+                count,
+                baseline,
+            } => {
+                let detected = minute_time(minute + i64::from(rules.sustain_minutes));
+                let id = store::record_onset(
+                    conn,
+                    service,
+                    &name,
+                    minute_time(minute),
+                    i64::from(count),
+                    baseline,
+                    detected,
+                )?;
+                touched.insert(id);
+            }
+            Signal::Peak {
+                onset,
+                minute,
+                count,
+                baseline,
+            } => {
+                // Only the last peak of an episode in this run is written.
+                let later = signals[i + 1..]
+                    .iter()
+                    .any(|s| matches!(s, Signal::Peak { onset: o, .. } if *o == onset));
+                if later {
+                    continue;
+                }
+                if let Some(spike) = store::find_spike(conn, service, minute_time(onset))? {
+                    store::record_peak(
+                        conn,
+                        &spike,
+                        minute_time(minute),
+                        i64::from(count),
+                        baseline,
+                    )?;
+                }
+            }
+            Signal::Returned { onset, minute } | Signal::Resolved { onset, minute } => {
+                let resolved = matches!(signal, Signal::Resolved { .. });
+                if let Some(spike) = store::find_spike(conn, service, minute_time(onset))? {
+                    store::record_end(conn, &spike, minute_time(minute), resolved)?;
+                }
+            }
+        }
+    }
+    if let Some(open) = state.open
+        && let Some(spike) = store::find_spike(conn, service, minute_time(open.onset))?
+        && let Some(id) = spike.incident_id.as_deref()
+    {
+        touched.insert(parse_id(id)?);
+    }
+    for signal in &signals {
+        let onset = match signal {
+            Signal::Onset { minute, .. } => *minute,
+            Signal::Peak { onset, .. }
+            | Signal::Returned { onset, .. }
+            | Signal::Resolved { onset, .. } => *onset,
+        };
+        if let Some(spike) = store::find_spike(conn, service, minute_time(onset))?
+            && let Some(id) = spike.incident_id.as_deref()
+        {
+            touched.insert(parse_id(id)?);
+        }
+    }
+    for id in &touched {
+        refresh_report_count(conn, id, minute_time(until_m))?;
+    }
+    spike_state::save_state(
+        conn,
+        service,
+        &spike_state::StoredState {
+            evaluated_until: minute_time(until_m),
+            open_state: encode(&state),
+        },
+    )?;
+    Ok(touched.into_iter().collect())
+}
+
+/// An incident's report count: the counted reports of each of its spikes' services during the
+/// spike (up to `until` while it is open). The reports themselves are attached to it.
+fn refresh_report_count(
+    conn: &mut DbConn,
+    id: &IncidentId,
+    until: DateTime<Utc>,
+) -> Result<(), DbError> {
+    let mut total = 0;
+    let mut attached = 0;
+    for spike in store::spikes_of_incident(conn, id)? {
+        let end = spike.ended().unwrap_or(until);
+        total += db::reports::count_between(conn, &spike.service_slug, spike.onset(), end)?;
+        attached += db::reports::attach(conn, &spike.service_slug, spike.onset(), end, id)?;
+    }
+    if attached > 0 {
+        db::outbox::append(conn, db::outbox::ENTITY_INCIDENT, &id.to_string(), "update")?;
+    }
+    store::set_report_count(conn, id, total)
+}
+
+fn parse_id(raw: &str) -> Result<IncidentId, DbError> {
+    raw.parse().map_err(|e: uuid::Error| DbError::Corrupt {
+        table: "report_spikes",
+        message: e.to_string(),
+    })
+}
+
+/// The counts evaluating minutes `from..to` needs: dense from `from - lookback`, but for a
+/// short span (live evaluation, each minute) only the windows the rule reads are loaded: the
+/// trailing hour and the same time of day on each of the previous days.
+fn load_for_evaluation(
+    conn: &mut DbConn,
+    service: &str,
+    from: i64,
+    to: i64,
+    rules: &Rules,
+) -> Result<Series, DbError> {
+    let start = from - rules.lookback();
+    if to - from > 120 {
+        return load_series(conn, service, start, to);
+    }
+    let mut series = Series {
+        start,
+        counts: vec![0u32; (to - start).max(0) as usize],
+    };
+    let mut ranges = vec![(from - rules.trailing_minutes, to)];
+    for k in 1..=rules.days {
+        let back = k * spikes::MINUTES_PER_DAY;
+        ranges.push((
+            from - back - rules.day_window,
+            to - back + rules.day_window + 1,
+        ));
+    }
+    for (a, b) in ranges {
+        let rows =
+            db::reports::buckets_between(conn, service, minute_time(a.max(start)), minute_time(b))?;
+        fill(&mut series, rows);
+    }
+    Ok(series)
+}
+
+fn fill(series: &mut Series, rows: Vec<(DateTime<Utc>, i64)>) {
+    for (t, c) in rows {
+        let i = minute_index(t) - series.start;
+        if let Some(slot) = usize::try_from(i)
+            .ok()
+            .and_then(|i| series.counts.get_mut(i))
+        {
+            *slot = u32::try_from(c).unwrap_or(u32::MAX);
+        }
+    }
+}
+
+fn load_series(conn: &mut DbConn, service: &str, from: i64, to: i64) -> Result<Series, DbError> {
+    let rows = db::reports::buckets_between(conn, service, minute_time(from), minute_time(to))?;
+    let mut series = Series {
+        start: from,
+        counts: vec![0u32; (to - from).max(0) as usize],
+    };
+    fill(&mut series, rows);
+    Ok(series)
+}
+
+/// Live evaluation: every service with recent counts or an open episode, each in its own write
+/// transaction, then links around what changed. Returns the incidents touched.
+pub fn evaluate_all(db: &db::Db, now: DateTime<Utc>) -> Result<Vec<IncidentId>, DbError> {
+    let rules = Rules::default();
+    let since = now - Duration::minutes(rules.lookback() + 60);
+    let mut services = db.run(|conn| db::reports::services_with_counts_since(conn, since))?;
+    services.extend(db.run(spike_state::services_with_open_state)?);
+    services.sort();
+    services.dedup();
+    let until = closed_until(now);
+    let mut touched = Vec::new();
+    for service in services {
+        let ids = db.write(|conn| evaluate_service(conn, &service, until, None, &rules))?;
+        touched.extend(ids);
+    }
+    touched.sort();
+    touched.dedup();
+    for id in &touched {
+        db.write(|conn| super::links::recompute_for(conn, *id))?;
+    }
+    Ok(touched)
+}
+
+/// One bin of a report chart: its start, the counted reports in it and the baseline's sum
+/// over its minutes (what the rule expected).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ChartBin {
+    pub start: DateTime<Utc>,
+    pub count: f64,
+    pub baseline: f64,
+}
+
+/// Counts against the baseline over `[from, to)` in bins of `bin_minutes`, for charts.
+pub fn chart_bins(
+    conn: &mut DbConn,
+    service: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    bin_minutes: i64,
+) -> Result<Vec<ChartBin>, DbError> {
+    let rules = Rules::default();
+    let (from_m, to_m) = (minute_index(from), minute_index(to));
+    let series = load_series(conn, service, from_m - rules.lookback(), to_m)?;
+    let history = db::reports::first_minute(conn, service)?.map_or(from_m, minute_index);
+    let bin = bin_minutes.max(1);
+    let mut bins = Vec::new();
+    let mut start = from_m;
+    while start < to_m {
+        let end = (start + bin).min(to_m);
+        let (mut count, mut baseline) = (0.0, 0.0);
+        for m in start..end {
+            count += f64::from(series.at(m));
+            if m >= history {
+                baseline += spikes::baseline(&series, history, m, &rules).0;
+            }
+        }
+        bins.push(ChartBin {
+            start: minute_time(start),
+            count,
+            baseline,
+        });
+        start = end;
+    }
+    Ok(bins)
+}
