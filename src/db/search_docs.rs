@@ -8,7 +8,9 @@ use diesel::prelude::*;
 use super::DbConn;
 use super::convert::{IncidentRow, from_db_time, opt_from_db};
 use super::error::DbError;
-use super::schema::{incident_services, incidents, postmortems, services, timeline_entries};
+use super::schema::{
+    incident_services, incidents, postmortems, reports, services, timeline_entries,
+};
 use crate::domain::{IncidentId, SearchableIncident};
 
 /// Incidents by id; ids that no longer exist are left out (the caller deletes their documents).
@@ -75,6 +77,12 @@ fn assemble(conn: &mut DbConn, rows: Vec<IncidentRow>) -> Result<Vec<SearchableI
             timeline_entries::id.asc(),
         ))
         .load(conn)?;
+    let comments: Vec<(Option<String>, String)> = reports::table
+        .filter(reports::incident_id.eq_any(&ids))
+        .filter(reports::comment.is_not_null())
+        .order((reports::reported_at.asc(), reports::id.asc()))
+        .select((reports::incident_id, reports::comment.assume_not_null()))
+        .load(conn)?;
     // Machine drafts repeat the timeline and the template's headings; only what people wrote
     // is worth finding.
     let written: Vec<(String, i32, String)> = postmortems::table
@@ -104,6 +112,16 @@ fn assemble(conn: &mut DbConn, rows: Vec<IncidentRow>) -> Result<Vec<SearchableI
     }
     for (incident, body) in bodies {
         parts.entry(incident).or_default().texts.push(body);
+    }
+    for (incident, comment) in comments {
+        if let Some(incident) = incident {
+            let p = parts.entry(incident).or_default();
+            // A big outage gathers thousands of comments; the first ones say what people saw.
+            if p.comments < MAX_COMMENTS {
+                p.comments += 1;
+                p.texts.push(comment);
+            }
+        }
     }
     for (incident, _, markdown) in written {
         // Oldest first, so the newest revision is the one left.
@@ -143,8 +161,12 @@ struct Parts {
     regions: Vec<String>,
     components: Vec<String>,
     texts: Vec<String>,
+    comments: usize,
     postmortem: Option<String>,
 }
+
+/// Report comments indexed per incident at most.
+const MAX_COMMENTS: usize = 1_000;
 
 fn push_unique(list: &mut Vec<String>, value: String) {
     if !list.contains(&value) {
