@@ -11,6 +11,7 @@ mod fts;
 pub mod generator;
 mod queries;
 pub mod report;
+mod reports;
 mod run;
 
 use std::path::PathBuf;
@@ -71,6 +72,24 @@ impl Scale {
             Self::Tiny => 100,
             Self::Small => 300,
             _ => 1_000,
+        }
+    }
+
+    /// How long report intake is loaded.
+    pub fn intake_seconds(self) -> u64 {
+        match self {
+            Self::Tiny => 2,
+            Self::Small => 5,
+            _ => 10,
+        }
+    }
+
+    /// Services whose minute of reports is evaluated (10,000 is the target's size).
+    pub fn spike_services(self) -> usize {
+        match self {
+            Self::Tiny => 200,
+            Self::Small => 1_000,
+            _ => 10_000,
         }
     }
 

@@ -113,6 +113,8 @@ pub struct Report {
     /// Only with `--database-url postgres://…`.
     pub postgres_fts: Option<Alternative>,
     pub freshness: Freshness,
+    pub report_intake: super::reports::ReportIntake,
+    pub spike_evaluation: super::reports::SpikeEvaluation,
     pub postmortems: Postmortems,
     pub resources: Resources,
 }
@@ -205,6 +207,23 @@ impl Report {
                     "{} ({} writes)",
                     lat(&self.freshness.latency),
                     self.freshness.writes
+                ),
+            ),
+            (
+                "report intake, HTTP".into(),
+                format!(
+                    "{:.0} req/s · {} ({} connections, {} rejected)",
+                    self.report_intake.requests_per_sec,
+                    lat(&self.report_intake.latency),
+                    self.report_intake.connections,
+                    self.report_intake.rejected
+                ),
+            ),
+            (
+                "spike evaluation".into(),
+                format!(
+                    "{:.3} s per minute of data for {} services",
+                    self.spike_evaluation.seconds_per_minute, self.spike_evaluation.services
                 ),
             ),
             (

@@ -66,7 +66,10 @@ async fn run_in(opts: &Options, work: &Workspace) -> anyhow::Result<Report> {
     bar.set(in_entries);
 
     // 2. A server on the store: its indexer builds the index, then HTTP ingest of the rest.
-    let app = Application::build(Config::for_dir(work.url.clone(), work.data_dir.clone()))?;
+    let mut config = Config::for_dir(work.url.clone(), work.data_dir.clone());
+    // The intake phase is one client address; the per-address limit would measure itself.
+    config.report_rate_per_minute = u32::MAX;
+    let app = Application::build(config)?;
     let address = format!("http://127.0.0.1:{}", app.port());
     let search = app.search().clone();
     let handle = app.handle();
@@ -117,7 +120,22 @@ async fn run_in(opts: &Options, work: &Workspace) -> anyhow::Result<Report> {
     )
     .await?;
 
-    // 6. Postmortems.
+    // 6. User reports: intake over HTTP, then live spike evaluation.
+    let slugs: Vec<String> = service_names
+        .iter()
+        .take(50)
+        .filter_map(|n| crate::domain::ServiceSlug::slugify(n).map(|s| s.to_string()))
+        .collect();
+    let report_intake = super::reports::measure_intake(
+        &address,
+        &slugs,
+        Duration::from_secs(scale.intake_seconds()),
+    )
+    .await?;
+    let spike_evaluation =
+        super::reports::measure_spike_evaluation(&db, scale.spike_services(), 10)?;
+
+    // 7. Postmortems.
     let postmortems = measure_postmortems(&db, &work.dir, opts.progress)?;
 
     handle.stop(true).await;
@@ -162,6 +180,8 @@ async fn run_in(opts: &Options, work: &Workspace) -> anyhow::Result<Report> {
         fts5,
         postgres_fts,
         freshness,
+        report_intake,
+        spike_evaluation,
         postmortems,
         resources: Resources {
             peak_rss_mib: peak_rss_mib(),

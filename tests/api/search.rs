@@ -551,7 +551,10 @@ async fn the_incident_page_lists_similar_past_outages() {
 async fn report_comments_are_searchable_with_the_incident_their_spike_opened() {
     let app = spawn_app().await;
     let res = app
-        .put_json("/api/v1/services/snapgram", &json!({"name": "Snapgram", "kind": "application"}))
+        .put_json(
+            "/api/v1/services/snapgram",
+            &json!({"name": "Snapgram", "kind": "application"}),
+        )
         .await;
     assert!(res.status().is_success());
     let start = chrono::Utc::now() - chrono::Duration::hours(3);
@@ -567,7 +570,11 @@ async fn report_comments_are_searchable_with_the_incident_their_spike_opened() {
     for minute in 0..8 {
         for r in 0..20 {
             let at = start + chrono::Duration::minutes(minute) + chrono::Duration::seconds(r);
-            let comment = if r == 0 { ", \"comment\": \"the zorglub screen stays blank\"" } else { "" };
+            let comment = if r == 0 {
+                ", \"comment\": \"the zorglub screen stays blank\""
+            } else {
+                ""
+            };
             lines.push_str(&format!(
                 "{{\"service\": \"snapgram\", \"reported_at\": \"{}\", \"reporter\": \"u{minute}-{r}\"{comment}}}\n",
                 at.to_rfc3339()
@@ -588,5 +595,11 @@ async fn report_comments_are_searchable_with_the_incident_their_spike_opened() {
     let body = app.search(&[("q", "zorglub")]).await;
     assert_eq!(body["total"], 1, "{body}");
     assert_eq!(body["hits"][0]["services"], json!(["snapgram"]));
-    assert!(body["hits"][0]["snippet"].as_str().unwrap().contains("<b>zorglub</b>"), "{body}");
+    assert!(
+        body["hits"][0]["snippet"]
+            .as_str()
+            .unwrap()
+            .contains("<b>zorglub</b>"),
+        "{body}"
+    );
 }
