@@ -167,6 +167,23 @@ pub fn recompute_between(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<usize, DbError> {
+    let catalog = catalog(conn)?;
+    recompute_window(conn, from, to, &catalog)
+}
+
+fn catalog(conn: &mut DbConn) -> Result<HashMap<String, Service>, DbError> {
+    Ok(db::services::list(conn)?
+        .into_iter()
+        .map(|s| (s.slug.to_string(), s))
+        .collect())
+}
+
+fn recompute_window(
+    conn: &mut DbConn,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    catalog: &HashMap<String, Service>,
+) -> Result<usize, DbError> {
     let lo = (from - Duration::days(1)).naive_utc();
     let hi = (to + Duration::days(1)).naive_utc();
     let rows: Vec<(String, NaiveDateTime, Option<NaiveDateTime>)> = incidents::table
@@ -215,11 +232,7 @@ pub fn recompute_between(
             end: end.map(|e| e.and_utc()),
         })
         .collect();
-    let catalog: HashMap<String, Service> = db::services::list(conn)?
-        .into_iter()
-        .map(|s| (s.slug.to_string(), s))
-        .collect();
-    let found = causes(&spans, &catalog);
+    let found = causes(&spans, catalog);
     links::replace_auto(conn, &ids, &found)
 }
 
@@ -242,15 +255,7 @@ pub fn recompute_for_services(conn: &mut DbConn, slugs: &[String]) -> Result<usi
         .filter(incident_services::service_slug.eq_any(slugs))
         .select((incidents::started_at, incidents::resolved_at))
         .load(conn)?;
-    let Some(from) = rows.iter().map(|r| r.0).min() else {
-        return Ok(0);
-    };
-    let to = rows
-        .iter()
-        .map(|r| r.1.unwrap_or(r.0).max(r.0))
-        .max()
-        .unwrap_or(from);
-    recompute_between(conn, from.and_utc(), to.and_utc())
+    recompute_windows(conn, rows)
 }
 
 /// Recomputes links around every incident changed at or after `since` (after an ingest).
@@ -259,15 +264,45 @@ pub fn recompute_changed_since(conn: &mut DbConn, since: DateTime<Utc>) -> Resul
         .filter(incidents::updated_at.ge(since.naive_utc()))
         .select((incidents::started_at, incidents::resolved_at))
         .load(conn)?;
-    let Some(from) = rows.iter().map(|r| r.0).min() else {
+    recompute_windows(conn, rows)
+}
+
+/// Recomputes around each group of nearby incidents rather than across the whole span from the
+/// first to the last: a document's incidents can be years apart, and one window from the
+/// first to the last held the write lock over the whole store (other writers timed out).
+fn recompute_windows(
+    conn: &mut DbConn,
+    rows: Vec<(NaiveDateTime, Option<NaiveDateTime>)>,
+) -> Result<usize, DbError> {
+    let windows = merged_windows(rows);
+    if windows.is_empty() {
         return Ok(0);
-    };
-    let to = rows
-        .iter()
-        .map(|r| r.1.unwrap_or(r.0).max(r.0))
-        .max()
-        .unwrap_or(from);
-    recompute_between(conn, from.and_utc(), to.and_utc())
+    }
+    let catalog = catalog(conn)?;
+    let mut n = 0;
+    for (from, to) in windows {
+        n += recompute_window(conn, from.and_utc(), to.and_utc(), &catalog)?;
+    }
+    Ok(n)
+}
+
+/// Incident spans merged where their one-day margins meet, in time order.
+fn merged_windows(
+    rows: Vec<(NaiveDateTime, Option<NaiveDateTime>)>,
+) -> Vec<(NaiveDateTime, NaiveDateTime)> {
+    let mut spans: Vec<(NaiveDateTime, NaiveDateTime)> = rows
+        .into_iter()
+        .map(|(start, end)| (start, end.unwrap_or(start).max(start)))
+        .collect();
+    spans.sort();
+    let mut merged: Vec<(NaiveDateTime, NaiveDateTime)> = Vec::new();
+    for (start, end) in spans {
+        match merged.last_mut() {
+            Some(last) if start <= last.1 + Duration::days(2) => last.1 = last.1.max(end),
+            _ => merged.push((start, end)),
+        }
+    }
+    merged
 }
 
 #[cfg(test)]
@@ -360,5 +395,28 @@ mod tests {
             &catalog,
         );
         assert!(found.is_empty());
+    }
+
+    #[test]
+    fn changed_incidents_years_apart_are_recomputed_in_separate_windows() {
+        let t = |y, m, d| {
+            chrono::NaiveDate::from_ymd_opt(y, m, d)
+                .unwrap()
+                .and_hms_opt(12, 0, 0)
+                .unwrap()
+        };
+        let windows = merged_windows(vec![
+            (t(2024, 5, 1), Some(t(2024, 5, 1))),
+            (t(2016, 1, 3), None),
+            (t(2016, 1, 4), Some(t(2016, 1, 6))),
+            (t(2024, 5, 2), None),
+        ]);
+        assert_eq!(
+            windows,
+            vec![
+                (t(2016, 1, 3), t(2016, 1, 6)),
+                (t(2024, 5, 1), t(2024, 5, 2))
+            ]
+        );
     }
 }
