@@ -62,8 +62,10 @@ impl DatabaseUrl {
                 create_parent_dir(path)?;
                 let mut conn = SqliteConnection::establish(&path.to_string_lossy())?;
                 // Each pragma is its own statement, busy_timeout first (diesel's own advice).
+                // Writers queue for SQLite's one write lock; under a bulk ingest from several
+                // clients on two cores a turn came after more than 5 s, so wait up to 30.
                 for pragma in [
-                    "PRAGMA busy_timeout = 5000",
+                    "PRAGMA busy_timeout = 30000",
                     "PRAGMA foreign_keys = ON",
                     "PRAGMA synchronous = NORMAL",
                 ] {

@@ -1,2 +1,3 @@
+DROP INDEX incidents_updated_at;
 DROP INDEX outbox_created_at;
 DROP INDEX outbox_txid_seq;

@@ -2,3 +2,5 @@
 -- db::outbox. Pruning old rows goes by age.
 CREATE INDEX outbox_txid_seq ON outbox (txid, seq);
 CREATE INDEX outbox_created_at ON outbox (created_at);
+-- Cascade links are recomputed around the incidents an ingest changed, found by updated_at.
+CREATE INDEX incidents_updated_at ON incidents (updated_at);

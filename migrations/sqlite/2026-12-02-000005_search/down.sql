@@ -1,1 +1,2 @@
+DROP INDEX incidents_updated_at;
 DROP INDEX outbox_created_at;
