@@ -259,7 +259,15 @@ pub fn recompute_for_services(conn: &mut DbConn, slugs: &[String]) -> Result<usi
 }
 
 /// Recomputes links around every incident changed at or after `since` (after an ingest).
+/// With no infrastructure service and no declared dependency in the catalog there is nothing
+/// to link (and a catalog change already cleared what was linked before), so it stops there.
 pub fn recompute_changed_since(conn: &mut DbConn, since: DateTime<Utc>) -> Result<usize, DbError> {
+    let linkable = db::services::list(conn)?
+        .iter()
+        .any(|s| s.kind == ServiceKind::Infrastructure || !s.depends_on.is_empty());
+    if !linkable {
+        return Ok(0);
+    }
     let rows: Vec<(NaiveDateTime, Option<NaiveDateTime>)> = incidents::table
         .filter(incidents::updated_at.ge(since.naive_utc()))
         .select((incidents::started_at, incidents::resolved_at))
