@@ -39,6 +39,7 @@ pub fn upsert(
                     service_components::name.eq(name),
                     service_components::status.eq(status),
                     service_components::updated_at.eq(to_db_time(at)),
+                    service_components::created_at.eq(Some(to_db_time(at))),
                 ))
                 .execute(conn)?;
             Ok(true)
@@ -57,11 +58,40 @@ pub fn upsert(
     }
 }
 
-/// (name, status) of every component of a service, by name.
-pub fn of_service(conn: &mut DbConn, service: &str) -> Result<Vec<(String, String)>, DbError> {
-    Ok(service_components::table
+/// A component as a status page lists it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Component {
+    pub name: String,
+    pub status: String,
+    /// When it was first seen (its last change for rows older than that column).
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Every component of a service, by name.
+pub fn of_service(conn: &mut DbConn, service: &str) -> Result<Vec<Component>, DbError> {
+    let rows: Vec<(
+        String,
+        String,
+        chrono::NaiveDateTime,
+        Option<chrono::NaiveDateTime>,
+    )> = service_components::table
         .filter(service_components::service_slug.eq(service))
         .order(service_components::name.asc())
-        .select((service_components::name, service_components::status))
-        .load(conn)?)
+        .select((
+            service_components::name,
+            service_components::status,
+            service_components::updated_at,
+            service_components::created_at,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(name, status, updated, created)| Component {
+            name,
+            status,
+            created_at: from_db_time(created.unwrap_or(updated)),
+            updated_at: from_db_time(updated),
+        })
+        .collect())
 }

@@ -132,6 +132,9 @@ pub struct ServiceComponentsRow {
     pub name: String,
     pub status: String,
     pub updated_at: NaiveDateTime,
+    /// Absent from exports made before it existed.
+    #[serde(default)]
+    pub created_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Insertable, Serialize, Deserialize)]

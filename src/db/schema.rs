@@ -160,6 +160,7 @@ diesel::table! {
         name -> Text,
         status -> Text,
         updated_at -> Timestamp,
+        created_at -> Nullable<Timestamp>,
     }
 }
 

@@ -155,6 +155,14 @@ async fn statuspage_documents_have_statuspage_shapes() {
         "under_maintenance",
     ];
     for c in components {
+        // Statuspage clients parse these as dates; null breaks some of them.
+        for key in ["created_at", "updated_at"] {
+            let at = c[key].as_str().unwrap_or_else(|| panic!("{key} of {c}"));
+            assert!(
+                chrono::DateTime::parse_from_rfc3339(at).is_ok(),
+                "{key}: {at}"
+            );
+        }
         let mut want = set(&[
             "id",
             "name",

@@ -191,13 +191,14 @@ fn ctx(base: String, loaded: &Loaded) -> Ctx {
     {
         let group_id = grouped.then(|| short_id(&[slug]));
         let mut ids = Vec::new();
-        for (name, status) in comps {
+        for comp in comps {
+            let (name, status) = (&comp.name, &comp.status);
             let c = ComponentV2Json {
                 id: short_id(&[slug, name]),
                 name: name.clone(),
                 status: component_status(status),
-                created_at: None,
-                updated_at: None,
+                created_at: Some(iso_ms(comp.created_at)),
+                updated_at: Some(iso_ms(comp.updated_at)),
                 position: listed.len() as i64 + 1,
                 description: None,
                 showcase: true,
@@ -215,14 +216,16 @@ fn ctx(base: String, loaded: &Loaded) -> Ctx {
         if let Some(gid) = group_id {
             let worst = comps
                 .iter()
-                .map(|(_, s)| component_status(s))
+                .map(|c| component_status(&c.status))
                 .max_by_key(|s| severity(s));
+            let first = comps.iter().map(|c| c.created_at).min();
+            let last = comps.iter().map(|c| c.updated_at).max();
             listed.push(ComponentV2Json {
                 id: gid,
                 name: service_name.clone(),
                 status: worst.unwrap_or_else(|| "operational".into()),
-                created_at: None,
-                updated_at: None,
+                created_at: first.map(iso_ms),
+                updated_at: last.map(iso_ms),
                 position: listed.len() as i64 + 1,
                 description: None,
                 showcase: true,

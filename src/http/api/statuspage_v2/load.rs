@@ -23,7 +23,7 @@ pub enum Which {
 pub struct ServiceComponents {
     pub slug: String,
     pub name: String,
-    pub items: Vec<(String, String)>,
+    pub items: Vec<crate::db::components::Component>,
 }
 
 /// Everything one document is built from.
