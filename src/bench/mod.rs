@@ -6,6 +6,7 @@
 //! from a seeded generator, so a scale and seed always mean the same work. Timings live here
 //! and in `benches/`, never in tests.
 
+mod cascade;
 mod fixtures;
 mod fts;
 pub mod generator;
@@ -90,6 +91,15 @@ impl Scale {
             Self::Tiny => 200,
             Self::Small => 1_000,
             _ => 10_000,
+        }
+    }
+
+    /// Dependent applications and days of report history in the cascade scenario.
+    pub fn cascade(self) -> (usize, i64) {
+        match self {
+            Self::Tiny => (3, 1),
+            Self::Small => (5, 2),
+            _ => (20, 7),
         }
     }
 

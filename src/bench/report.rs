@@ -115,6 +115,7 @@ pub struct Report {
     pub freshness: Freshness,
     pub report_intake: super::reports::ReportIntake,
     pub spike_evaluation: super::reports::SpikeEvaluation,
+    pub cascade: super::cascade::CascadeRun,
     pub postmortems: Postmortems,
     pub resources: Resources,
 }
@@ -224,6 +225,20 @@ impl Report {
                 format!(
                     "{:.3} s per minute of data for {} services",
                     self.spike_evaluation.seconds_per_minute, self.spike_evaluation.services
+                ),
+            ),
+            (
+                "report streams and a cascade".into(),
+                format!(
+                    "{:.0} reports/s replayed hourly ({} reports, {} days, {} services) · spikes found {}/{} injected, {} false · {} upstream links",
+                    self.cascade.reports_per_sec,
+                    self.cascade.reports,
+                    self.cascade.days,
+                    self.cascade.services,
+                    self.cascade.detected_spikes,
+                    self.cascade.injected_spikes,
+                    self.cascade.false_spikes,
+                    self.cascade.upstream_links
                 ),
             ),
             (

@@ -134,6 +134,8 @@ async fn run_in(opts: &Options, work: &Workspace) -> anyhow::Result<Report> {
     .await?;
     let spike_evaluation =
         super::reports::measure_spike_evaluation(&db, scale.spike_services(), 10)?;
+    let (apps, days) = scale.cascade();
+    let cascade = super::cascade::measure_cascades(&db, opts.seed, apps, days)?;
 
     // 7. Postmortems.
     let postmortems = measure_postmortems(&db, &work.dir, opts.progress)?;
@@ -182,6 +184,7 @@ async fn run_in(opts: &Options, work: &Workspace) -> anyhow::Result<Report> {
         freshness,
         report_intake,
         spike_evaluation,
+        cascade,
         postmortems,
         resources: Resources {
             peak_rss_mib: peak_rss_mib(),

@@ -66,6 +66,15 @@ fn the_tiny_benchmark_completes_and_reports_every_key() {
         "/spike_evaluation/services",
         "/spike_evaluation/history_minutes",
         "/spike_evaluation/seconds_per_minute",
+        "/cascade/services",
+        "/cascade/days",
+        "/cascade/reports",
+        "/cascade/seconds",
+        "/cascade/reports_per_sec",
+        "/cascade/injected_spikes",
+        "/cascade/detected_spikes",
+        "/cascade/false_spikes",
+        "/cascade/upstream_links",
         "/postmortems/draft_1000_entries_ms",
         "/postmortems/render_1000_entries_ms",
         "/postmortems/exported",
@@ -86,6 +95,12 @@ fn the_tiny_benchmark_completes_and_reports_every_key() {
         report["corpus"]["entries"], 2_000,
         "the tiny corpus is all ingested: {report}"
     );
+    // Not a timing: the generated cascade is found whole, and nothing else is.
+    assert_eq!(
+        report["cascade"]["detected_spikes"], report["cascade"]["injected_spikes"],
+        "{report}"
+    );
+    assert_eq!(report["cascade"]["false_spikes"], 0, "{report}");
     if on_postgres {
         assert_eq!(report["backend"], "postgres");
         assert!(
