@@ -14,6 +14,7 @@ mod queries;
 pub mod report;
 mod reports;
 mod run;
+mod workspace;
 
 use std::path::PathBuf;
 

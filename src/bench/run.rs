@@ -1,7 +1,7 @@
 //! The phases of a benchmark run, in order: generate and ingest (in-process, then over HTTP),
 //! reindex, search beside FTS5 (and PostgreSQL), freshness, postmortems, resources.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -11,6 +11,7 @@ use diesel::sql_types::BigInt;
 use super::generator::{Document, Generator};
 use super::queries::{self, BenchQuery};
 use super::report::*;
+use super::workspace::{Bar, Workspace};
 use super::{Options, fts};
 use crate::config::Config;
 use crate::correlate::{self, Origin};
@@ -386,100 +387,4 @@ fn database_bytes(db: &Db, url: &str) -> anyhow::Result<u64> {
         crate::db::DbConn::Sqlite(_) => Ok(Size { bytes: 0 }),
     })?;
     Ok(size.bytes.max(0) as u64)
-}
-
-/// The benchmark's own directory and database, removed at the end.
-struct Workspace {
-    dir: PathBuf,
-    data_dir: PathBuf,
-    url: String,
-    pg: Option<(String, String)>,
-    remove_dir: bool,
-}
-
-impl Workspace {
-    fn new(opts: &Options) -> anyhow::Result<Self> {
-        let (dir, remove_dir) = match &opts.work_dir {
-            Some(d) => (d.clone(), false),
-            None => (
-                std::env::temp_dir().join(format!(
-                    "aftermath-bench-{}-{}",
-                    std::process::id(),
-                    chrono::Utc::now().timestamp_millis()
-                )),
-                true,
-            ),
-        };
-        std::fs::create_dir_all(&dir)?;
-        let (url, pg) = match &opts.postgres_url {
-            Some(base) => {
-                let schema = format!("bench_{}", uuid::Uuid::new_v4().simple());
-                let mut conn = PgConnection::establish(base)?;
-                diesel::sql_query(format!("CREATE SCHEMA {schema}")).execute(&mut conn)?;
-                let sep = if base.contains('?') { '&' } else { '?' };
-                (
-                    format!("{base}{sep}options=-csearch_path%3D{schema}"),
-                    Some((base.clone(), schema)),
-                )
-            }
-            None => (format!("sqlite://{}", dir.join("store.db").display()), None),
-        };
-        Ok(Self {
-            data_dir: dir.join("data"),
-            dir,
-            url,
-            pg,
-            remove_dir,
-        })
-    }
-
-    fn clean_up(&self) {
-        if let Some((base, schema)) = &self.pg
-            && let Ok(mut conn) = PgConnection::establish(base)
-        {
-            let _ = diesel::sql_query(format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
-                .execute(&mut conn);
-        }
-        if self.remove_dir {
-            let _ = std::fs::remove_dir_all(&self.dir);
-        }
-    }
-}
-
-/// A progress bar on standard error, or nothing.
-struct Bar(Option<indicatif::ProgressBar>);
-
-impl Bar {
-    fn new(show: bool, len: u64, what: &str) -> Self {
-        Self(show.then(|| {
-            let bar = indicatif::ProgressBar::new(len);
-            bar.set_style(
-                indicatif::ProgressStyle::with_template(&format!(
-                    "{{bar:40}} {{pos}}/{{len}} {what} ({{per_sec}})"
-                ))
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-            );
-            bar
-        }))
-    }
-    fn set(&self, n: u64) {
-        if let Some(b) = &self.0 {
-            b.set_position(n)
-        }
-    }
-    fn inc(&self, n: u64) {
-        if let Some(b) = &self.0 {
-            b.inc(n)
-        }
-    }
-    fn set_len(&self, n: u64) {
-        if let Some(b) = &self.0 {
-            b.set_length(n)
-        }
-    }
-    fn finish(&self) {
-        if let Some(b) = &self.0 {
-            b.finish_and_clear()
-        }
-    }
 }

@@ -19,6 +19,7 @@ pub mod query;
 mod runner;
 mod schema;
 mod similar;
+mod snippets;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, RwLock, Weak, mpsc};

@@ -1,0 +1,124 @@
+//! Snippets: the matched passage of a hit, with the matched terms marked.
+
+use tantivy::Searcher;
+use tantivy::query::Query;
+use tantivy::snippet::{Snippet, SnippetGenerator};
+
+use super::{Live, SearchError};
+
+const SNIPPET_CHARS: usize = 200;
+
+/// Snippet generators for the two languages; the better passage wins.
+///
+/// A stored body can hold hundreds of posts. Running both analyzers over all of it for every
+/// hit cost more than the search itself, so only the few lines that contain a query term (as
+/// its stem, lowercased) are analyzed; when none does (accents, say), the opening is.
+pub(super) struct Snippets {
+    english: SnippetGenerator,
+    french: SnippetGenerator,
+    stems: Vec<String>,
+}
+
+/// Lines handed to the snippet generators at most, and characters taken of each.
+const SNIPPET_LINES: usize = 3;
+const SNIPPET_LINE_CHARS: usize = 1_000;
+
+impl Snippets {
+    pub(super) fn new(
+        searcher: &Searcher,
+        query: &dyn Query,
+        live: &Live,
+    ) -> Result<Self, SearchError> {
+        let mut english = SnippetGenerator::create(searcher, query, live.fields.body_en)?;
+        let mut french = SnippetGenerator::create(searcher, query, live.fields.body_fr)?;
+        english.set_max_num_chars(SNIPPET_CHARS);
+        french.set_max_num_chars(SNIPPET_CHARS);
+        let mut stems = Vec::new();
+        query.query_terms(&mut |term, _| {
+            if (term.field() == live.fields.body_en || term.field() == live.fields.body_fr)
+                && let Some(text) = term.value().as_str()
+                && !stems.iter().any(|s: &String| s == text)
+            {
+                stems.push(text.to_string());
+            }
+        });
+        Ok(Self {
+            english,
+            french,
+            stems,
+        })
+    }
+
+    pub(super) fn cut(&self, body: &str) -> Vec<(String, bool)> {
+        let passage = self.passage(body);
+        let english = self.english.snippet(&passage);
+        let french = self.french.snippet(&passage);
+        let best = if french.highlighted().len() > english.highlighted().len() {
+            french
+        } else {
+            english
+        };
+        if best.is_empty() || best.highlighted().is_empty() {
+            return vec![(opening(body), false)];
+        }
+        pieces(&best)
+    }
+
+    /// The lines worth analyzing for a snippet.
+    fn passage(&self, body: &str) -> String {
+        let mut picked: Vec<&str> = Vec::new();
+        if !self.stems.is_empty() {
+            for line in body.lines() {
+                let lower = line.to_lowercase();
+                if self.stems.iter().any(|s| lower.contains(s.as_str())) {
+                    picked.push(clip(line, SNIPPET_LINE_CHARS));
+                    if picked.len() == SNIPPET_LINES {
+                        break;
+                    }
+                }
+            }
+        }
+        if picked.is_empty() {
+            picked.extend(
+                body.lines()
+                    .take(SNIPPET_LINES)
+                    .map(|l| clip(l, SNIPPET_LINE_CHARS)),
+            );
+        }
+        picked.join("\n")
+    }
+}
+
+/// The start of `text`, at most `chars` characters, cut at a character boundary.
+fn clip(text: &str, chars: usize) -> &str {
+    match text.char_indices().nth(chars) {
+        Some((i, _)) => &text[..i],
+        None => text,
+    }
+}
+
+fn pieces(snippet: &Snippet) -> Vec<(String, bool)> {
+    let text = snippet.fragment();
+    let mut out = Vec::new();
+    let mut at = 0;
+    for range in snippet.highlighted() {
+        if range.start > at {
+            out.push((text[at..range.start].to_string(), false));
+        }
+        out.push((text[range.clone()].to_string(), true));
+        at = range.end;
+    }
+    if at < text.len() {
+        out.push((text[at..].to_string(), false));
+    }
+    out
+}
+
+/// The start of a text, cut at a character boundary.
+fn opening(body: &str) -> String {
+    let line = body.lines().next().unwrap_or_default();
+    match line.char_indices().nth(SNIPPET_CHARS) {
+        Some((i, _)) => format!("{}…", &line[..i]),
+        None => line.to_string(),
+    }
+}
