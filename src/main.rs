@@ -75,7 +75,8 @@ enum Command {
     /// Manage API tokens (needed for writes and for signing in to the web pages).
     #[command(subcommand)]
     Token(TokenCommand),
-    /// Read status-page documents from files. Each file lands whole or not at all; a file that
+    /// Read status-page documents, user reports (reports-jsonl) or a service catalog (services)
+    /// from files. Each file lands whole or not at all; a file that
     /// fails is reported and the others still go in. Ingesting the same file twice changes nothing.
     Ingest {
         /// The document format; detected from the content when left out (`.jsonl` files are
@@ -147,7 +148,8 @@ enum Command {
     /// (a running server keeps serving the old one until then).
     Reindex,
     /// Measure ingest, search (beside SQLite FTS5, and PostgreSQL full-text search with a
-    /// postgres:// --database-url), freshness, reindex and postmortems on a generated corpus.
+    /// postgres:// --database-url), freshness, reindex, report intake, spike evaluation, a
+    /// replayed cascade and postmortems on a generated corpus.
     /// Never touches your store: it works in a temporary directory, or a schema of its own.
     Bench {
         /// tiny (CI smoke), small (10k entries), medium (1M entries), large (10M entries).

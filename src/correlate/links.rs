@@ -255,15 +255,17 @@ pub fn recompute_for_services(conn: &mut DbConn, slugs: &[String]) -> Result<usi
         .filter(incident_services::service_slug.eq_any(slugs))
         .select((incidents::started_at, incidents::resolved_at))
         .load(conn)?;
-    recompute_windows(conn, rows)
+    let catalog = catalog(conn)?;
+    recompute_windows(conn, rows, &catalog)
 }
 
 /// Recomputes links around every incident changed at or after `since` (after an ingest).
 /// With no infrastructure service and no declared dependency in the catalog there is nothing
 /// to link (and a catalog change already cleared what was linked before), so it stops there.
 pub fn recompute_changed_since(conn: &mut DbConn, since: DateTime<Utc>) -> Result<usize, DbError> {
-    let linkable = db::services::list(conn)?
-        .iter()
+    let catalog = catalog(conn)?;
+    let linkable = catalog
+        .values()
         .any(|s| s.kind == ServiceKind::Infrastructure || !s.depends_on.is_empty());
     if !linkable {
         return Ok(0);
@@ -272,7 +274,7 @@ pub fn recompute_changed_since(conn: &mut DbConn, since: DateTime<Utc>) -> Resul
         .filter(incidents::updated_at.ge(since.naive_utc()))
         .select((incidents::started_at, incidents::resolved_at))
         .load(conn)?;
-    recompute_windows(conn, rows)
+    recompute_windows(conn, rows, &catalog)
 }
 
 /// Recomputes around each group of nearby incidents rather than across the whole span from the
@@ -281,15 +283,11 @@ pub fn recompute_changed_since(conn: &mut DbConn, since: DateTime<Utc>) -> Resul
 fn recompute_windows(
     conn: &mut DbConn,
     rows: Vec<(NaiveDateTime, Option<NaiveDateTime>)>,
+    catalog: &HashMap<String, Service>,
 ) -> Result<usize, DbError> {
-    let windows = merged_windows(rows);
-    if windows.is_empty() {
-        return Ok(0);
-    }
-    let catalog = catalog(conn)?;
     let mut n = 0;
-    for (from, to) in windows {
-        n += recompute_window(conn, from.and_utc(), to.and_utc(), &catalog)?;
+    for (from, to) in merged_windows(rows) {
+        n += recompute_window(conn, from.and_utc(), to.and_utc(), catalog)?;
     }
     Ok(n)
 }

@@ -27,7 +27,6 @@ use std::time::Duration;
 
 use tantivy::{Index, IndexReader};
 
-pub use document::from_tantivy;
 pub use index_dir::IndexRoot;
 pub use query::{Facets, Hit, SearchRequest, SearchResults, Sort};
 pub use schema::Fields;

@@ -63,19 +63,26 @@ pub(super) fn run(me: WeakSearch, root: IndexRoot, rx: Receiver<Command>) {
 fn open_or_rebuild(search: &Search, root: &IndexRoot) -> Result<Writable, SearchError> {
     match root.open_current() {
         Ok(opened) => Writable::from_opened(opened),
-        Err(SearchError::Absent) => {
-            tracing::info!(index = %root.path().display(), "building the search index from the database");
-            rebuild_logged(search, root)
-        }
-        Err(SearchError::Unusable(why)) => {
-            tracing::warn!(index = %root.path().display(), reason = %why, "rebuilding the search index from the database");
-            rebuild_logged(search, root)
-        }
-        Err(e) => Err(e),
+        Err(e) => rebuild_because(search, root, e),
     }
 }
 
-fn rebuild_logged(search: &Search, root: &IndexRoot) -> Result<Writable, SearchError> {
+/// Builds a new generation when the current one is absent or unusable, saying why; passes any
+/// other error on.
+fn rebuild_because(
+    search: &Search,
+    root: &IndexRoot,
+    e: SearchError,
+) -> Result<Writable, SearchError> {
+    match e {
+        SearchError::Absent => {
+            tracing::info!(index = %root.path().display(), "building the search index from the database");
+        }
+        SearchError::Unusable(why) => {
+            tracing::warn!(index = %root.path().display(), reason = %why, "rebuilding the search index from the database");
+        }
+        other => return Err(other),
+    }
     let started = std::time::Instant::now();
     let (writable, entries) = indexer::rebuild(search.db(), root, &|_, _| {})?;
     tracing::info!(
@@ -107,15 +114,11 @@ pub(super) fn open_once(search: &Search, root: &IndexRoot) -> Result<(), SearchE
                 Err(e) => return Err(e),
             }
         }
-        Err(e @ (SearchError::Absent | SearchError::Unusable(_))) => {
-            if let SearchError::Unusable(why) = &e {
-                tracing::warn!(index = %root.path().display(), reason = %why, "rebuilding the search index from the database");
-            }
-            let (mut w, _) = indexer::rebuild(search.db(), root, &|_, _| {})?;
+        Err(e) => {
+            let mut w = rebuild_because(search, root, e)?;
             drain(search, &mut w)?;
             search.set_live(live_of(&w));
         }
-        Err(e) => return Err(e),
     }
     Ok(())
 }
