@@ -184,6 +184,17 @@ impl Search {
         Ok(self.wait_for_mark(target, timeout, true).await)
     }
 
+    /// Waits, at most `timeout`, until the index is open and has caught up once. A server
+    /// answers searches right after it starts; on its first start the index is still being
+    /// built, and a short wait beats a 503.
+    pub async fn wait_until_ready(&self, timeout: Duration) -> bool {
+        let mut rx = self.inner.caught_up.subscribe();
+        matches!(
+            tokio::time::timeout(timeout, rx.wait_for(Option::is_some)).await,
+            Ok(Ok(_))
+        )
+    }
+
     /// Waits until the indexer has caught up with `mark` (from `db::outbox::consistency_mark`).
     /// With `wake`, the indexer is asked to look now rather than at its next poll.
     pub async fn wait_for_mark(&self, mark: u64, timeout: Duration, wake: bool) -> bool {

@@ -603,3 +603,14 @@ async fn report_comments_are_searchable_with_the_incident_their_spike_opened() {
         "{body}"
     );
 }
+
+#[actix_web::test]
+async fn a_search_right_after_the_first_start_waits_for_the_index_instead_of_failing() {
+    for _ in 0..5 {
+        let app = spawn_app().await;
+        let res = app.get("/api/v1/search?q=anything").await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let res = app.get("/search?q=anything").await;
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+}

@@ -199,6 +199,7 @@ pub async fn search(
     let consistent = if q.consistent {
         state.search.wait_until_consistent(CONSISTENT_WAIT).await?
     } else {
+        state.search.wait_until_ready(CONSISTENT_WAIT).await;
         true
     };
     let search = state.search.clone();

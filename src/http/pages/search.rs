@@ -114,6 +114,10 @@ pub async fn search_page(
         Ok(r) => r,
         Err(e) => return page_error(layout, e.into()),
     };
+    state
+        .search
+        .wait_until_ready(crate::http::api::search::CONSISTENT_WAIT)
+        .await;
     let search = state.search.clone();
     let results = match web::block(move || search.query(&request)).await {
         Ok(Ok(r)) => r,
