@@ -5,7 +5,7 @@
 //! tell, and indexing them twice costs less than missing them.
 
 use chrono::{DateTime, Datelike, Utc};
-use tantivy::schema::{Facet, Field};
+use tantivy::schema::Field;
 use tantivy::{DateTime as TantivyDateTime, TantivyDocument};
 use whatlang::{Detector, Lang};
 
@@ -69,17 +69,9 @@ pub fn to_document(
     doc.add_text(fields.body, &body);
     for service in &incident.services {
         doc.add_text(fields.service, service);
-        doc.add_facet(
-            fields.facets,
-            Facet::from_path(["service", service.as_str()]),
-        );
     }
     for provider in &incident.providers {
         doc.add_text(fields.provider, provider);
-        doc.add_facet(
-            fields.facets,
-            Facet::from_path(["provider", provider.as_str()]),
-        );
     }
     for region in &incident.regions {
         doc.add_text(fields.region, region);
@@ -90,12 +82,7 @@ pub fn to_document(
     doc.add_text(fields.status, incident.status.as_str());
     doc.add_text(fields.impact, incident.impact.as_str());
     doc.add_text(fields.origin, incident.origin.as_str());
-    doc.add_facet(
-        fields.facets,
-        Facet::from_path(["impact", incident.impact.as_str()]),
-    );
-    let year = incident.started_at.year().to_string();
-    doc.add_facet(fields.facets, Facet::from_path(["year", year.as_str()]));
+    doc.add_u64(fields.year, incident.started_at.year().max(0) as u64);
     doc.add_date(fields.started_at, to_tantivy(incident.started_at));
     if let Some(resolved) = incident.resolved_at {
         doc.add_date(fields.resolved_at, to_tantivy(resolved));

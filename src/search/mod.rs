@@ -13,6 +13,7 @@
 
 mod analyzers;
 mod document;
+mod facet_counts;
 mod index_dir;
 mod indexer;
 pub mod query;
@@ -29,7 +30,7 @@ use tantivy::{Index, IndexReader};
 
 pub use index_dir::IndexRoot;
 pub use query::{Facets, Hit, SearchRequest, SearchResults, Sort};
-pub use schema::Fields;
+pub use schema::{Fields, SCHEMA_VERSION};
 
 use crate::db::{Db, DbError};
 

@@ -8,12 +8,13 @@
 use std::ops::Bound;
 
 use chrono::{DateTime, Utc};
-use tantivy::collector::{Count, FacetCollector, FacetCounts, TopDocs};
+use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, QueryParser, RangeQuery, TermQuery};
 use tantivy::schema::{IndexRecordOption, Term, Value};
 use tantivy::{DocAddress, Order, TantivyDocument};
 
 use super::document::{from_tantivy, to_tantivy};
+use super::facet_counts::FacetCounter;
 use super::snippets::Snippets;
 use super::{Live, SearchError};
 use crate::domain::{Impact, IncidentStatus};
@@ -158,19 +159,21 @@ pub fn run(live: &Live, request: &SearchRequest) -> Result<SearchResults, Search
     }
     let query = BooleanQuery::new(clauses);
 
-    let mut facets = FacetCollector::for_field("facets");
-    for root in ["/service", "/provider", "/impact", "/year"] {
-        facets.add_facet(root);
-    }
+    let facets = FacetCounter;
     let top = TopDocs::with_limit(request.limit).and_offset(request.offset);
     let sort = request.sort.unwrap_or(if has_text {
         Sort::Relevance
     } else {
         Sort::Date
     });
-    let (addresses, total, facet_counts): (Vec<(f32, DocAddress)>, usize, FacetCounts) = match sort
-    {
-        Sort::Relevance => searcher.search(&query, &(top.order_by_score(), Count, facets))?,
+    let (addresses, total, facets): (Vec<(f32, DocAddress)>, usize, Facets) = match sort {
+        // Two passes: alone, the top-k collector skips blocks that cannot make the page
+        // (block-max WAND); the counts need every match but no score.
+        Sort::Relevance => {
+            let addresses = searcher.search(&query, &top.order_by_score())?;
+            let (total, facets) = searcher.search(&query, &(Count, facets))?;
+            (addresses, total, facets)
+        }
         Sort::Date => {
             let (docs, total, counts) = searcher.search(
                 &query,
@@ -201,12 +204,7 @@ pub fn run(live: &Live, request: &SearchRequest) -> Result<SearchResults, Search
     Ok(SearchResults {
         total,
         hits,
-        facets: Facets {
-            services: top_facets(&facet_counts, "/service"),
-            providers: top_facets(&facet_counts, "/provider"),
-            impact: top_facets(&facet_counts, "/impact"),
-            year: top_facets(&facet_counts, "/year"),
-        },
+        facets,
         warnings,
     })
 }
@@ -238,26 +236,6 @@ fn keyword(field: tantivy::schema::Field, value: &str) -> Box<dyn Query> {
         Term::from_field_text(field, &value.to_lowercase()),
         IndexRecordOption::Basic,
     ))
-}
-
-fn top_facets(counts: &FacetCounts, root: &str) -> Vec<(String, u64)> {
-    let mut out: Vec<(String, u64)> = counts
-        .top_k(root, 10)
-        .into_iter()
-        .map(|(facet, count)| {
-            let name = facet
-                .to_path()
-                .last()
-                .map(|s| s.to_string())
-                .unwrap_or_default();
-            (name, count)
-        })
-        .collect();
-    // Years read best in order, the rest by count.
-    if root == "/year" {
-        out.sort_by(|a, b| b.0.cmp(&a.0));
-    }
-    out
 }
 
 /// A hit from a stored document, without its snippet.

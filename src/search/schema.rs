@@ -6,13 +6,14 @@
 //! analyzers: an index built under another version is rebuilt at open.
 
 use tantivy::schema::{
-    DateOptions, DateTimePrecision, FAST, FacetOptions, Field, INDEXED, IndexRecordOption, STORED,
-    STRING, Schema, TextFieldIndexing, TextOptions,
+    DateOptions, DateTimePrecision, FAST, Field, INDEXED, IndexRecordOption, STORED, STRING,
+    Schema, TextFieldIndexing, TextOptions,
 };
 
 use super::analyzers::{ENGLISH, FRENCH, KEYWORD, NAME};
 
-pub const SCHEMA_VERSION: u32 = 1;
+/// 2: facets come from fast fields (`service`, `provider`, `impact`, `year`), not a facet field.
+pub const SCHEMA_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Fields {
@@ -30,7 +31,7 @@ pub struct Fields {
     pub status: Field,
     pub impact: Field,
     pub origin: Field,
-    pub facets: Field,
+    pub year: Field,
     pub started_at: Field,
     pub resolved_at: Field,
     pub updated_at: Field,
@@ -53,6 +54,8 @@ pub fn build() -> (Schema, Fields) {
                 .set_index_option(IndexRecordOption::Basic),
         )
         .set_stored();
+    // Facet counts read these per hit; "raw" keeps the value as indexed (already lowercase).
+    let facet = keyword.clone().set_fast("raw");
     let date = DateOptions::from(INDEXED)
         .set_stored()
         .set_fast()
@@ -65,14 +68,14 @@ pub fn build() -> (Schema, Fields) {
         body: b.add_text_field("body", STORED),
         body_en: b.add_text_field("body_en", text(ENGLISH)),
         body_fr: b.add_text_field("body_fr", text(FRENCH)),
-        service: b.add_text_field("service", keyword.clone()),
-        provider: b.add_text_field("provider", keyword.clone()),
+        service: b.add_text_field("service", facet.clone()),
+        provider: b.add_text_field("provider", facet.clone()),
         region: b.add_text_field("region", keyword.clone()),
         component: b.add_text_field("component", text(NAME).set_stored()),
         status: b.add_text_field("status", keyword.clone()),
-        impact: b.add_text_field("impact", keyword.clone()),
+        impact: b.add_text_field("impact", facet),
         origin: b.add_text_field("origin", keyword),
-        facets: b.add_facet_field("facets", FacetOptions::default()),
+        year: b.add_u64_field("year", FAST),
         started_at: b.add_date_field("started_at", date.clone()),
         resolved_at: b.add_date_field("resolved_at", date.clone()),
         updated_at: b.add_date_field("updated_at", date),
@@ -100,7 +103,7 @@ impl Fields {
             status: f("status")?,
             impact: f("impact")?,
             origin: f("origin")?,
-            facets: f("facets")?,
+            year: f("year")?,
             started_at: f("started_at")?,
             resolved_at: f("resolved_at")?,
             updated_at: f("updated_at")?,

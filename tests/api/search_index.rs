@@ -147,11 +147,10 @@ async fn a_missing_corrupt_or_outdated_index_is_rebuilt_from_the_database() {
     let meta_path = index.join(generation.trim()).join("meta.json");
     let mut meta: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&meta_path).unwrap()).unwrap();
-    let payload = meta["payload"]
-        .as_str()
-        .unwrap()
-        .replace("\"schema_version\":1", "\"schema_version\":0");
-    meta["payload"] = json!(payload);
+    let mut payload: serde_json::Value =
+        serde_json::from_str(meta["payload"].as_str().unwrap()).unwrap();
+    payload["schema_version"] = json!(0);
+    meta["payload"] = json!(payload.to_string());
     std::fs::write(&meta_path, serde_json::to_vec(&meta).unwrap()).unwrap();
     let server = start(&url, &data, Some(token.clone())).await;
     assert_eq!(server.total("certificate").await, 1);
@@ -170,7 +169,10 @@ async fn a_missing_corrupt_or_outdated_index_is_rebuilt_from_the_database() {
     let other = tantivy::Index::create_in_dir(&foreign, builder.build()).unwrap();
     let mut writer: tantivy::IndexWriter = other.writer(15_000_000).unwrap();
     let mut prepared = writer.prepare_commit().unwrap();
-    prepared.set_payload(r#"{"schema_version":1,"txid":0,"seq":0}"#);
+    prepared.set_payload(
+        &json!({"schema_version": aftermath::search::SCHEMA_VERSION, "txid": 0, "seq": 0})
+            .to_string(),
+    );
     prepared.commit().unwrap();
     drop(writer);
     std::fs::write(index.join("CURRENT"), "v1-foreign").unwrap();
