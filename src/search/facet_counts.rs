@@ -12,7 +12,7 @@
 
 use std::collections::HashMap;
 use tantivy::collector::{Collector, SegmentCollector};
-use tantivy::columnar::{Column, StrColumn};
+use tantivy::columnar::{Column, ColumnIndex, StrColumn};
 use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 
 use super::query::Facets;
@@ -34,10 +34,17 @@ struct TextCounts {
     counts: Vec<u32>,
 }
 
+/// Years counted per hit in a flat array from this year on (a hash map per hit cost a tenth of a
+/// query); years outside it are too odd to be worth a facet.
+const FIRST_YEAR: u64 = 1970;
+const YEARS: usize = 256;
+
 pub struct SegmentFacetCounter {
     text: Vec<Option<TextCounts>>,
     year: Option<Column<u64>>,
-    years: HashMap<u64, u64>,
+    years: Vec<u64>,
+    /// Values of a block of hits, reused from block to block.
+    block: Vec<u64>,
 }
 
 /// What one segment found: per text facet, the resolved values with their counts, and for a
@@ -45,7 +52,7 @@ pub struct SegmentFacetCounter {
 pub struct SegmentFacets {
     resolved: [HashMap<String, u64>; 3],
     unresolved: [Option<(TextCounts, u64)>; 3],
-    years: HashMap<u64, u64>,
+    years: Vec<u64>,
 }
 
 impl Collector for FacetCounter {
@@ -69,7 +76,8 @@ impl Collector for FacetCounter {
         Ok(SegmentFacetCounter {
             text,
             year: fast.u64("year").ok(),
-            years: HashMap::new(),
+            years: vec![0; YEARS],
+            block: Vec::new(),
         })
     }
 
@@ -84,8 +92,8 @@ impl Collector for FacetCounter {
         }
         let mut years: HashMap<u64, u64> = HashMap::new();
         for segment in &segments {
-            for (year, n) in &segment.years {
-                *years.entry(*year).or_default() += n;
+            for (offset, n) in segment.years.iter().enumerate().filter(|(_, n)| **n > 0) {
+                *years.entry(FIRST_YEAR + offset as u64).or_default() += n;
             }
         }
         let [services, providers, impact] = merged.map(largest);
@@ -108,13 +116,45 @@ impl SegmentCollector for SegmentFacetCounter {
     fn collect(&mut self, doc: DocId, _score: Score) {
         for facet in self.text.iter_mut().flatten() {
             for ord in facet.ords.values_for_doc(doc) {
-                if let Some(n) = facet.counts.get_mut(ord as usize) {
-                    *n += 1;
-                }
+                count(&mut facet.counts, ord);
             }
         }
         if let Some(year) = self.year.as_ref().and_then(|c| c.first(doc)) {
-            *self.years.entry(year).or_default() += 1;
+            count_year(&mut self.years, year);
+        }
+    }
+
+    /// Unscored passes hand over hits in blocks. A column with exactly one value per document
+    /// (most are: one impact, one year, usually one service) is then read a block at a time.
+    fn collect_block(&mut self, docs: &[DocId]) {
+        let block = &mut self.block;
+        for facet in self.text.iter_mut().flatten() {
+            if matches!(facet.ords.index, ColumnIndex::Full) {
+                block.resize(docs.len(), 0);
+                facet.ords.values.get_vals(docs, block);
+                for ord in block.iter() {
+                    count(&mut facet.counts, *ord);
+                }
+            } else {
+                for doc in docs {
+                    for ord in facet.ords.values_for_doc(*doc) {
+                        count(&mut facet.counts, ord);
+                    }
+                }
+            }
+        }
+        if let Some(column) = &self.year {
+            if matches!(column.index, ColumnIndex::Full) {
+                block.resize(docs.len(), 0);
+                column.values.get_vals(docs, block);
+                for year in block.iter() {
+                    count_year(&mut self.years, *year);
+                }
+            } else {
+                for year in docs.iter().filter_map(|doc| column.first(*doc)) {
+                    count_year(&mut self.years, year);
+                }
+            }
         }
     }
 
@@ -163,6 +203,21 @@ impl SegmentCollector for SegmentFacetCounter {
             unresolved,
             years: self.years,
         }
+    }
+}
+
+fn count(counts: &mut [u32], ord: u64) {
+    if let Some(n) = counts.get_mut(ord as usize) {
+        *n += 1;
+    }
+}
+
+fn count_year(years: &mut [u64], year: u64) {
+    if let Some(n) = year
+        .checked_sub(FIRST_YEAR)
+        .and_then(|offset| years.get_mut(offset as usize))
+    {
+        *n += 1;
     }
 }
 

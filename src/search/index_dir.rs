@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use tantivy::directory::MmapDirectory;
-use tantivy::indexer::IndexWriterOptions;
+use tantivy::indexer::{IndexWriterOptions, LogMergePolicy};
 use tantivy::{Index, IndexWriter, TantivyDocument};
 
 use super::SearchError;
@@ -172,13 +172,34 @@ impl IndexRoot {
 /// The one writer of an index. One indexing thread and one merge thread: this runs beside the
 /// web server on small machines, and batches are committed whole.
 pub fn writer(index: &Index) -> tantivy::Result<IndexWriter<TantivyDocument>> {
-    index.writer_with_options(
+    writer_with_budget(index, 64_000_000)
+}
+
+/// The writer of a full rebuild: a larger buffer leaves one or two large segments instead of
+/// five, and every query pays per segment. The cap only matters while documents pile up
+/// between commits; the tailing that follows commits small batches.
+pub fn rebuild_writer(index: &Index) -> tantivy::Result<IndexWriter<TantivyDocument>> {
+    writer_with_budget(index, 400_000_000)
+}
+
+fn writer_with_budget(
+    index: &Index,
+    bytes: usize,
+) -> tantivy::Result<IndexWriter<TantivyDocument>> {
+    let writer = index.writer_with_options(
         IndexWriterOptions::builder()
-            .memory_budget_per_thread(64_000_000)
+            .memory_budget_per_thread(bytes)
             .num_worker_threads(1)
             .num_merge_threads(1)
             .build(),
-    )
+    )?;
+    // Tailing commits small segments often; merge them in fours rather than eights, and fold
+    // away replaced documents once they are half a segment, to keep queries on few segments.
+    let mut policy = LogMergePolicy::default();
+    policy.set_min_num_segments(4);
+    policy.set_del_docs_ratio_before_merge(0.5);
+    writer.set_merge_policy(Box::new(policy));
+    Ok(writer)
 }
 
 /// Commits what the writer holds, with the checkpoint it reaches.

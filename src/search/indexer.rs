@@ -120,7 +120,7 @@ pub fn rebuild(
     progress: &dyn Fn(u64, u64),
 ) -> Result<(Writable, u64), SearchError> {
     let (index, fields, generation) = root.create_generation()?;
-    let mut writer = index_dir::writer(&index)?;
+    let mut writer = index_dir::rebuild_writer(&index)?;
     // Taken before the scan: anything committed later is replayed from the outbox.
     let start = db.run(outbox::start_position)?;
     let total = db.run(crate::db::incidents::count)?.max(0) as u64;
