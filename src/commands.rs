@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use aftermath::correlate::{self, Origin};
+use aftermath::correlate;
 use aftermath::db::sources::{self, NewSource};
 use aftermath::db::tokens;
 use aftermath::db::{self, Db};
@@ -111,81 +111,45 @@ pub fn postmortem(
     Ok(())
 }
 
+/// `aftermath ingest FILE…` for status-page documents: one line per file, a summary at the end.
 pub fn ingest_files(
     db: &Db,
     format: Option<Format>,
     service: Option<ServiceSlug>,
     files: &[PathBuf],
 ) -> anyhow::Result<()> {
-    // Files are parsed first, then applied a few hundred per transaction (one savepoint each).
-    const BATCH: usize = 256;
-    let started = std::time::Instant::now();
-    let changed_since = chrono::Utc::now();
-    let (mut failed, mut entries) = (0, 0);
-    for chunk in files.chunks(BATCH) {
-        let mut outcomes: Vec<Option<Result<correlate::IngestReport, String>>> = Vec::new();
-        let mut docs = Vec::new();
-        for path in chunk {
-            let parsed = std::fs::read(path)
-                .map_err(|e| format!("cannot read: {e}"))
-                .and_then(|bytes| {
-                    correlate::parse_bytes(format, &bytes).map_err(|e| e.to_string())
-                });
-            match parsed {
-                Ok(doc) => {
-                    docs.push((
-                        doc,
-                        service.clone(),
-                        Origin(format!("file:{}", path.display())),
-                    ));
-                    outcomes.push(None);
-                }
-                Err(e) => outcomes.push(Some(Err(e))),
-            }
-        }
-        let mut applied = correlate::apply_batch(db, &docs)?.into_iter();
-        for (path, outcome) in chunk.iter().zip(outcomes) {
-            let result = match outcome {
-                Some(r) => r,
-                None => applied.next().map_or_else(
-                    || Err("not applied".into()),
-                    |r| r.map_err(|e| e.to_string()),
-                ),
-            };
-            match result {
-                Ok(r) => {
-                    entries += r.entries_added;
-                    println!(
-                        "{}: {}: {} created, {} updated, {} unchanged; {} entries added, {} edited, {} components changed",
-                        path.display(),
-                        r.format,
-                        r.created,
-                        r.updated,
-                        r.unchanged,
-                        r.entries_added,
-                        r.entries_edited,
-                        r.components_changed
-                    );
-                }
-                Err(e) => {
-                    failed += 1;
-                    eprintln!("{}: error: {e}", path.display());
-                }
-            }
-        }
-    }
-    // Cascade links around whatever changed.
-    db.write(|conn| correlate::links::recompute_changed_since(conn, changed_since))?;
-    let secs = started.elapsed().as_secs_f64();
+    let summary = correlate::files::ingest_files(
+        db,
+        format,
+        service.as_ref(),
+        files,
+        |path, result| match result {
+            Ok(r) => println!(
+                "{}: {}: {} created, {} updated, {} unchanged; {} entries added, {} edited, {} components changed",
+                path.display(),
+                r.format,
+                r.created,
+                r.updated,
+                r.unchanged,
+                r.entries_added,
+                r.entries_edited,
+                r.components_changed
+            ),
+            Err(e) => eprintln!("{}: error: {e}", path.display()),
+        },
+    )?;
     eprintln!(
-        "{} file(s) in {secs:.2} s, {entries} new timeline entries ({:.0}/s)",
-        files.len(),
-        entries as f64 / secs.max(1e-9)
+        "{} file(s) in {:.2} s, {} new timeline entries ({:.0}/s)",
+        summary.files,
+        summary.seconds,
+        summary.entries,
+        summary.entries as f64 / summary.seconds.max(1e-9)
     );
-    if failed > 0 {
+    if summary.failed > 0 {
         anyhow::bail!(
-            "{failed} of {} file(s) failed; the others were ingested",
-            files.len()
+            "{} of {} file(s) failed; the others were ingested",
+            summary.failed,
+            summary.files
         );
     }
     Ok(())

@@ -164,6 +164,10 @@ enum Command {
         /// Keep the benchmark's files here instead of a temporary directory.
         #[arg(long)]
         work_dir: Option<PathBuf>,
+        /// Also ingest every status-page document under DIR (the real public corpus) into a
+        /// fresh store, in-process as `aftermath ingest` does, and report its entries/s.
+        #[arg(long, value_name = "DIR", env = "AFTERMATH_CORPUS")]
+        corpus: Option<PathBuf>,
     },
 }
 
@@ -394,7 +398,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             seed,
             json,
             work_dir,
-        } => search_cli::bench(&database_url, &scale, seed, json, work_dir),
+            corpus,
+        } => search_cli::bench(&database_url, &scale, seed, json, work_dir, corpus),
     }
 }
 

@@ -132,6 +132,7 @@ pub fn bench(
     seed: u64,
     json: bool,
     work_dir: Option<std::path::PathBuf>,
+    corpus: Option<std::path::PathBuf>,
 ) -> anyhow::Result<()> {
     use aftermath::bench::{Options, Scale};
     let scale = Scale::parse(scale).ok_or_else(|| anyhow::anyhow!("unknown scale {scale:?}"))?;
@@ -144,6 +145,7 @@ pub fn bench(
         postgres_url,
         work_dir,
         progress: !json && std::io::stderr().is_terminal(),
+        corpus,
     };
     let report = actix_web::rt::System::new().block_on(aftermath::bench::run(options))?;
     if json {

@@ -7,9 +7,11 @@
 //! and in `benches/`, never in tests.
 
 mod cascade;
+pub mod corpus;
 mod fixtures;
 mod fts;
 pub mod generator;
+mod in_process;
 mod queries;
 pub mod report;
 mod reports;
@@ -123,4 +125,6 @@ pub struct Options {
     pub work_dir: Option<PathBuf>,
     /// Show progress bars (off for `--json` into a pipe).
     pub progress: bool,
+    /// The real public corpus to ingest as well (`--corpus DIR`), into a store of its own.
+    pub corpus: Option<PathBuf>,
 }

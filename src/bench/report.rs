@@ -107,6 +107,8 @@ pub struct Report {
     pub machine: Machine,
     pub corpus: Corpus,
     pub ingest: Ingest,
+    /// Only with `--corpus DIR` (or `AFTERMATH_CORPUS`): the real public corpus, in-process.
+    pub corpus_ingest: Option<super::corpus::CorpusIngest>,
     pub reindex: Reindex,
     pub search: SearchLatency,
     pub fts5: Alternative,
@@ -191,6 +193,19 @@ impl Report {
                 ),
             ),
         ];
+        if let Some(c) = &self.corpus_ingest {
+            // After the two ingest rows of the generated corpus.
+            rows.insert(
+                4,
+                (
+                    "ingest, real corpus".into(),
+                    format!(
+                        "{:.0} entries/s ({} entries, {} files, {} failed, {:.2} s)",
+                        c.entries_per_sec, c.entries, c.files, c.failed, c.seconds
+                    ),
+                ),
+            );
+        }
         if let Some(pg) = &self.postgres_fts {
             rows.push((
                 "search (PostgreSQL FTS)".into(),

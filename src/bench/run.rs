@@ -9,19 +9,19 @@ use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 
 use super::generator::{Document, Generator};
+use super::in_process::{BATCH_DOCS, apply};
 use super::queries::{self, BenchQuery};
 use super::report::*;
 use super::workspace::{Bar, Workspace};
 use super::{Options, fts};
 use crate::config::Config;
-use crate::correlate::{self, Origin};
 use crate::db::{Db, outbox, tokens};
-use crate::ingest::Format;
 use crate::search::Search;
 use crate::startup::Application;
 
-/// Documents applied per transaction in-process, as `aftermath ingest` does.
-const BATCH_DOCS: usize = 20;
+/// Documents generated ahead of each timed in-process ingest: enough that the pipeline's fill
+/// and drain are a small part of it, few enough to keep memory bounded.
+const CHUNK_DOCS: usize = 10 * BATCH_DOCS;
 const HTTP_CONCURRENCY: usize = 4;
 
 pub async fn run(opts: Options) -> anyhow::Result<Report> {
@@ -40,12 +40,17 @@ async fn run_in(opts: &Options, work: &Workspace) -> anyhow::Result<Report> {
         .iter()
         .map(|s| s.name.clone())
         .collect();
+    // 0. The real corpus, when given, into a fresh store of its own.
+    let corpus_ingest = match &opts.corpus {
+        Some(dir) => Some(super::corpus::measure(dir, &work.corpus_url()?)?),
+        None => None,
+    };
     let bar = Bar::new(opts.progress, scale.entries(), "entries ingested");
 
     // 1. In-process ingest of nine tenths, in batches, timing only parse and apply.
     let http_share = scale.entries() / 10;
     let (mut in_entries, mut incidents, mut spent) = (0u64, 0u64, Duration::ZERO);
-    let mut batch: Vec<Document> = Vec::with_capacity(BATCH_DOCS);
+    let mut batch: Vec<Document> = Vec::with_capacity(CHUNK_DOCS);
     let mut for_http: Vec<Document> = Vec::new();
     while let Some(doc) = generator.next_document() {
         incidents += doc.incidents;
@@ -55,7 +60,7 @@ async fn run_in(opts: &Options, work: &Workspace) -> anyhow::Result<Report> {
             continue;
         }
         batch.push(doc);
-        if batch.len() == BATCH_DOCS {
+        if batch.len() == CHUNK_DOCS {
             spent += apply(&db, &batch)?;
             in_entries += batch.iter().map(|d| d.entries).sum::<u64>();
             bar.set(in_entries);
@@ -170,6 +175,7 @@ async fn run_in(opts: &Options, work: &Workspace) -> anyhow::Result<Report> {
             http_entries_per_sec: http_entries as f64 / http_secs.max(1e-9),
             http_concurrency: HTTP_CONCURRENCY,
         },
+        corpus_ingest,
         reindex: Reindex {
             incidents,
             entries,
@@ -195,24 +201,6 @@ async fn run_in(opts: &Options, work: &Workspace) -> anyhow::Result<Report> {
             index_mib_per_million_entries: per_million(index_bytes),
         },
     })
-}
-
-fn apply(db: &Db, docs: &[Document]) -> anyhow::Result<Duration> {
-    let started = Instant::now();
-    let parsed = docs
-        .iter()
-        .map(|d| {
-            Ok((
-                correlate::parse_bytes(Some(Format::Statuspage), &d.json)?,
-                None,
-                Origin("bench".into()),
-            ))
-        })
-        .collect::<Result<Vec<_>, correlate::IngestError>>()?;
-    for result in correlate::apply_batch(db, &parsed)? {
-        result?;
-    }
-    Ok(started.elapsed())
 }
 
 async fn post_documents(

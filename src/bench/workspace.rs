@@ -52,12 +52,29 @@ impl Workspace {
         })
     }
 
+    /// A second, empty store beside the main one, for the real corpus: a file of its own on
+    /// SQLite, a schema of its own on PostgreSQL (dropped with the main one).
+    pub(super) fn corpus_url(&self) -> anyhow::Result<String> {
+        match &self.pg {
+            Some((base, schema)) => {
+                let schema = format!("{schema}_corpus");
+                let mut conn = PgConnection::establish(base)?;
+                diesel::sql_query(format!("CREATE SCHEMA {schema}")).execute(&mut conn)?;
+                let sep = if base.contains('?') { '&' } else { '?' };
+                Ok(format!("{base}{sep}options=-csearch_path%3D{schema}"))
+            }
+            None => Ok(format!("sqlite://{}", self.dir.join("corpus.db").display())),
+        }
+    }
+
     pub(super) fn clean_up(&self) {
         if let Some((base, schema)) = &self.pg
             && let Ok(mut conn) = PgConnection::establish(base)
         {
-            let _ = diesel::sql_query(format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
-                .execute(&mut conn);
+            for schema in [schema.clone(), format!("{schema}_corpus")] {
+                let _ = diesel::sql_query(format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+                    .execute(&mut conn);
+            }
         }
         if self.remove_dir {
             let _ = std::fs::remove_dir_all(&self.dir);

@@ -8,12 +8,14 @@
 //! - Every distinct raw item is kept once, with where it came from, when, and its SHA-256.
 
 mod convert;
+pub mod files;
 // User reports, spikes and cascade links.
 pub mod intake;
 pub mod links;
 pub mod reports;
 pub mod spikes;
 
+use crate::db::known::Known;
 use crate::db::{self, Db, DbConn, DbError};
 use crate::domain::ServiceSlug;
 use crate::domain::observed::UpsertOutcome;
@@ -83,14 +85,13 @@ pub fn ingest_bytes(
 
 /// Detects (unless given) and parses a document, without touching the store.
 pub fn parse_bytes(format: Option<Format>, bytes: &[u8]) -> Result<ParsedDocument, IngestError> {
-    let format = match format {
-        Some(f) => f,
-        None => match ingest::detect(bytes) {
-            Some(f) => f,
-            None => return Err(undetected(bytes)),
+    match format {
+        Some(f) => Ok(ingest::parse(f, bytes)?),
+        None => match ingest::detect_and_parse(bytes) {
+            Some(parsed) => Ok(parsed?),
+            None => Err(undetected(bytes)),
         },
-    };
-    Ok(ingest::parse(format, bytes)?)
+    }
 }
 
 /// Applies many parsed documents in one transaction, each inside its own savepoint: a document
@@ -102,11 +103,15 @@ pub fn apply_batch(
 ) -> Result<Vec<Result<IngestReport, IngestError>>, IngestError> {
     use diesel::Connection;
     Ok(db.write(|conn| {
+        let mut known = Known::default();
         let mut results = Vec::with_capacity(docs.len());
         for (doc, service, origin) in docs {
             let outcome = conn.transaction(|sp| {
-                apply_document(sp, doc, service.as_ref(), origin).map_err(Wrap::into_db)
+                apply_known(sp, &mut known, doc, service.as_ref(), origin).map_err(Wrap::into_db)
             });
+            if outcome.is_err() {
+                known.forget();
+            }
             results.push(outcome.map_err(Wrap::from_db));
         }
         Ok(results)
@@ -115,10 +120,11 @@ pub fn apply_batch(
 
 /// A postmortem the provider published (Statuspage `postmortem_body`) becomes a published
 /// revision, once: a text already among the revisions is not added again, so re-ingesting
-/// never buries a person's later edit.
+/// never buries a person's later edit. A new incident has no revisions to look through.
 fn keep_provider_postmortem(
     conn: &mut DbConn,
     id: crate::domain::IncidentId,
+    created: bool,
     body: &str,
     slug: &ServiceSlug,
 ) -> Result<(), IngestError> {
@@ -126,9 +132,10 @@ fn keep_provider_postmortem(
     if body.is_empty() {
         return Ok(());
     }
-    if db::postmortems::list(conn, id)?
-        .iter()
-        .any(|r| r.markdown == body)
+    if !created
+        && db::postmortems::list(conn, id)?
+            .iter()
+            .any(|r| r.markdown == body)
     {
         return Ok(());
     }
@@ -159,6 +166,17 @@ pub fn apply_document(
     service: Option<&ServiceSlug>,
     origin: &Origin,
 ) -> Result<IngestReport, IngestError> {
+    apply_known(conn, &mut Known::default(), doc, service, origin)
+}
+
+/// [`apply_document`] inside a batch that remembers the sources and services it made sure of.
+fn apply_known(
+    conn: &mut DbConn,
+    known: &mut Known,
+    doc: &ParsedDocument,
+    service: Option<&ServiceSlug>,
+    origin: &Origin,
+) -> Result<IngestReport, IngestError> {
     let mut report = IngestReport {
         format: doc.format.as_str().to_string(),
         ..Default::default()
@@ -170,9 +188,10 @@ pub fn apply_document(
             .or_else(|| obs.service.as_deref().and_then(ServiceSlug::slugify))
             .or_else(|| page_service.clone())
             .ok_or(IngestError::NoService)?;
-        let source = page_source(conn, &slug, doc)?;
+        let url = doc.page.as_ref().and_then(|p| p.url.as_deref());
+        let source = known.source(conn, "page", slug.as_str(), url)?;
         let observed = convert::to_observed(obs, &slug, doc.format);
-        let upserted = db::observed::upsert(conn, &source, &observed)?;
+        let upserted = db::observed::upsert_known(conn, known, &source, &observed)?;
         match upserted.outcome {
             UpsertOutcome::Created => report.created += 1,
             UpsertOutcome::Updated => report.updated += 1,
@@ -182,7 +201,8 @@ pub fn apply_document(
         report.entries_edited += upserted.entries_edited;
         let incident = upserted.incident_id;
         if let Some(body) = obs.postmortem.as_deref() {
-            keep_provider_postmortem(conn, incident, body, &slug)?;
+            let created = upserted.outcome == UpsertOutcome::Created;
+            keep_provider_postmortem(conn, incident, created, body, &slug)?;
         }
         db::provenance::record(
             conn,
@@ -198,7 +218,7 @@ pub fn apply_document(
             .cloned()
             .or(page_service)
             .ok_or(IngestError::NoService)?;
-        db::services::ensure_exist(conn, std::slice::from_ref(&slug))?;
+        known.ensure_services(conn, std::slice::from_ref(&slug))?;
         for c in &doc.component_changes {
             if db::components::upsert(
                 conn,
@@ -213,15 +233,6 @@ pub fn apply_document(
         }
     }
     Ok(report)
-}
-
-fn page_source(
-    conn: &mut DbConn,
-    slug: &ServiceSlug,
-    doc: &ParsedDocument,
-) -> Result<String, DbError> {
-    let url = doc.page.as_ref().and_then(|p| p.url.as_deref());
-    db::sources::ensure(conn, "page", slug.as_str(), url)
 }
 
 /// Carries an ingest error through `Db::write`, whose closure must fail with a `DbError`.

@@ -158,6 +158,15 @@ pub(super) fn load_row(conn: &mut DbConn, id: &str) -> Result<IncidentRow, DbErr
         .get_result(conn)?)
 }
 
+/// Inserts a new row as it is; the caller appends the outbox row once the incident is whole.
+pub(super) fn insert_row(conn: &mut DbConn, row: &mut IncidentRow) -> Result<(), DbError> {
+    row.updated_at = to_db_time(now());
+    diesel::insert_into(incidents::table)
+        .values(&*row)
+        .execute(conn)?;
+    Ok(())
+}
+
 pub(super) fn save_row(conn: &mut DbConn, row: &mut IncidentRow) -> Result<(), DbError> {
     row.updated_at = to_db_time(now());
     diesel::update(incidents::table.filter(incidents::id.eq(&row.id)))

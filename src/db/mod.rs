@@ -14,6 +14,7 @@ mod convert;
 pub mod dump;
 mod error;
 pub mod incidents;
+pub mod known;
 mod migrate;
 pub mod observed;
 pub mod outbox;

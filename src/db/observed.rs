@@ -13,10 +13,11 @@ use diesel::prelude::*;
 
 use super::convert::{EntryRow, IncidentRow, from_db_time, now, to_db_time};
 use super::error::DbError;
-use super::incidents::{apply_state, save_row, state_of};
+use super::incidents::{apply_state, insert_row, save_row, state_of};
+use super::known::Known;
 use super::schema::{entry_versions, incident_services, incidents, timeline_entries};
 use super::timeline::{self, NewEntry};
-use super::{DbConn, services};
+use super::{DbConn, outbox};
 use crate::domain::observed::{
     ObservedIncident, ObservedUpdate, UpsertOutcome, UpsertReport, same_text,
 };
@@ -41,27 +42,36 @@ pub fn upsert(
     source_id: &str,
     obs: &ObservedIncident,
 ) -> Result<UpsertReport, DbError> {
+    upsert_known(conn, &mut Known::default(), source_id, obs)
+}
+
+/// [`upsert`] inside a batch that remembers which services already exist.
+pub fn upsert_known(
+    conn: &mut DbConn,
+    known: &mut Known,
+    source_id: &str,
+    obs: &ObservedIncident,
+) -> Result<UpsertReport, DbError> {
     let mut slugs: Vec<ServiceSlug> = obs.services.clone();
     slugs.extend(obs.components.iter().map(|(s, _)| s.clone()));
-    services::ensure_exist(conn, &slugs)?;
+    known.ensure_services(conn, &slugs)?;
     let mut updates: Vec<&ObservedUpdate> = obs.updates.iter().collect();
     updates.sort_by_key(|u| u.occurred_at);
 
-    let (mut row, created) = match find(conn, source_id, &obs.external_id)? {
-        Some(row) => (row, false),
-        None => (new_row(obs, source_id, &updates), true),
-    };
-    if created {
-        diesel::insert_into(incidents::table)
-            .values(&row)
-            .execute(conn)?;
-    }
+    let existing = find(conn, source_id, &obs.external_id)?;
+    let created = existing.is_none();
+    let mut row = existing.unwrap_or_else(|| new_row(obs, source_id, &updates));
     let before = row.clone();
     let incident_id: IncidentId = row.incident_id()?;
-    let services_added = link_services(conn, &row.id, obs)?;
     let mut state = state_of(&row)?;
-    let stored = stored_entries(conn, &row.id)?;
-    let (mut added, mut edited) = (0, 0);
+    // A new incident has nothing stored yet; asking would only cost a query.
+    let stored = if created {
+        Vec::new()
+    } else {
+        stored_entries(conn, &row.id)?
+    };
+    let mut new_entries = Vec::new();
+    let mut edited = 0;
     for update in updates {
         match stored.iter().find(|e| {
             e.source_id.as_deref() == Some(source_id)
@@ -82,12 +92,12 @@ pub fn upsert(
             }
             None if stored.iter().any(|e| same_post(e, update)) => {}
             None => {
-                timeline::insert(conn, &entry_for(incident_id, source_id, update))?;
+                new_entries.push(entry_for(incident_id, source_id, update));
                 state.apply_update(update.status, None, update.occurred_at);
-                added += 1;
             }
         }
     }
+    let added = new_entries.len();
     // An older snapshot read after a newer one must not roll the incident back.
     let latest_post = obs.updates.iter().map(|u| u.occurred_at).max();
     let as_of = obs.updated_at.or(latest_post);
@@ -118,8 +128,16 @@ pub fn upsert(
         || row.impact != before.impact
         || row.url != before.url
         || row.milestones() != before.milestones();
+    if created {
+        // A new row goes in once, as it ends up, before the entries that refer to it.
+        insert_row(conn, &mut row)?;
+    }
+    let services_added = link_services(conn, &row.id, obs, created)?;
+    timeline::insert_many(conn, &new_entries)?;
     let changed = services_added || added > 0 || edited > 0 || row_changed;
-    if created || changed {
+    if created {
+        outbox::append(conn, outbox::ENTITY_INCIDENT, &row.id, "upsert")?;
+    } else if changed {
         save_row(conn, &mut row)?;
     }
     let outcome = match (created, changed) {
@@ -242,11 +260,13 @@ fn new_row(obs: &ObservedIncident, source_id: &str, updates: &[&ObservedUpdate])
     }
 }
 
-/// Adds the services and components not linked yet; returns whether any was added.
+/// Adds the services and components not linked yet (all of them to a new incident); returns
+/// whether any was added.
 fn link_services(
     conn: &mut DbConn,
     incident_id: &str,
     obs: &ObservedIncident,
+    created: bool,
 ) -> Result<bool, DbError> {
     let mut wanted: Vec<(String, String)> = obs
         .services
@@ -260,29 +280,39 @@ fn link_services(
     );
     wanted.sort();
     wanted.dedup();
-    let have: Vec<(String, String)> = incident_services::table
-        .filter(incident_services::incident_id.eq(incident_id))
-        .select((
-            incident_services::service_slug,
-            incident_services::component,
-        ))
-        .load(conn)?;
-    let mut added = false;
-    for (slug, component) in wanted {
-        if have.contains(&(slug.clone(), component.clone())) {
-            continue;
-        }
-        diesel::insert_into(incident_services::table)
-            .values((
-                incident_services::incident_id.eq(incident_id),
-                incident_services::service_slug.eq(&slug),
-                incident_services::component.eq(&component),
-                incident_services::impact.eq(obs.impact.map(Impact::as_str)),
+    if !created {
+        let have: Vec<(String, String)> = incident_services::table
+            .filter(incident_services::incident_id.eq(incident_id))
+            .select((
+                incident_services::service_slug,
+                incident_services::component,
             ))
-            .execute(conn)?;
-        added = true;
+            .load(conn)?;
+        wanted.retain(|w| !have.contains(w));
     }
-    Ok(added)
+    if wanted.is_empty() {
+        return Ok(false);
+    }
+    let impact = obs.impact.map(Impact::as_str);
+    let rows: Vec<_> = wanted
+        .iter()
+        .map(|(slug, component)| {
+            (
+                incident_services::incident_id.eq(incident_id),
+                incident_services::service_slug.eq(slug),
+                incident_services::component.eq(component),
+                incident_services::impact.eq(impact),
+            )
+        })
+        .collect();
+    // One multi-row INSERT; diesel only offers it on a concrete backend. An incident links a
+    // handful of components, far under either backend's limit on bound parameters.
+    let insert = diesel::insert_into(incident_services::table).values(rows);
+    match conn {
+        DbConn::Sqlite(c) => insert.execute(c)?,
+        DbConn::Postgres(c) => insert.execute(c)?,
+    };
+    Ok(true)
 }
 
 fn entry_for(incident_id: IncidentId, source_id: &str, u: &ObservedUpdate) -> NewEntry {

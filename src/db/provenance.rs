@@ -22,15 +22,9 @@ pub fn record(
     raw: &str,
 ) -> Result<bool, DbError> {
     let hash = content_hash(raw);
-    let known: i64 = observations::table
-        .filter(observations::source_id.eq(source_id))
-        .filter(observations::content_hash.eq(&hash))
-        .count()
-        .get_result(conn)?;
-    if known > 0 {
-        return Ok(false);
-    }
-    diesel::insert_into(observations::table)
+    // UNIQUE (source_id, content_hash) decides: one statement instead of a look-up and an
+    // insert. Diesel offers ON CONFLICT only on a concrete backend.
+    let insert = diesel::insert_into(observations::table)
         .values((
             observations::id.eq(uuid::Uuid::now_v7().to_string()),
             observations::source_id.eq(source_id),
@@ -41,6 +35,10 @@ pub fn record(
             observations::content_hash.eq(&hash),
             observations::raw.eq(raw),
         ))
-        .execute(conn)?;
-    Ok(true)
+        .on_conflict_do_nothing();
+    let inserted = match conn {
+        DbConn::Sqlite(c) => insert.execute(c)?,
+        DbConn::Postgres(c) => insert.execute(c)?,
+    };
+    Ok(inserted > 0)
 }

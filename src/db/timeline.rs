@@ -29,11 +29,38 @@ pub struct NewEntry {
 
 /// Inserts one entry as given; callers own the incident's state and the outbox row.
 pub fn insert(conn: &mut DbConn, e: &NewEntry) -> Result<TimelineEntry, DbError> {
-    let row = EntryRow {
+    let row = row_of(e, to_db_time(now()));
+    diesel::insert_into(timeline_entries::table)
+        .values(&row)
+        .execute(conn)?;
+    row.into_domain()
+}
+
+/// Inserts entries as given, in multi-row statements (a bulk ingest writes thousands);
+/// callers own the incident's state and the outbox row.
+pub fn insert_many(conn: &mut DbConn, entries: &[NewEntry]) -> Result<(), DbError> {
+    // 16 columns a row: 8,000 bound parameters a statement, under SQLite's 32,766 and
+    // PostgreSQL's 65,535.
+    const CHUNK: usize = 500;
+    let recorded = to_db_time(now());
+    let rows: Vec<EntryRow> = entries.iter().map(|e| row_of(e, recorded)).collect();
+    for chunk in rows.chunks(CHUNK) {
+        // Multi-row INSERT is backend-specific in diesel: match on the connection.
+        let insert = diesel::insert_into(timeline_entries::table).values(chunk);
+        match conn {
+            DbConn::Sqlite(c) => insert.execute(c)?,
+            DbConn::Postgres(c) => insert.execute(c)?,
+        };
+    }
+    Ok(())
+}
+
+fn row_of(e: &NewEntry, recorded_at: chrono::NaiveDateTime) -> EntryRow {
+    EntryRow {
         id: EntryId::generate().to_string(),
         incident_id: e.incident_id.to_string(),
         occurred_at: to_db_time(e.occurred_at),
-        recorded_at: to_db_time(now()),
+        recorded_at,
         kind: e.kind.as_str().to_string(),
         source: e.source.clone(),
         source_id: e.source_id.clone(),
@@ -46,11 +73,7 @@ pub fn insert(conn: &mut DbConn, e: &NewEntry) -> Result<TimelineEntry, DbError>
         original_time: e.original_time.clone(),
         raw_ref: e.raw_ref.clone(),
         edited_at: None,
-    };
-    diesel::insert_into(timeline_entries::table)
-        .values(&row)
-        .execute(conn)?;
-    row.into_domain()
+    }
 }
 
 /// Appends a person's update and applies it to the incident (status, impact, milestones).

@@ -29,9 +29,13 @@ struct Event {
 }
 
 pub fn parse(bytes: &[u8]) -> Result<ParsedDocument, ParseError> {
-    let value = json::parse_value(bytes)?;
+    from_value(&json::parse_value(bytes)?)
+}
+
+/// [`parse`] of a document already read as JSON (as format detection does).
+pub fn from_value(value: &Value) -> Result<ParsedDocument, ParseError> {
     let mut lists: Vec<(String, &[Value])> = Vec::new();
-    match &value {
+    match value {
         Value::Object(_) => {
             if value.get("current").is_none() && value.get("archive").is_none() {
                 return Err(ParseError::shape(
@@ -40,7 +44,7 @@ pub fn parse(bytes: &[u8]) -> Result<ParsedDocument, ParseError> {
                 ));
             }
             for key in ["current", "archive"] {
-                lists.push((format!("$.{key}"), json::array(&value, key, "$")?));
+                lists.push((format!("$.{key}"), json::array(value, key, "$")?));
             }
         }
         Value::Array(items) => lists.push(("$".to_string(), items)),

@@ -7,14 +7,31 @@ use serde_json::Value;
 
 #[test]
 fn the_tiny_benchmark_completes_and_reports_every_key() {
+    // A small corpus of the repository's fixtures stands in for the real one in the corpus phase.
+    let corpus = tempfile::tempdir().unwrap();
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    for (dir, file) in [
+        ("statuspage", "incident_backfilled.json"),
+        ("atom", "history.atom"),
+        ("gcp", "incidents.json"),
+        ("aws-datajson", "data.json"),
+    ] {
+        std::fs::copy(
+            fixtures.join(dir).join(file),
+            corpus.path().join(format!("{dir}-{file}")),
+        )
+        .unwrap();
+    }
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_aftermath"));
     cmd.env_remove("AFTERMATH_DATABASE_URL")
+        .env_remove("AFTERMATH_CORPUS")
         .env("RUST_LOG", "error");
     if let Ok(pg) = std::env::var("AFTERMATH_TEST_DATABASE_URL") {
         cmd.args(["--database-url", &pg]);
     }
     let out = cmd
-        .args(["bench", "--scale", "tiny", "--json"])
+        .args(["bench", "--scale", "tiny", "--json", "--corpus"])
+        .arg(corpus.path())
         .output()
         .unwrap();
     assert!(
@@ -39,6 +56,12 @@ fn the_tiny_benchmark_completes_and_reports_every_key() {
         "/ingest/http_entries",
         "/ingest/http_entries_per_sec",
         "/ingest/http_concurrency",
+        "/corpus_ingest/dir",
+        "/corpus_ingest/files",
+        "/corpus_ingest/failed",
+        "/corpus_ingest/entries",
+        "/corpus_ingest/seconds",
+        "/corpus_ingest/entries_per_sec",
         "/reindex/incidents",
         "/reindex/entries",
         "/reindex/seconds",
@@ -95,6 +118,8 @@ fn the_tiny_benchmark_completes_and_reports_every_key() {
         report["corpus"]["entries"], 2_000,
         "the tiny corpus is all ingested: {report}"
     );
+    assert_eq!(report["corpus_ingest"]["files"], 4, "{report}");
+    assert_eq!(report["corpus_ingest"]["failed"], 0, "{report}");
     // Not a timing: the generated cascade is found whole, and nothing else is.
     assert_eq!(
         report["cascade"]["detected_spikes"], report["cascade"]["injected_spikes"],

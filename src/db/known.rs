@@ -1,0 +1,66 @@
+//! What one ingest batch has already made sure exists: the page sources and the services its
+//! documents name. A batch of GitHub files names the same page and the same few components
+//! hundreds of times; asking the store once per batch instead of once per incident is a large
+//! share of what makes bulk ingest fast.
+//!
+//! The batch runs each document in a savepoint. A savepoint rolled back takes the rows it
+//! created with it, so after a failed document the caller calls [`Known::forget`].
+
+use std::collections::{HashMap, HashSet};
+
+use super::error::DbError;
+use super::{DbConn, services, sources};
+use crate::domain::ServiceSlug;
+
+#[derive(Debug, Default)]
+pub struct Known {
+    /// (kind, name) → source id.
+    sources: HashMap<(String, String), String>,
+    services: HashSet<ServiceSlug>,
+}
+
+impl Known {
+    /// [`sources::ensure`], asked once per batch.
+    pub fn source(
+        &mut self,
+        conn: &mut DbConn,
+        kind: &str,
+        name: &str,
+        url: Option<&str>,
+    ) -> Result<String, DbError> {
+        let key = (kind.to_string(), name.to_string());
+        if let Some(id) = self.sources.get(&key) {
+            return Ok(id.clone());
+        }
+        let id = sources::ensure(conn, kind, name, url)?;
+        self.sources.insert(key, id.clone());
+        Ok(id)
+    }
+
+    /// [`services::ensure_exist`] for the services not yet made sure of in this batch.
+    pub fn ensure_services(
+        &mut self,
+        conn: &mut DbConn,
+        slugs: &[ServiceSlug],
+    ) -> Result<(), DbError> {
+        let mut missing: Vec<ServiceSlug> = slugs
+            .iter()
+            .filter(|s| !self.services.contains(*s))
+            .cloned()
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        missing.sort();
+        missing.dedup();
+        services::ensure_exist(conn, &missing)?;
+        self.services.extend(missing);
+        Ok(())
+    }
+
+    /// A savepoint was rolled back: what it created is gone, so nothing is known any more.
+    pub fn forget(&mut self) {
+        self.sources.clear();
+        self.services.clear();
+    }
+}
