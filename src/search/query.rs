@@ -157,6 +157,7 @@ pub fn run(live: &Live, request: &SearchRequest) -> Result<SearchResults, Search
             )),
         ));
     }
+    let single_word = clauses.len() == 1 && is_single_word(clauses[0].1.as_ref());
     let query = BooleanQuery::new(clauses);
 
     let facets = FacetCounter;
@@ -169,11 +170,16 @@ pub fn run(live: &Live, request: &SearchRequest) -> Result<SearchResults, Search
     let (addresses, total, facets): (Vec<(f32, DocAddress)>, usize, Facets) = match sort {
         // Two passes: alone, the top-k collector skips blocks that cannot make the page
         // (block-max WAND); the counts need every match but no score.
-        Sort::Relevance => {
+        // One word with no filter is a union of its fields: alone, the top-k collector skips
+        // the blocks that cannot make the page (block-max WAND), and counting every match
+        // without scores is a second, cheaper pass. Anything else intersects, where nothing is
+        // skipped, and one pass that scores and counts at once costs less than two.
+        Sort::Relevance if single_word => {
             let addresses = searcher.search(&query, &top.order_by_score())?;
             let (total, facets) = searcher.search(&query, &(Count, facets))?;
             (addresses, total, facets)
         }
+        Sort::Relevance => searcher.search(&query, &(top.order_by_score(), Count, facets))?,
         Sort::Date => {
             let (docs, total, counts) = searcher.search(
                 &query,
@@ -207,6 +213,20 @@ pub fn run(live: &Live, request: &SearchRequest) -> Result<SearchResults, Search
         facets,
         warnings,
     })
+}
+
+/// Whether a text query is one word (in any number of fields), with no phrase.
+fn is_single_word(query: &dyn Query) -> bool {
+    let mut words: Vec<(tantivy::schema::Field, bool)> = Vec::new();
+    let mut phrase = false;
+    query.query_terms(&mut |term, positions| {
+        phrase |= positions;
+        words.push((term.field(), positions));
+    });
+    let mut fields: Vec<_> = words.iter().map(|(f, _)| *f).collect();
+    fields.sort();
+    fields.dedup();
+    !phrase && !words.is_empty() && fields.len() == words.len()
 }
 
 /// The text part of a query, or `None` for an empty one (which lists everything).

@@ -89,17 +89,33 @@ impl Snippets {
         pieces(&best)
     }
 
+    /// Whether every query word has been seen, in one language or the other.
+    fn all_seen(&self, seen: &[bool]) -> bool {
+        self.stems.iter().enumerate().all(|(i, (stem, _))| {
+            seen[i]
+                || self
+                    .stems
+                    .iter()
+                    .zip(seen)
+                    .any(|((other, _), s)| *s && other == stem)
+        })
+    }
+
     /// The lines worth analyzing for a snippet.
     fn passage(&self, body: &str) -> Passage {
         let mut picked: Vec<&str> = Vec::new();
         let (mut english, mut french) = (0, 0);
         if !self.stems.is_empty() {
+            // Stop at the line that completes the set of stems: the snippet is one fragment,
+            // and more lines would only be analyzed to be left out.
+            let mut seen = vec![false; self.stems.len()];
             for line in body.lines() {
                 let lower = line.to_lowercase();
                 let mut found = false;
-                for (stem, language) in &self.stems {
+                for (i, (stem, language)) in self.stems.iter().enumerate() {
                     if lower.contains(stem.as_str()) {
                         found = true;
+                        seen[i] = true;
                         match language {
                             Language::English => english += 1,
                             Language::French => french += 1,
@@ -108,7 +124,7 @@ impl Snippets {
                 }
                 if found {
                     picked.push(clip(line, SNIPPET_LINE_CHARS));
-                    if picked.len() == SNIPPET_LINES {
+                    if picked.len() == SNIPPET_LINES || self.all_seen(&seen) {
                         break;
                     }
                 }
