@@ -124,7 +124,7 @@ pub fn build_fts5(db: &Db, dir: &Path) -> anyhow::Result<Built<SqliteConnection>
 /// The ten largest values of each facet, and the total, from rows of (kind, value, n).
 const TOP_FACETS: &str = "SELECT kind, value, n FROM (
         SELECT kind, value, n, row_number() OVER (PARTITION BY kind ORDER BY n DESC) AS r
-        FROM facet_counts) WHERE r <= 10 OR kind = 'total'";
+        FROM facet_counts) AS ranked WHERE r <= 10 OR kind = 'total'";
 
 fn total_of(rows: &[FacetRow]) -> usize {
     rows.iter()
