@@ -104,10 +104,12 @@ pub fn apply_batch(
     use diesel::Connection;
     Ok(db.write(|conn| {
         let mut known = Known::default();
+        let hashes = read_ahead(conn, &mut known, docs)?;
         let mut results = Vec::with_capacity(docs.len());
-        for (doc, service, origin) in docs {
+        for ((doc, service, origin), hashes) in docs.iter().zip(&hashes) {
             let outcome = conn.transaction(|sp| {
-                apply_known(sp, &mut known, doc, service.as_ref(), origin).map_err(Wrap::into_db)
+                apply_known(sp, &mut known, doc, service.as_ref(), origin, Some(hashes))
+                    .map_err(Wrap::into_db)
             });
             if outcome.is_err() {
                 known.forget();
@@ -116,6 +118,61 @@ pub fn apply_batch(
         }
         Ok(results)
     })?)
+}
+
+/// Reads what the batch's documents will ask of the store, a few queries for the lot instead of
+/// several per incident (see `db::prefetch`); returns each document's raw items' content
+/// hashes, so they are computed once. Only existing sources are looked up: a source is created
+/// inside the savepoint of the document that first needs it.
+fn read_ahead(
+    conn: &mut DbConn,
+    known: &mut Known,
+    docs: &[(ParsedDocument, Option<ServiceSlug>, Origin)],
+) -> Result<Vec<Vec<String>>, DbError> {
+    let mut slugs: Vec<Vec<Option<ServiceSlug>>> = Vec::with_capacity(docs.len());
+    let mut names: Vec<String> = Vec::new();
+    for (doc, service, _) in docs {
+        let page_service = convert::page_service(doc);
+        let of_doc: Vec<Option<ServiceSlug>> = doc
+            .incidents
+            .iter()
+            .map(|obs| slug_of(service.as_ref(), obs, page_service.as_ref()))
+            .collect();
+        names.extend(of_doc.iter().flatten().map(|s| s.as_str().to_string()));
+        slugs.push(of_doc);
+    }
+    names.sort();
+    names.dedup();
+    let sources = known.existing_sources(conn, "page", &names)?;
+    let (mut keys, mut kept) = (Vec::new(), Vec::new());
+    let mut hashes = Vec::with_capacity(docs.len());
+    for ((doc, _, _), slugs) in docs.iter().zip(slugs) {
+        let mut of_doc = Vec::with_capacity(doc.incidents.len());
+        for (obs, slug) in doc.incidents.iter().zip(slugs) {
+            let hash = db::provenance::content_hash(&obs.raw);
+            if let Some(source) = slug.and_then(|s| sources.get(s.as_str())) {
+                keys.push((source.clone(), canonical_key(obs)));
+                kept.push((source.clone(), hash.clone()));
+            }
+            of_doc.push(hash);
+        }
+        hashes.push(of_doc);
+    }
+    known.stored.load(conn, &keys, &kept)?;
+    Ok(hashes)
+}
+
+/// The service an incident is filed under: the one named for the ingest, else the incident's
+/// own, else the page's.
+fn slug_of(
+    service: Option<&ServiceSlug>,
+    obs: &ingest::IncidentObservation,
+    page_service: Option<&ServiceSlug>,
+) -> Option<ServiceSlug> {
+    service
+        .cloned()
+        .or_else(|| obs.service.as_deref().and_then(ServiceSlug::slugify))
+        .or_else(|| page_service.cloned())
 }
 
 /// A postmortem the provider published (Statuspage `postmortem_body`) becomes a published
@@ -166,28 +223,26 @@ pub fn apply_document(
     service: Option<&ServiceSlug>,
     origin: &Origin,
 ) -> Result<IngestReport, IngestError> {
-    apply_known(conn, &mut Known::default(), doc, service, origin)
+    apply_known(conn, &mut Known::default(), doc, service, origin, None)
 }
 
-/// [`apply_document`] inside a batch that remembers the sources and services it made sure of.
+/// [`apply_document`] inside a batch that remembers the sources and services it made sure of,
+/// and what it read ahead; `hashes` are the raw items' content hashes when already computed.
 fn apply_known(
     conn: &mut DbConn,
     known: &mut Known,
     doc: &ParsedDocument,
     service: Option<&ServiceSlug>,
     origin: &Origin,
+    hashes: Option<&[String]>,
 ) -> Result<IngestReport, IngestError> {
     let mut report = IngestReport {
         format: doc.format.as_str().to_string(),
         ..Default::default()
     };
     let page_service = convert::page_service(doc);
-    for obs in &doc.incidents {
-        let slug = service
-            .cloned()
-            .or_else(|| obs.service.as_deref().and_then(ServiceSlug::slugify))
-            .or_else(|| page_service.clone())
-            .ok_or(IngestError::NoService)?;
+    for (i, obs) in doc.incidents.iter().enumerate() {
+        let slug = slug_of(service, obs, page_service.as_ref()).ok_or(IngestError::NoService)?;
         let url = doc.page.as_ref().and_then(|p| p.url.as_deref());
         let source = known.source(conn, "page", slug.as_str(), url)?;
         let observed = convert::to_observed(obs, &slug, doc.format);
@@ -204,14 +259,23 @@ fn apply_known(
             let created = upserted.outcome == UpsertOutcome::Created;
             keep_provider_postmortem(conn, incident, created, body, &slug)?;
         }
-        db::provenance::record(
-            conn,
-            &source,
-            Some(incident.to_string().as_str()),
-            doc.format.as_str(),
-            &origin.0,
-            &obs.raw,
-        )?;
+        let hash = match hashes.and_then(|h| h.get(i)) {
+            Some(h) => h.clone(),
+            None => db::provenance::content_hash(&obs.raw),
+        };
+        // Kept already (the batch asked, or an earlier document kept it): nothing to insert.
+        if !known.stored.is_kept(&source, &hash) {
+            db::provenance::record_hashed(
+                conn,
+                &source,
+                Some(incident.to_string().as_str()),
+                doc.format.as_str(),
+                &origin.0,
+                &obs.raw,
+                &hash,
+            )?;
+            known.stored.kept(&source, &hash);
+        }
     }
     if !doc.component_changes.is_empty() {
         let slug = service

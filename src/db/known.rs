@@ -3,12 +3,18 @@
 //! hundreds of times; asking the store once per batch instead of once per incident is a large
 //! share of what makes bulk ingest fast.
 //!
+//! It also holds what the batch read up front of the incidents it names ([`Prefetched`]).
+//!
 //! The batch runs each document in a savepoint. A savepoint rolled back takes the rows it
 //! created with it, so after a failed document the caller calls [`Known::forget`].
 
 use std::collections::{HashMap, HashSet};
 
+use diesel::prelude::*;
+
 use super::error::DbError;
+use super::prefetch::Prefetched;
+use super::schema::sources as sources_table;
 use super::{DbConn, services, sources};
 use crate::domain::ServiceSlug;
 
@@ -17,6 +23,7 @@ pub struct Known {
     /// (kind, name) → source id.
     sources: HashMap<(String, String), String>,
     services: HashSet<ServiceSlug>,
+    pub(crate) stored: Prefetched,
 }
 
 impl Known {
@@ -35,6 +42,27 @@ impl Known {
         let id = sources::ensure(conn, kind, name, url)?;
         self.sources.insert(key, id.clone());
         Ok(id)
+    }
+
+    /// The ids of the existing sources of `kind` among `names`, without creating any: a batch
+    /// reads ahead before its documents' savepoints, and a source made there would outlive a
+    /// document that fails.
+    pub fn existing_sources(
+        &mut self,
+        conn: &mut DbConn,
+        kind: &str,
+        names: &[String],
+    ) -> Result<HashMap<String, String>, DbError> {
+        let rows: Vec<(String, String)> = sources_table::table
+            .filter(sources_table::kind.eq(kind))
+            .filter(sources_table::name.eq_any(names))
+            .select((sources_table::name, sources_table::id))
+            .load(conn)?;
+        for (name, id) in &rows {
+            self.sources
+                .insert((kind.to_string(), name.clone()), id.clone());
+        }
+        Ok(rows.into_iter().collect())
     }
 
     /// [`services::ensure_exist`] for the services not yet made sure of in this batch.
@@ -62,5 +90,6 @@ impl Known {
     pub fn forget(&mut self) {
         self.sources.clear();
         self.services.clear();
+        self.stored.forget();
     }
 }

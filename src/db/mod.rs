@@ -20,6 +20,7 @@ pub mod observed;
 pub mod outbox;
 pub mod poll_state;
 pub mod postmortems;
+pub(crate) mod prefetch;
 pub mod provenance;
 // User reports, spikes and links people decided on.
 pub mod links;

@@ -15,6 +15,7 @@ use super::convert::{EntryRow, IncidentRow, from_db_time, now, to_db_time};
 use super::error::DbError;
 use super::incidents::{apply_state, insert_row, save_row, state_of};
 use super::known::Known;
+use super::prefetch::{Lookup, StoredIncident};
 use super::schema::{entry_versions, incident_services, incidents, timeline_entries};
 use super::timeline::{self, NewEntry};
 use super::{DbConn, outbox};
@@ -58,36 +59,49 @@ pub fn upsert_known(
     let mut updates: Vec<&ObservedUpdate> = obs.updates.iter().collect();
     updates.sort_by_key(|u| u.occurred_at);
 
-    let existing = find(conn, source_id, &obs.external_id)?;
+    // What the batch read ahead, when it did; the store otherwise.
+    let (existing, prefetched) = match known.stored.take(source_id, &obs.external_id) {
+        Lookup::Found(s) => {
+            let s = *s;
+            (Some(s.row), Some((s.entries, s.links)))
+        }
+        Lookup::Absent => (None, None),
+        Lookup::Unknown => (find(conn, source_id, &obs.external_id)?, None),
+    };
     let created = existing.is_none();
     let mut row = existing.unwrap_or_else(|| new_row(obs, source_id, &updates));
     let before = row.clone();
     let incident_id: IncidentId = row.incident_id()?;
     let mut state = state_of(&row)?;
-    // A new incident has nothing stored yet; asking would only cost a query.
-    let stored = if created {
-        Vec::new()
-    } else {
-        stored_entries(conn, &row.id)?
+    let (mut stored, have_links) = match prefetched {
+        Some((entries, links)) => (entries, Some(links)),
+        // A new incident has nothing stored yet; asking would only cost a query.
+        None if created => (Vec::new(), Some(Vec::new())),
+        None => (stored_entries(conn, &row.id)?, None),
     };
     let mut new_entries = Vec::new();
     let mut edited = 0;
     for update in updates {
-        match stored.iter().find(|e| {
+        let same_id = stored.iter().position(|e| {
             e.source_id.as_deref() == Some(source_id)
                 && e.external_id.as_deref() == Some(&update.external_id)
-        }) {
-            Some(entry) if entry.body == update.body => {}
+        });
+        match same_id {
+            Some(i) if stored[i].body == update.body => {}
             // An older snapshot still carrying the text before an edit: not a new edit.
-            Some(entry) if was_earlier_text(conn, &entry.id, &update.body)? => {}
-            Some(entry) => {
+            Some(i) if was_earlier_text(conn, &stored[i].id, &update.body)? => {}
+            Some(i) => {
+                let entry = &mut stored[i];
                 keep_previous_version(conn, entry)?;
+                let edited_at = to_db_time(now());
                 diesel::update(timeline_entries::table.filter(timeline_entries::id.eq(&entry.id)))
                     .set((
                         timeline_entries::body.eq(&update.body),
-                        timeline_entries::edited_at.eq(Some(to_db_time(now()))),
+                        timeline_entries::edited_at.eq(Some(edited_at)),
                     ))
                     .execute(conn)?;
+                entry.body = update.body.clone();
+                entry.edited_at = Some(edited_at);
                 edited += 1;
             }
             None if stored.iter().any(|e| same_post(e, update)) => {}
@@ -132,14 +146,23 @@ pub fn upsert_known(
         // A new row goes in once, as it ends up, before the entries that refer to it.
         insert_row(conn, &mut row)?;
     }
-    let services_added = link_services(conn, &row.id, obs, created)?;
-    timeline::insert_many(conn, &new_entries)?;
+    let (links, services_added) = link_services(conn, &row.id, obs, have_links)?;
+    stored.extend(timeline::insert_many(conn, &new_entries)?);
     let changed = services_added || added > 0 || edited > 0 || row_changed;
     if created {
         outbox::append(conn, outbox::ENTITY_INCIDENT, &row.id, "upsert")?;
     } else if changed {
         save_row(conn, &mut row)?;
     }
+    known.stored.put(
+        source_id,
+        &obs.external_id,
+        StoredIncident {
+            row,
+            entries: stored,
+            links,
+        },
+    );
     let outcome = match (created, changed) {
         (true, _) => UpsertOutcome::Created,
         (false, true) => UpsertOutcome::Updated,
@@ -260,14 +283,14 @@ fn new_row(obs: &ObservedIncident, source_id: &str, updates: &[&ObservedUpdate])
     }
 }
 
-/// Adds the services and components not linked yet (all of them to a new incident); returns
-/// whether any was added.
+/// Adds the services and components not linked yet to those linked (`have`, asked of the store
+/// when not given); returns all the links now stored and whether any was added.
 fn link_services(
     conn: &mut DbConn,
     incident_id: &str,
     obs: &ObservedIncident,
-    created: bool,
-) -> Result<bool, DbError> {
+    have: Option<Vec<(String, String)>>,
+) -> Result<(Vec<(String, String)>, bool), DbError> {
     let mut wanted: Vec<(String, String)> = obs
         .services
         .iter()
@@ -280,18 +303,19 @@ fn link_services(
     );
     wanted.sort();
     wanted.dedup();
-    if !created {
-        let have: Vec<(String, String)> = incident_services::table
+    let mut have: Vec<(String, String)> = match have {
+        Some(have) => have,
+        None => incident_services::table
             .filter(incident_services::incident_id.eq(incident_id))
             .select((
                 incident_services::service_slug,
                 incident_services::component,
             ))
-            .load(conn)?;
-        wanted.retain(|w| !have.contains(w));
-    }
+            .load(conn)?,
+    };
+    wanted.retain(|w| !have.contains(w));
     if wanted.is_empty() {
-        return Ok(false);
+        return Ok((have, false));
     }
     let impact = obs.impact.map(Impact::as_str);
     let rows: Vec<_> = wanted
@@ -312,7 +336,8 @@ fn link_services(
         DbConn::Sqlite(c) => insert.execute(c)?,
         DbConn::Postgres(c) => insert.execute(c)?,
     };
-    Ok(true)
+    have.extend(wanted);
+    Ok((have, true))
 }
 
 fn entry_for(incident_id: IncidentId, source_id: &str, u: &ObservedUpdate) -> NewEntry {

@@ -21,7 +21,27 @@ pub fn record(
     origin: &str,
     raw: &str,
 ) -> Result<bool, DbError> {
-    let hash = content_hash(raw);
+    record_hashed(
+        conn,
+        source_id,
+        incident_id,
+        format,
+        origin,
+        raw,
+        &content_hash(raw),
+    )
+}
+
+/// [`record`] for a raw item whose [`content_hash`] the caller already has.
+pub fn record_hashed(
+    conn: &mut DbConn,
+    source_id: &str,
+    incident_id: Option<&str>,
+    format: &str,
+    origin: &str,
+    raw: &str,
+    hash: &str,
+) -> Result<bool, DbError> {
     // UNIQUE (source_id, content_hash) decides: one statement instead of a look-up and an
     // insert. Diesel offers ON CONFLICT only on a concrete backend.
     let insert = diesel::insert_into(observations::table)
@@ -32,7 +52,7 @@ pub fn record(
             observations::format.eq(format),
             observations::origin.eq(origin),
             observations::fetched_at.eq(to_db_time(now())),
-            observations::content_hash.eq(&hash),
+            observations::content_hash.eq(hash),
             observations::raw.eq(raw),
         ))
         .on_conflict_do_nothing();

@@ -36,9 +36,9 @@ pub fn insert(conn: &mut DbConn, e: &NewEntry) -> Result<TimelineEntry, DbError>
     row.into_domain()
 }
 
-/// Inserts entries as given, in multi-row statements (a bulk ingest writes thousands);
-/// callers own the incident's state and the outbox row.
-pub fn insert_many(conn: &mut DbConn, entries: &[NewEntry]) -> Result<(), DbError> {
+/// Inserts entries as given, in multi-row statements (a bulk ingest writes thousands), and
+/// returns the rows as stored; callers own the incident's state and the outbox row.
+pub fn insert_many(conn: &mut DbConn, entries: &[NewEntry]) -> Result<Vec<EntryRow>, DbError> {
     // 16 columns a row: 8,000 bound parameters a statement, under SQLite's 32,766 and
     // PostgreSQL's 65,535.
     const CHUNK: usize = 500;
@@ -52,7 +52,7 @@ pub fn insert_many(conn: &mut DbConn, entries: &[NewEntry]) -> Result<(), DbErro
             DbConn::Postgres(c) => insert.execute(c)?,
         };
     }
-    Ok(())
+    Ok(rows)
 }
 
 fn row_of(e: &NewEntry, recorded_at: chrono::NaiveDateTime) -> EntryRow {

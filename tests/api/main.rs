@@ -14,6 +14,7 @@ mod demo;
 mod forms;
 mod incidents;
 mod ingest;
+mod ingest_batch;
 mod ingest_errors;
 mod interchange;
 mod migrations;
