@@ -43,8 +43,10 @@ pub struct SegmentFacetCounter {
     text: Vec<Option<TextCounts>>,
     year: Option<Column<u64>>,
     years: Vec<u64>,
-    /// Values of a block of hits, reused from block to block.
+    /// Values of a block of hits, and the rows behind them, reused from block to block.
     block: Vec<u64>,
+    rows: Vec<u32>,
+    docs_out: Vec<DocId>,
 }
 
 /// What one segment found: per text facet, the resolved values with their counts, and for a
@@ -78,6 +80,8 @@ impl Collector for FacetCounter {
             year: fast.u64("year").ok(),
             years: vec![0; YEARS],
             block: Vec::new(),
+            rows: Vec::new(),
+            docs_out: Vec::new(),
         })
     }
 
@@ -136,10 +140,16 @@ impl SegmentCollector for SegmentFacetCounter {
                     count(&mut facet.counts, *ord);
                 }
             } else {
-                for doc in docs {
-                    for ord in facet.ords.values_for_doc(*doc) {
-                        count(&mut facet.counts, ord);
-                    }
+                // Optional or several values: translate the block to rows, then read the rows.
+                self.docs_out.clear();
+                self.rows.clear();
+                facet
+                    .ords
+                    .row_ids_for_docs(docs, &mut self.docs_out, &mut self.rows);
+                block.resize(self.rows.len(), 0);
+                facet.ords.values.get_vals(&self.rows, block);
+                for ord in block.iter() {
+                    count(&mut facet.counts, *ord);
                 }
             }
         }

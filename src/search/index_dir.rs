@@ -132,7 +132,13 @@ impl IndexRoot {
         std::fs::create_dir_all(&path)?;
         let (schema, fields) = schema::build();
         let dir = MmapDirectory::open(&path).map_err(|e| SearchError::Index(e.to_string()))?;
-        let index = Index::create(dir, schema, Default::default())?;
+        // Every hit of a page reads its stored document for the snippet, and a read
+        // decompresses the whole block around it: small blocks keep that to the document.
+        let settings = tantivy::IndexSettings {
+            docstore_blocksize: 4_096,
+            ..Default::default()
+        };
+        let index = Index::create(dir, schema, settings)?;
         analyzers::register(&index);
         Ok((index, fields, generation))
     }
