@@ -116,6 +116,9 @@ impl IncidentRow {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize)]
 #[diesel(table_name = timeline_entries)]
 #[serde(deny_unknown_fields)]
+// No column of the table has a default, so NULL is what an omitted value would be anyway; and
+// a row holding a DEFAULT makes diesel insert a batch on SQLite one row, one statement at a time.
+#[diesel(treat_none_as_default_value = false)]
 pub struct EntryRow {
     pub id: String,
     pub incident_id: String,
