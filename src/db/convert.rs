@@ -54,6 +54,9 @@ where
 #[diesel(table_name = incidents)]
 #[serde(deny_unknown_fields)]
 #[diesel(treat_none_as_null = true)]
+// As for `EntryRow`: no nullable column has a default, and a DEFAULT in the row would give an
+// insert a different statement for every pattern of absent values.
+#[diesel(treat_none_as_default_value = false)]
 pub struct IncidentRow {
     pub id: String,
     pub title: String,
