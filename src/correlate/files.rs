@@ -4,14 +4,16 @@
 //! Reading and parsing run on a thread of their own while the calling thread applies the
 //! previous batch: parsing is about half the work of a small document, and a machine with two
 //! cores would otherwise leave one idle. Each batch is one transaction with a savepoint per
-//! document (see [`apply_batch`]), so a bad file is still rolled back alone.
+//! document (see [`super::apply_batch`]), so a bad file is still rolled back alone. Batches are
+//! written on a connection of the run's own, tuned for one long writer
+//! ([`Db::dedicated_writer`]).
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::Instant;
 
-use super::{IngestError, IngestReport, Origin, apply_batch, parse_bytes};
-use crate::db::Db;
+use super::{IngestError, IngestReport, Origin, apply_batch_in, parse_bytes};
+use crate::db::{Db, DbConn};
 use crate::domain::ServiceSlug;
 use crate::ingest::{Format, ParsedDocument};
 
@@ -62,8 +64,16 @@ pub fn ingest_files(
                 }
             }
         });
+        // The pool's connections serve when a connection of its own cannot be had.
+        let mut own = match db.dedicated_writer() {
+            Ok(conn) => Some(conn),
+            Err(e) => {
+                tracing::warn!(error = %e, "ingest uses pooled connections");
+                None
+            }
+        };
         for batch in rx {
-            apply_parsed(db, service, batch, &mut summary, &mut on_file)?;
+            apply_parsed(db, own.as_mut(), service, batch, &mut summary, &mut on_file)?;
         }
         Ok(())
     })?;
@@ -80,6 +90,7 @@ fn read(path: &Path, format: Option<Format>) -> Result<ParsedDocument, String> {
 
 fn apply_parsed(
     db: &Db,
+    own: Option<&mut DbConn>,
     service: Option<&ServiceSlug>,
     batch: Vec<Parsed>,
     summary: &mut FilesSummary,
@@ -97,7 +108,12 @@ fn apply_parsed(
             Err(e) => outcomes.push((path, Some(e))),
         }
     }
-    let mut applied = apply_batch(db, &docs)?.into_iter();
+    let apply = |conn: &mut DbConn| apply_batch_in(conn, &docs);
+    let mut applied = match own {
+        Some(conn) => crate::db::write_transaction(conn, apply)?,
+        None => db.write(apply)?,
+    }
+    .into_iter();
     for (path, parse_error) in outcomes {
         let result = match parse_error {
             Some(e) => Err(e),

@@ -101,23 +101,29 @@ pub fn apply_batch(
     db: &Db,
     docs: &[(ParsedDocument, Option<ServiceSlug>, Origin)],
 ) -> Result<Vec<Result<IngestReport, IngestError>>, IngestError> {
+    Ok(db.write(|conn| apply_batch_in(conn, docs))?)
+}
+
+/// [`apply_batch`] inside the caller's transaction on its own connection.
+pub fn apply_batch_in(
+    conn: &mut DbConn,
+    docs: &[(ParsedDocument, Option<ServiceSlug>, Origin)],
+) -> Result<Vec<Result<IngestReport, IngestError>>, DbError> {
     use diesel::Connection;
-    Ok(db.write(|conn| {
-        let mut known = Known::default();
-        let hashes = read_ahead(conn, &mut known, docs)?;
-        let mut results = Vec::with_capacity(docs.len());
-        for ((doc, service, origin), hashes) in docs.iter().zip(&hashes) {
-            let outcome = conn.transaction(|sp| {
-                apply_known(sp, &mut known, doc, service.as_ref(), origin, Some(hashes))
-                    .map_err(Wrap::into_db)
-            });
-            if outcome.is_err() {
-                known.forget();
-            }
-            results.push(outcome.map_err(Wrap::from_db));
+    let mut known = Known::default();
+    let hashes = read_ahead(conn, &mut known, docs)?;
+    let mut results = Vec::with_capacity(docs.len());
+    for ((doc, service, origin), hashes) in docs.iter().zip(&hashes) {
+        let outcome = conn.transaction(|sp| {
+            apply_known(sp, &mut known, doc, service.as_ref(), origin, Some(hashes))
+                .map_err(Wrap::into_db)
+        });
+        if outcome.is_err() {
+            known.forget();
         }
-        Ok(results)
-    })?)
+        results.push(outcome.map_err(Wrap::from_db));
+    }
+    Ok(results)
 }
 
 /// Reads what the batch's documents will ask of the store, a few queries for the lot instead of

@@ -54,6 +54,9 @@ where
 #[diesel(table_name = incidents)]
 #[serde(deny_unknown_fields)]
 #[diesel(treat_none_as_null = true)]
+// As for `EntryRow`: no nullable column has a default, and a DEFAULT in the row would give an
+// insert a different statement for every pattern of absent values.
+#[diesel(treat_none_as_default_value = false)]
 pub struct IncidentRow {
     pub id: String,
     pub title: String,
@@ -116,6 +119,9 @@ impl IncidentRow {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize)]
 #[diesel(table_name = timeline_entries)]
 #[serde(deny_unknown_fields)]
+// No column of the table has a default, so NULL is what an omitted value would be anyway; and
+// a row holding a DEFAULT makes diesel insert a batch on SQLite one row, one statement at a time.
+#[diesel(treat_none_as_default_value = false)]
 pub struct EntryRow {
     pub id: String,
     pub incident_id: String,

@@ -329,13 +329,24 @@ fn link_services(
             )
         })
         .collect();
-    // One multi-row INSERT; diesel only offers it on a concrete backend. An incident links a
-    // handful of components, far under either backend's limit on bound parameters.
-    let insert = diesel::insert_into(incident_services::table).values(rows);
     match conn {
-        DbConn::Sqlite(c) => insert.execute(c)?,
-        DbConn::Postgres(c) => insert.execute(c)?,
-    };
+        // SQLite: one single-row statement, prepared once and cached, rather than a multi-row
+        // one prepared anew for every count of rows (see `timeline::insert_many`).
+        DbConn::Sqlite(c) => {
+            for row in rows {
+                diesel::insert_into(incident_services::table)
+                    .values(row)
+                    .execute(c)?;
+            }
+        }
+        // PostgreSQL: one multi-row INSERT, one round trip. An incident links a handful of
+        // components, far under the limit on bound parameters.
+        DbConn::Postgres(c) => {
+            diesel::insert_into(incident_services::table)
+                .values(rows)
+                .execute(c)?;
+        }
+    }
     have.extend(wanted);
     Ok((have, true))
 }
