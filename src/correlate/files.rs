@@ -18,7 +18,9 @@ use crate::domain::ServiceSlug;
 use crate::ingest::{Format, ParsedDocument};
 
 /// Files per transaction. Small enough that the first batch, parsed before anything can be
-/// applied, is a small part of the run; large enough that commits stay rare.
+/// applied, is a small part of the run; large enough that commits stay rare. Measured on the
+/// real corpus (1,360 files): 256 was slower than 64, the longer wait for the first batch
+/// costing more than the commits it saves.
 const BATCH: usize = 64;
 /// Parsed batches waiting to be applied: the parser may run this far ahead, no further, so
 /// memory stays bounded whatever the number of files.

@@ -147,7 +147,7 @@ pub fn upsert_known(
         insert_row(conn, &mut row)?;
     }
     let (links, services_added) = link_services(conn, &row.id, obs, have_links)?;
-    stored.extend(timeline::insert_many(conn, &new_entries)?);
+    stored.extend(timeline::insert_many(conn, new_entries)?);
     let changed = services_added || added > 0 || edited > 0 || row_changed;
     if created {
         outbox::append(conn, outbox::ENTITY_INCIDENT, &row.id, "upsert")?;
