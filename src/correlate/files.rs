@@ -19,9 +19,9 @@ use crate::ingest::{Format, ParsedDocument};
 
 /// Files per transaction. Small enough that the first batch, parsed before anything can be
 /// applied, is a small part of the run; large enough that commits stay rare. Measured on the
-/// real corpus (1,360 files): 256 was slower than 64, the longer wait for the first batch
-/// costing more than the commits it saves.
-const BATCH: usize = 64;
+/// real corpus (1,360 files): 32 beat 64 and 64 beat 256; the wait for the first batch, when
+/// one core idles, costs more than the commits a larger batch saves.
+const BATCH: usize = 32;
 /// Parsed batches waiting to be applied: the parser may run this far ahead, no further, so
 /// memory stays bounded whatever the number of files.
 const QUEUE: usize = 2;
