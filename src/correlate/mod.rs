@@ -271,7 +271,7 @@ fn apply_known(
         };
         // Kept already (the batch asked, or an earlier document kept it): nothing to insert.
         if !known.stored.is_kept(&source, &hash) {
-            db::provenance::record_hashed(
+            db::provenance::record(
                 conn,
                 &source,
                 Some(incident.to_string().as_str()),

@@ -12,28 +12,9 @@ pub fn content_hash(raw: &str) -> String {
     hex::encode(Sha256::digest(raw.as_bytes()))
 }
 
-/// Keeps a raw item unless the same bytes from the same source are already kept.
+/// Keeps a raw item unless the same bytes from the same source are already kept; `hash` is
+/// its [`content_hash`], which a batch computes once while reading ahead.
 pub fn record(
-    conn: &mut DbConn,
-    source_id: &str,
-    incident_id: Option<&str>,
-    format: &str,
-    origin: &str,
-    raw: &str,
-) -> Result<bool, DbError> {
-    record_hashed(
-        conn,
-        source_id,
-        incident_id,
-        format,
-        origin,
-        raw,
-        &content_hash(raw),
-    )
-}
-
-/// [`record`] for a raw item whose [`content_hash`] the caller already has.
-pub fn record_hashed(
     conn: &mut DbConn,
     source_id: &str,
     incident_id: Option<&str>,
