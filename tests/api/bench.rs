@@ -120,6 +120,10 @@ fn the_tiny_benchmark_completes_and_reports_every_key() {
     );
     assert_eq!(report["corpus_ingest"]["files"], 4, "{report}");
     assert_eq!(report["corpus_ingest"]["failed"], 0, "{report}");
+    assert!(
+        report["corpus_ingest"]["entries"].as_u64().unwrap() > 0,
+        "the fixtures' entries were ingested: {report}"
+    );
     // Not a timing: the generated cascade is found whole, and nothing else is.
     assert_eq!(
         report["cascade"]["detected_spikes"], report["cascade"]["injected_spikes"],
