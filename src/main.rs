@@ -15,6 +15,11 @@ use aftermath::startup::Application;
 use aftermath::{demo, telemetry};
 use clap::{Args, Parser, Subcommand};
 
+/// The bulk ingest allocates and frees many small strings from two threads; glibc's malloc
+/// was a fifth of its profile (see the README's benchmark notes).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod commands;
 mod search_cli;
 use commands::{ingest_files, source, token};
