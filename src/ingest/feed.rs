@@ -234,7 +234,8 @@ pub(crate) fn statuspage_updates(
         };
         let inner = &content[inner_start..inner_start + close];
         let end = inner_start + close + "</small>".len();
-        let original = html::body_text(inner)
+        // A date stamp marked up only with `<var>`: its tags are dropped, not rendered.
+        let original = html::inline_text(inner)
             .split_whitespace()
             .collect::<Vec<_>>()
             .join(" ");

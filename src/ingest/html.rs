@@ -40,6 +40,9 @@ thread_local! {
 
 /// Render HTML to plain text (lists as `* item`, emphasis as `*text*`, links as footnotes).
 pub fn html_to_text(s: &str) -> String {
+    if is_plain(s) {
+        return plain_to_text(s);
+    }
     if s.len() > MEMO_MAX_BYTES {
         return render(s);
     }
@@ -56,6 +59,42 @@ pub fn html_to_text(s: &str) -> String {
         m.insert(s.to_string(), text.clone());
     });
     text
+}
+
+/// Text without markup or character references: most Atom status posts. html2text would build
+/// a whole document tree to return it with HTML's whitespace collapsed, which is all
+/// [`plain_to_text`] does (a property test holds the two to the same output). Only scripts and
+/// symbols whose characters all have a display width are taken: html2text measures text by
+/// width, and trims or drops control, format and zero-width characters in its own way.
+fn is_plain(s: &str) -> bool {
+    s.chars().all(|c| match c {
+        '<' | '&' => false,
+        ' ' | '\t' | '\n' | '\x0c' | '!'..='~' => true,
+        '\u{a1}'..='\u{ac}'
+        | '\u{ae}'..='\u{2af}'
+        | '\u{370}'..='\u{3ff}'
+        | '\u{400}'..='\u{482}'
+        | '\u{48a}'..='\u{4ff}'
+        | '\u{2010}'..='\u{2027}'
+        | '\u{2030}'..='\u{205e}'
+        | '\u{20a0}'..='\u{20c0}'
+        | '\u{2100}'..='\u{218b}'
+        | '\u{2190}'..='\u{23ff}'
+        | '\u{4e00}'..='\u{9fff}' => true,
+        _ => false,
+    })
+}
+
+/// HTML's rendering of markup-free text: runs of ASCII whitespace are one space.
+fn plain_to_text(s: &str) -> String {
+    let mut collapsed = String::with_capacity(s.len());
+    for word in s.split_ascii_whitespace() {
+        if !collapsed.is_empty() {
+            collapsed.push(' ');
+        }
+        collapsed.push_str(word);
+    }
+    tidy(&collapsed)
 }
 
 fn render(s: &str) -> String {
@@ -123,6 +162,17 @@ fn tag_stats(s: &str) -> (usize, usize) {
     (tags, max_depth)
 }
 
+/// Text of a short inline fragment such as a Statuspage date stamp
+/// (`Nov <var data-var='date'>29</var>, …`): tags dropped, common entities decoded. html2text
+/// would parse a whole document for each of the thousands of stamps in a feed history.
+pub fn inline_text(s: &str) -> String {
+    if looks_like_html(s) {
+        tidy(&strip_tags(s))
+    } else {
+        tidy(s)
+    }
+}
+
 /// Flat fallback: drop tags, turn block ends into newlines, decode the common entities.
 fn strip_tags(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -159,6 +209,42 @@ fn strip_tags(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// The shortcut for markup-free text says what html2text says.
+        #[test]
+        fn plain_text_renders_as_html2text_renders_it(
+            s in "([a-zA-Z0-9.,;:'\"!?()\\-]|[ \t\n\x0b\x0c\r]|[\u{a0}-\u{4ff}]|[\u{2000}-\u{24ff}]|[\u{3000}-\u{3100}]|[\u{4e00}-\u{4eff}]|[^<&])*"
+        ) {
+            // Random characters, less those the shortcut leaves to html2text.
+            let s: String = s.chars().filter(|c| is_plain(c.encode_utf8(&mut [0; 4]))).collect();
+            prop_assert!(is_plain(&s));
+            prop_assert_eq!(plain_to_text(&s), render(&s));
+        }
+    }
+
+    #[test]
+    fn a_statuspage_date_stamp_loses_its_var_tags() {
+        let stamp = "Nov <var data-var='date'>29</var>, <var data-var='time'>17:05</var> UTC";
+        assert_eq!(inline_text(stamp), "Nov 29, 17:05 UTC");
+        assert_eq!(inline_text(stamp), render(stamp));
+    }
+
+    #[test]
+    fn plain_text_collapses_whitespace_as_html_does() {
+        for s in [
+            "  a \t b\n\nc  ",
+            "caf\u{e9} \u{2019}s",
+            "",
+            " \n ",
+            "trailing \x0c",
+        ] {
+            assert_eq!(plain_to_text(s), render(s), "{s:?}");
+        }
+    }
 
     #[test]
     fn renders_lists_and_keeps_plain_text() {
