@@ -105,11 +105,30 @@ pub fn apply_batch(
 }
 
 /// [`apply_batch`] inside the caller's transaction on its own connection.
+///
+/// The batch is first applied whole inside one savepoint: a savepoint copies every page it
+/// touches before the first change, and one per document made each page of a batch be copied
+/// once per document. Documents rarely fail; when one does, that savepoint is rolled back and
+/// the batch is applied again one savepoint per document, so the others still land.
 pub fn apply_batch_in(
     conn: &mut DbConn,
     docs: &[(ParsedDocument, Option<ServiceSlug>, Origin)],
 ) -> Result<Vec<Result<IngestReport, IngestError>>, DbError> {
     use diesel::Connection;
+    let mut known = Known::default();
+    let hashes = read_ahead(conn, &mut known, docs)?;
+    let whole = conn.transaction(|sp| {
+        docs.iter()
+            .zip(&hashes)
+            .map(|((doc, service, origin), hashes)| {
+                apply_known(sp, &mut known, doc, service.as_ref(), origin, Some(hashes))
+                    .map_err(Wrap::into_db)
+            })
+            .collect::<Result<Vec<_>, DbError>>()
+    });
+    if let Ok(reports) = whole {
+        return Ok(reports.into_iter().map(Ok).collect());
+    }
     let mut known = Known::default();
     let hashes = read_ahead(conn, &mut known, docs)?;
     let mut results = Vec::with_capacity(docs.len());
@@ -251,6 +270,16 @@ fn apply_known(
         let slug = slug_of(service, obs, page_service.as_ref()).ok_or(IngestError::NoService)?;
         let url = doc.page.as_ref().and_then(|p| p.url.as_deref());
         let source = known.source(conn, "page", slug.as_str(), url)?;
+        let hash = match hashes.and_then(|h| h.get(i)) {
+            Some(h) => h.clone(),
+            None => db::provenance::content_hash(&obs.raw),
+        };
+        // The very same raw item was applied to this page before (snapshots of a page repeat
+        // most of their items): applying it again is idempotent, so it is skipped unread.
+        if known.stored.is_kept(&source, &hash) {
+            report.unchanged += 1;
+            continue;
+        }
         let observed = convert::to_observed(obs, &slug, doc.format);
         let upserted = db::observed::upsert_known(conn, known, &source, &observed)?;
         match upserted.outcome {
@@ -265,23 +294,16 @@ fn apply_known(
             let created = upserted.outcome == UpsertOutcome::Created;
             keep_provider_postmortem(conn, incident, created, body, &slug)?;
         }
-        let hash = match hashes.and_then(|h| h.get(i)) {
-            Some(h) => h.clone(),
-            None => db::provenance::content_hash(&obs.raw),
-        };
-        // Kept already (the batch asked, or an earlier document kept it): nothing to insert.
-        if !known.stored.is_kept(&source, &hash) {
-            db::provenance::record(
-                conn,
-                &source,
-                Some(incident.to_string().as_str()),
-                doc.format.as_str(),
-                &origin.0,
-                &obs.raw,
-                &hash,
-            )?;
-            known.stored.kept(&source, &hash);
-        }
+        db::provenance::record(
+            conn,
+            &source,
+            Some(incident.to_string().as_str()),
+            doc.format.as_str(),
+            &origin.0,
+            &obs.raw,
+            &hash,
+        )?;
+        known.stored.kept(&source, &hash);
     }
     if !doc.component_changes.is_empty() {
         let slug = service
