@@ -22,9 +22,17 @@ use crate::ingest::{Format, ParsedDocument};
 /// real corpus (1,360 files): 32 beat 64 and 64 beat 256; the wait for the first batch, when
 /// one core idles, costs more than the commits a larger batch saves.
 const BATCH: usize = 32;
-/// Parsed batches waiting to be applied: the parser may run this far ahead, no further, so
-/// memory stays bounded whatever the number of files.
-const QUEUE: usize = 2;
+/// Batches parsed or being parsed ahead of the one being applied: memory stays bounded
+/// whatever the number of files.
+const AHEAD: usize = 8;
+/// Input bytes per batch, beside [`BATCH`]: 256 KiB parse in a few milliseconds.
+const BATCH_BYTES: u64 = 256 * 1024;
+/// Parsing threads. With the applying thread that makes one more thread than this machine's
+/// two cores: the corpus alternates between stretches that are all parsing (snapshot
+/// histories, where the applier finds nothing new) and stretches that are all writing, and
+/// a second parser uses the core the idle applier leaves. While the applier is busy the
+/// parsers soon run out of permits and sleep.
+const PARSERS: usize = 2;
 
 /// What a run of [`ingest_files`] did.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -55,17 +63,37 @@ pub fn ingest_files(
         files: files.len(),
         ..Default::default()
     };
+    let chunks = batches(files);
+    // One single-use channel per batch: workers finish out of order, the applier takes the
+    // batches in file order.
+    let (slots_tx, slots_rx): (Vec<_>, Vec<_>) = (0..chunks.len())
+        .map(|_| mpsc::sync_channel::<Vec<Parsed>>(1))
+        .unzip();
+    // A worker needs a permit to start a batch and the applier hands one back per batch
+    // applied: parsing runs at most AHEAD batches ahead, so memory stays bounded.
+    let (permit_tx, permit_rx) = mpsc::sync_channel::<()>(AHEAD);
+    for _ in 0..AHEAD {
+        let _ = permit_tx.send(());
+    }
+    let permits = std::sync::Mutex::new(permit_rx);
+    let next = std::sync::atomic::AtomicUsize::new(0);
     std::thread::scope(|scope| -> Result<(), IngestError> {
-        let (tx, rx) = mpsc::sync_channel::<Vec<Parsed>>(QUEUE);
-        scope.spawn(move || {
-            for chunk in files.chunks(BATCH) {
-                let parsed = chunk.iter().map(|p| (p.clone(), read(p, format))).collect();
-                // The applier hung up after a store failure: nothing left to parse for.
-                if tx.send(parsed).is_err() {
-                    break;
+        for _ in 0..PARSERS {
+            let (chunks, slots_tx, permits, next) = (&chunks, &slots_tx, &permits, &next);
+            scope.spawn(move || {
+                loop {
+                    // The applier hung up after a store failure: nothing left to parse for.
+                    let permit = permits.lock().map(|rx| rx.recv());
+                    if !matches!(permit, Ok(Ok(()))) {
+                        break;
+                    }
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(chunk) = chunks.get(i) else { break };
+                    let parsed = chunk.iter().map(|p| (p.clone(), read(p, format))).collect();
+                    let _ = slots_tx[i].send(parsed);
                 }
-            }
-        });
+            });
+        }
         // The pool's connections serve when a connection of its own cannot be had.
         let mut own = match db.dedicated_writer() {
             Ok(conn) => Some(conn),
@@ -74,8 +102,11 @@ pub fn ingest_files(
                 None
             }
         };
-        for batch in rx {
+        let permit_tx = permit_tx;
+        for slot in slots_rx {
+            let Ok(batch) = slot.recv() else { break };
             apply_parsed(db, own.as_mut(), service, batch, &mut summary, &mut on_file)?;
+            let _ = permit_tx.try_send(());
         }
         Ok(())
     })?;
@@ -83,6 +114,25 @@ pub fn ingest_files(
     db.write(|conn| super::links::recompute_changed_since(conn, changed_since))?;
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
+}
+
+/// Consecutive runs of at most [`BATCH`] files and [`BATCH_BYTES`] (one file at least). A
+/// history of large snapshots in one batch kept the applier waiting for its whole parse.
+fn batches(files: &[PathBuf]) -> Vec<&[PathBuf]> {
+    let mut out = Vec::new();
+    let (mut start, mut bytes) = (0, 0u64);
+    for (i, path) in files.iter().enumerate() {
+        let size = std::fs::metadata(path).map_or(0, |m| m.len());
+        if i > start && (i - start == BATCH || bytes + size > BATCH_BYTES) {
+            out.push(&files[start..i]);
+            (start, bytes) = (i, 0);
+        }
+        bytes += size;
+    }
+    if start < files.len() {
+        out.push(&files[start..]);
+    }
+    out
 }
 
 fn read(path: &Path, format: Option<Format>) -> Result<ParsedDocument, String> {
@@ -132,4 +182,30 @@ fn apply_parsed(
         on_file(&path, result.as_ref().map_err(String::as_str));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batches_close_at_the_file_count_or_the_byte_budget_and_keep_the_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = |name: &str, bytes: usize| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, vec![b' '; bytes]).unwrap();
+            path
+        };
+        let mut files: Vec<PathBuf> = (0..BATCH + 3).map(|i| file(&format!("s{i}"), 10)).collect();
+        let big = BATCH_BYTES as usize;
+        files.push(file("big1", big - 100));
+        files.push(file("big2", big + 1));
+        files.push(file("small", 10));
+        // A file that cannot be read is still batched; reading it reports the error.
+        files.push(dir.path().join("missing"));
+        let sizes: Vec<usize> = batches(&files).iter().map(|b| b.len()).collect();
+        assert_eq!(sizes, vec![BATCH, 4, 1, 2]);
+        let flat: Vec<&PathBuf> = batches(&files).into_iter().flatten().collect();
+        assert_eq!(flat, files.iter().collect::<Vec<_>>());
+    }
 }
