@@ -49,17 +49,23 @@ pub struct Prefetched {
 }
 
 impl Prefetched {
-    /// Loads the incidents keyed `keys` and the kept raw items among `hashes`, both as
-    /// (source id, value) pairs, a few queries for the lot.
+    /// Loads, a few queries for the lot, which of the raw items `hashes` are kept, then the
+    /// incidents `keys` of the others (`keys[i]` is the incident of `hashes[i]`; both are
+    /// (source id, value) pairs). A raw item kept already is skipped unread, so its incident
+    /// is not worth reading: a snapshot history would read the same incidents, entries and
+    /// all, for each snapshot.
     pub fn load(
         &mut self,
         conn: &mut DbConn,
         keys: &[(String, String)],
         hashes: &[(String, String)],
     ) -> Result<(), DbError> {
+        self.load_observations(conn, hashes)?;
         let wanted: HashSet<&(String, String)> = keys
             .iter()
-            .filter(|k| !self.incidents.contains_key(*k))
+            .zip(hashes)
+            .filter(|(k, h)| !self.observations.contains(*h) && !self.incidents.contains_key(*k))
+            .map(|(k, _)| k)
             .collect();
         let mut found: HashMap<String, StoredIncident> = HashMap::new();
         for (source, values) in grouped(wanted.iter().copied()) {
@@ -111,7 +117,7 @@ impl Prefetched {
                     .insert((s.clone(), e.clone()), Some(Box::new(stored)));
             }
         }
-        self.load_observations(conn, hashes)
+        Ok(())
     }
 
     fn load_observations(
