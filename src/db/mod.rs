@@ -12,6 +12,7 @@ pub mod components;
 mod connection;
 mod convert;
 pub mod dump;
+mod entry_insert;
 mod error;
 pub mod incidents;
 pub mod known;

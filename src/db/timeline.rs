@@ -50,9 +50,7 @@ pub fn insert_many(conn: &mut DbConn, entries: Vec<NewEntry>) -> Result<Vec<Entr
         // and kept in diesel's cache, serves every row of the run.
         DbConn::Sqlite(c) => {
             for row in &rows {
-                diesel::insert_into(timeline_entries::table)
-                    .values(row)
-                    .execute(c)?;
+                super::entry_insert::InsertEntry(row).execute(c)?;
             }
         }
         // Over the network, a round trip is what costs: as few statements as possible.
