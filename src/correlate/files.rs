@@ -103,6 +103,8 @@ pub fn ingest_files(
                 None
             }
         };
+        // Moved in, so that a store failure returning early drops it: the parsers' next wait
+        // for a permit then ends (after the few already granted) instead of blocking the scope.
         let permit_tx = permit_tx;
         for slot in slots_rx {
             let Ok(batch) = slot.recv() else { break };

@@ -115,8 +115,9 @@ pub fn apply_batch_in(
     docs: &[(ParsedDocument, Option<ServiceSlug>, Origin)],
 ) -> Result<Vec<Result<IngestReport, IngestError>>, DbError> {
     use diesel::Connection;
+    let hashes = content_hashes(docs);
     let mut known = Known::default();
-    let hashes = read_ahead(conn, &mut known, docs)?;
+    read_ahead(conn, &mut known, docs, &hashes)?;
     let whole = conn.transaction(|sp| {
         docs.iter()
             .zip(&hashes)
@@ -129,8 +130,9 @@ pub fn apply_batch_in(
     if let Ok(reports) = whole {
         return Ok(reports.into_iter().map(Ok).collect());
     }
+    // The rolled-back savepoint took what `known` had learnt with it: read ahead afresh.
     let mut known = Known::default();
-    let hashes = read_ahead(conn, &mut known, docs)?;
+    read_ahead(conn, &mut known, docs, &hashes)?;
     let mut results = Vec::with_capacity(docs.len());
     for ((doc, service, origin), hashes) in docs.iter().zip(&hashes) {
         let outcome = conn.transaction(|sp| {
@@ -145,15 +147,28 @@ pub fn apply_batch_in(
     Ok(results)
 }
 
+/// The content hash of every raw item of every document, computed once for the batch.
+fn content_hashes(docs: &[(ParsedDocument, Option<ServiceSlug>, Origin)]) -> Vec<Vec<String>> {
+    docs.iter()
+        .map(|(doc, _, _)| {
+            doc.incidents
+                .iter()
+                .map(|obs| db::provenance::content_hash(&obs.raw))
+                .collect()
+        })
+        .collect()
+}
+
 /// Reads what the batch's documents will ask of the store, a few queries for the lot instead of
-/// several per incident (see `db::prefetch`); returns each document's raw items' content
-/// hashes, so they are computed once. Only existing sources are looked up: a source is created
-/// inside the savepoint of the document that first needs it.
+/// several per incident (see `db::prefetch`); `hashes` are the raw items' content hashes. Only
+/// existing sources are looked up: a source is created inside the savepoint of the document
+/// that first needs it.
 fn read_ahead(
     conn: &mut DbConn,
     known: &mut Known,
     docs: &[(ParsedDocument, Option<ServiceSlug>, Origin)],
-) -> Result<Vec<Vec<String>>, DbError> {
+    hashes: &[Vec<String>],
+) -> Result<(), DbError> {
     let mut slugs: Vec<Vec<Option<ServiceSlug>>> = Vec::with_capacity(docs.len());
     let mut names: Vec<String> = Vec::new();
     for (doc, service, _) in docs {
@@ -170,21 +185,15 @@ fn read_ahead(
     names.dedup();
     let sources = known.existing_sources(conn, "page", &names)?;
     let (mut keys, mut kept) = (Vec::new(), Vec::new());
-    let mut hashes = Vec::with_capacity(docs.len());
-    for ((doc, _, _), slugs) in docs.iter().zip(slugs) {
-        let mut of_doc = Vec::with_capacity(doc.incidents.len());
-        for (obs, slug) in doc.incidents.iter().zip(slugs) {
-            let hash = db::provenance::content_hash(&obs.raw);
+    for (((doc, _, _), slugs), hashes) in docs.iter().zip(slugs).zip(hashes) {
+        for ((obs, slug), hash) in doc.incidents.iter().zip(slugs).zip(hashes) {
             if let Some(source) = slug.and_then(|s| sources.get(s.as_str())) {
                 keys.push((source.clone(), canonical_key(obs)));
                 kept.push((source.clone(), hash.clone()));
             }
-            of_doc.push(hash);
         }
-        hashes.push(of_doc);
     }
-    known.stored.load(conn, &keys, &kept)?;
-    Ok(hashes)
+    known.stored.load(conn, &keys, &kept)
 }
 
 /// The service an incident is filed under: the one named for the ingest, else the incident's

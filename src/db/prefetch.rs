@@ -60,6 +60,7 @@ impl Prefetched {
         keys: &[(String, String)],
         hashes: &[(String, String)],
     ) -> Result<(), DbError> {
+        debug_assert_eq!(keys.len(), hashes.len(), "one incident key per raw item");
         self.load_observations(conn, hashes)?;
         let wanted: HashSet<&(String, String)> = keys
             .iter()
