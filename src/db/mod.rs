@@ -8,6 +8,7 @@
 //! - Every change the search index must see appends an outbox row inside that same transaction.
 //! - Rows are converted to domain types here, at the boundary; nothing above sees a diesel row.
 
+pub mod checkpoint;
 pub mod components;
 mod connection;
 mod convert;
