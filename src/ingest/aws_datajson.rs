@@ -98,29 +98,20 @@ pub(crate) fn impact_of(code: &str) -> Option<Impact> {
     }
 }
 
-/// Events a thread has read, by their raw text. A `data.json` history repeats most events file
-/// after file (the corpus: 4,803 events, 554 distinct), and an event's observation is a pure
-/// function of its text. Bounded like the HTML memo: cleared whole when full.
+/// Events the process has read, by their raw text. A `data.json` history repeats most events
+/// file after file (the corpus: 4,803 events, 554 distinct), and an event's observation is a
+/// pure function of its text. Shared and bounded like the HTML memo.
 const MEMO_EVENTS: usize = 2_048;
 
-thread_local! {
-    static EVENTS: std::cell::RefCell<HashMap<String, IncidentObservation>> =
-        std::cell::RefCell::new(HashMap::new());
-}
+static EVENTS: super::memo::Memo<IncidentObservation> = super::memo::Memo::new(MEMO_EVENTS);
 
 fn event(item: &Value, path: &str) -> Result<IncidentObservation, ParseError> {
     let raw = json::raw(item);
-    if let Some(seen) = EVENTS.with(|m| m.borrow().get(&raw).cloned()) {
+    if let Some(seen) = EVENTS.get(&raw) {
         return Ok(seen);
     }
     let incident = read_event(item, path, raw)?;
-    EVENTS.with(|m| {
-        let mut m = m.borrow_mut();
-        if m.len() >= MEMO_EVENTS {
-            m.clear();
-        }
-        m.insert(incident.raw.clone(), incident.clone());
-    });
+    EVENTS.insert(incident.raw.clone(), incident.clone());
     Ok(incident)
 }
 

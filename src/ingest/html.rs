@@ -25,18 +25,17 @@ pub fn body_text(s: &str) -> String {
     }
 }
 
-/// Rendered bodies a thread remembers. Snapshots of one page (AWS `data.json` history, Atom
+/// Rendered bodies the process remembers. Snapshots of one page (AWS `data.json` history, Atom
 /// feeds) repeat the same posts file after file, and html2text is most of their parse time;
 /// the rendering is a pure function of the text, so a repeat is looked up, not rendered again.
-/// Memory stays under MEMO_ENTRIES × 2 × MEMO_MAX_BYTES (status posts are far smaller; a long
-/// postmortem body is rendered every time).
+/// One memo for all threads: the parsing threads of a bulk ingest take alternate snapshots of
+/// the same history, and a memo each rendered every post once per thread. Memory stays under
+/// MEMO_ENTRIES × 2 × MEMO_MAX_BYTES (status posts are far smaller; a long postmortem body is
+/// rendered every time).
 const MEMO_ENTRIES: usize = 4_096;
 const MEMO_MAX_BYTES: usize = 8 * 1024;
 
-thread_local! {
-    static RENDERED: std::cell::RefCell<std::collections::HashMap<String, String>> =
-        std::cell::RefCell::new(std::collections::HashMap::new());
-}
+static RENDERED: super::memo::Memo<String> = super::memo::Memo::new(MEMO_ENTRIES);
 
 /// Render HTML to plain text (lists as `* item`, emphasis as `*text*`, links as footnotes).
 pub fn html_to_text(s: &str) -> String {
@@ -46,18 +45,11 @@ pub fn html_to_text(s: &str) -> String {
     if s.len() > MEMO_MAX_BYTES {
         return render(s);
     }
-    if let Some(text) = RENDERED.with(|m| m.borrow().get(s).cloned()) {
+    if let Some(text) = RENDERED.get(s) {
         return text;
     }
     let text = render(s);
-    RENDERED.with(|m| {
-        let mut m = m.borrow_mut();
-        // Bounded: a long run forgets everything at once rather than tracking recency.
-        if m.len() >= MEMO_ENTRIES {
-            m.clear();
-        }
-        m.insert(s.to_string(), text.clone());
-    });
+    RENDERED.insert(s.to_string(), text.clone());
     text
 }
 

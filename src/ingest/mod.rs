@@ -13,6 +13,7 @@ pub mod gcp;
 pub mod html;
 pub mod instatus;
 pub mod json;
+mod memo;
 pub mod observation;
 pub mod poller;
 pub mod slack;
