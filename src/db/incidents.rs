@@ -161,17 +161,31 @@ pub(super) fn load_row(conn: &mut DbConn, id: &str) -> Result<IncidentRow, DbErr
 /// Inserts a new row as it is; the caller appends the outbox row once the incident is whole.
 pub(super) fn insert_row(conn: &mut DbConn, row: &mut IncidentRow) -> Result<(), DbError> {
     row.updated_at = to_db_time(now());
-    diesel::insert_into(incidents::table)
-        .values(&*row)
-        .execute(conn)?;
+    match conn {
+        DbConn::Sqlite(c) => {
+            super::sqlite_statements::InsertIncident(row).execute(c)?;
+        }
+        DbConn::Postgres(c) => {
+            diesel::insert_into(incidents::table)
+                .values(&*row)
+                .execute(c)?;
+        }
+    }
     Ok(())
 }
 
 pub(super) fn save_row(conn: &mut DbConn, row: &mut IncidentRow) -> Result<(), DbError> {
     row.updated_at = to_db_time(now());
-    diesel::update(incidents::table.filter(incidents::id.eq(&row.id)))
-        .set(&*row)
-        .execute(conn)?;
+    match conn {
+        DbConn::Sqlite(c) => {
+            super::sqlite_statements::UpdateIncident(row).execute(c)?;
+        }
+        DbConn::Postgres(c) => {
+            diesel::update(incidents::table.filter(incidents::id.eq(&row.id)))
+                .set(&*row)
+                .execute(c)?;
+        }
+    }
     outbox::append(conn, outbox::ENTITY_INCIDENT, &row.id, "upsert")
 }
 

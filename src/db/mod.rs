@@ -13,7 +13,6 @@ pub mod components;
 mod connection;
 mod convert;
 pub mod dump;
-mod entry_insert;
 mod error;
 pub mod incidents;
 pub mod known;
@@ -24,6 +23,7 @@ pub mod poll_state;
 pub mod postmortems;
 pub(crate) mod prefetch;
 pub mod provenance;
+mod sqlite_statements;
 // User reports, spikes and links people decided on.
 pub mod links;
 pub mod reports;

@@ -318,30 +318,34 @@ fn link_services(
         return Ok((have, false));
     }
     let impact = obs.impact.map(Impact::as_str);
-    let rows: Vec<_> = wanted
-        .iter()
-        .map(|(slug, component)| {
-            (
-                incident_services::incident_id.eq(incident_id),
-                incident_services::service_slug.eq(slug),
-                incident_services::component.eq(component),
-                incident_services::impact.eq(impact),
-            )
-        })
-        .collect();
     match conn {
         // SQLite: one single-row statement, prepared once and cached, rather than a multi-row
-        // one prepared anew for every count of rows (see `timeline::insert_many`).
+        // one prepared anew for every count of rows (see `timeline::insert_many`), of a type diesel caches by type.
         DbConn::Sqlite(c) => {
-            for row in rows {
-                diesel::insert_into(incident_services::table)
-                    .values(row)
-                    .execute(c)?;
+            for (slug, component) in &wanted {
+                let link = super::sqlite_statements::LinkRow {
+                    incident_id,
+                    service_slug: slug,
+                    component,
+                    impact,
+                };
+                super::sqlite_statements::InsertLink(&link).execute(c)?;
             }
         }
         // PostgreSQL: one multi-row INSERT, one round trip. An incident links a handful of
         // components, far under the limit on bound parameters.
         DbConn::Postgres(c) => {
+            let rows: Vec<_> = wanted
+                .iter()
+                .map(|(slug, component)| {
+                    (
+                        incident_services::incident_id.eq(incident_id),
+                        incident_services::service_slug.eq(slug),
+                        incident_services::component.eq(component),
+                        incident_services::impact.eq(impact),
+                    )
+                })
+                .collect();
             diesel::insert_into(incident_services::table)
                 .values(rows)
                 .execute(c)?;

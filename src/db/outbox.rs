@@ -36,14 +36,28 @@ pub fn append(
     entity_id: &str,
     operation: &str,
 ) -> Result<(), DbError> {
-    diesel::insert_into(outbox::table)
-        .values((
-            outbox::entity.eq(entity),
-            outbox::entity_id.eq(entity_id),
-            outbox::operation.eq(operation),
-            outbox::created_at.eq(to_db_time(now())),
-        ))
-        .execute(conn)?;
+    let created_at = to_db_time(now());
+    match conn {
+        DbConn::Sqlite(c) => {
+            let row = super::sqlite_statements::OutboxRow {
+                entity,
+                entity_id,
+                operation,
+                created_at,
+            };
+            super::sqlite_statements::AppendOutbox(&row).execute(c)?;
+        }
+        DbConn::Postgres(c) => {
+            diesel::insert_into(outbox::table)
+                .values((
+                    outbox::entity.eq(entity),
+                    outbox::entity_id.eq(entity_id),
+                    outbox::operation.eq(operation),
+                    outbox::created_at.eq(created_at),
+                ))
+                .execute(c)?;
+        }
+    }
     crate::telemetry::metrics::count_write(entity, operation);
     Ok(())
 }

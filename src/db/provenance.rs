@@ -6,6 +6,7 @@ use sha2::{Digest, Sha256};
 
 use super::convert::{now, to_db_time};
 use super::schema::observations;
+use super::sqlite_statements::{KeepObservation, ObservationRow};
 use super::{DbConn, DbError};
 
 pub fn content_hash(raw: &str) -> String {
@@ -25,21 +26,31 @@ pub fn record(
 ) -> Result<bool, DbError> {
     // UNIQUE (source_id, content_hash) decides: one statement instead of a look-up and an
     // insert. Diesel offers ON CONFLICT only on a concrete backend.
-    let insert = diesel::insert_into(observations::table)
-        .values((
-            observations::id.eq(uuid::Uuid::now_v7().to_string()),
-            observations::source_id.eq(source_id),
-            observations::incident_id.eq(incident_id),
-            observations::format.eq(format),
-            observations::origin.eq(origin),
-            observations::fetched_at.eq(to_db_time(now())),
-            observations::content_hash.eq(hash),
-            observations::raw.eq(raw),
-        ))
-        .on_conflict_do_nothing();
+    let row = ObservationRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        source_id,
+        incident_id,
+        format,
+        origin,
+        fetched_at: to_db_time(now()),
+        content_hash: hash,
+        raw,
+    };
     let inserted = match conn {
-        DbConn::Sqlite(c) => insert.execute(c)?,
-        DbConn::Postgres(c) => insert.execute(c)?,
+        DbConn::Sqlite(c) => KeepObservation(&row).execute(c)?,
+        DbConn::Postgres(c) => diesel::insert_into(observations::table)
+            .values((
+                observations::id.eq(&row.id),
+                observations::source_id.eq(row.source_id),
+                observations::incident_id.eq(row.incident_id),
+                observations::format.eq(row.format),
+                observations::origin.eq(row.origin),
+                observations::fetched_at.eq(row.fetched_at),
+                observations::content_hash.eq(row.content_hash),
+                observations::raw.eq(row.raw),
+            ))
+            .on_conflict_do_nothing()
+            .execute(c)?,
     };
     Ok(inserted > 0)
 }

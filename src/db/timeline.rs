@@ -50,7 +50,7 @@ pub fn insert_many(conn: &mut DbConn, entries: Vec<NewEntry>) -> Result<Vec<Entr
         // and kept in diesel's cache, serves every row of the run.
         DbConn::Sqlite(c) => {
             for row in &rows {
-                super::entry_insert::InsertEntry(row).execute(c)?;
+                super::sqlite_statements::InsertEntry(row).execute(c)?;
             }
         }
         // Over the network, a round trip is what costs: as few statements as possible.
