@@ -90,6 +90,7 @@ pub fn ingest_files(
         for _ in 0..PARSERS {
             let (chunks, slots_tx, permits, next) = (&chunks, &slots_tx, &permits, &next);
             scope.spawn(move || {
+                make_way_for_the_applier();
                 loop {
                     // The applier hung up after a store failure: nothing left to parse for.
                     let permit = permits.lock().map(|rx| rx.recv());
@@ -156,6 +157,24 @@ pub fn ingest_files(
     db.write(|conn| super::links::recompute_changed_since(conn, changed_since))?;
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
+}
+
+/// Lowers the calling parser thread to nice 10. The applier is the one thread the run waits
+/// for; with two parsers and one applier on two cores, the scheduler gave the applier a third
+/// of the time whenever both parsers were busy, though the parsers only need to keep ahead of
+/// it. At a lower priority they take what the applier leaves (on the real corpus the median
+/// run took 0.55–0.60 s instead of 0.64–0.66 s, 16 runs each, alternately). Lowering one's
+/// own priority needs no privilege; where it fails the run goes on as before.
+fn make_way_for_the_applier() {
+    use thread_priority::{ThreadPriority, ThreadPriorityValue, set_current_thread_priority};
+    // The crate maps 0–99 onto niceness 19 down to -20: 22 is nice 10 (a test checks).
+    let lower = ThreadPriorityValue::try_from(22u8).map(ThreadPriority::Crossplatform);
+    let outcome = lower
+        .map_err(|e| e.to_string())
+        .and_then(|priority| set_current_thread_priority(priority).map_err(|e| e.to_string()));
+    if let Err(e) = outcome {
+        tracing::debug!(error = %e, "parsing thread keeps its priority");
+    }
 }
 
 /// Consecutive runs of at most [`BATCH`] files and [`BATCH_BYTES`] (one file at least). A
@@ -248,6 +267,22 @@ fn report(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_parsing_thread_runs_at_nice_10() {
+        let nice = std::thread::spawn(|| {
+            make_way_for_the_applier();
+            let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap();
+            // The fields after the command name, which is in parentheses: nice is the 19th
+            // field of the line, the 17th after `)`.
+            let after_name = stat.rsplit_once(')').unwrap().1;
+            after_name.split_whitespace().nth(16).unwrap().to_string()
+        })
+        .join()
+        .unwrap();
+        assert_eq!(nice, "10");
+    }
 
     #[test]
     fn batches_close_at_the_file_count_or_the_byte_budget_and_keep_the_order() {
