@@ -32,7 +32,6 @@ impl Checkpointer {
             return Ok(None);
         };
         let mut conn = db.url.establish()?;
-        inner.batch_execute("PRAGMA wal_autocheckpoint = 0")?;
         // One pending signal is enough: commits made while a checkpoint runs are all caught
         // by the next one.
         let (commits, pending) = mpsc::sync_channel::<()>(1);
@@ -49,10 +48,14 @@ impl Checkpointer {
                 field: "checkpointer",
                 message: e.to_string(),
             })?;
-        Ok(Some(Self {
+        let checkpointer = Self {
             commits: Some(commits),
             thread: Some(thread),
-        }))
+        };
+        // Only once the thread runs: a writer that stopped checkpointing with no checkpointer
+        // would grow its log for the rest of the run. On failure the thread ends on drop.
+        inner.batch_execute("PRAGMA wal_autocheckpoint = 0")?;
+        Ok(Some(checkpointer))
     }
 
     /// The writer committed: checkpoint what the log holds, unless a checkpoint is pending.
