@@ -23,11 +23,12 @@ use crate::ingest::{Format, ParsedDocument};
 /// real corpus (1,360 files): 32 beat 64 and 64 beat 256; the wait for the first batch, when
 /// one core idles, costs more than the commits a larger batch saves.
 const BATCH: usize = 32;
-/// How long one transaction takes in batches before it commits. Each commit writes every page
-/// the transaction touched to the log, and a run of small batches touches the same index pages
-/// again and again: on the real corpus a commit per batch wrote 31,000 pages for a 5,600-page
-/// database. A quarter of a second keeps other writers (the server's report intake, a poller)
-/// waiting no longer than that, and a crash loses no more; files are reported once committed.
+/// How long one transaction goes on taking parsed batches before it commits. Each commit
+/// writes every page the transaction touched to the log, and a run of small batches touches
+/// the same index pages again and again: on the real corpus a commit per batch wrote 31,000
+/// pages for a 5,600-page database. A quarter of a second keeps other writers (the server's
+/// report intake, a poller) waiting no longer than that, and a crash loses no more; files are
+/// reported once committed.
 const COMMIT_AFTER: std::time::Duration = std::time::Duration::from_millis(250);
 /// Batches parsed or being parsed ahead of the one being applied: memory stays bounded
 /// whatever the number of files.
@@ -125,30 +126,38 @@ pub fn ingest_files(
         // Moved in, so that a store failure returning early drops it: the parsers' next wait
         // for a permit then ends (after the few already granted) instead of blocking the scope.
         let permit_tx = permit_tx;
-        let mut slots = slots_rx.into_iter();
-        loop {
+        let mut slots = slots_rx.into_iter().peekable();
+        // A transaction opens only once a batch is parsed, and takes further batches only if
+        // they are parsed already: it never stays open waiting for the parsers. On PostgreSQL
+        // an open transaction holds back the search index's consistency mark for every
+        // session, and on SQLite it holds the write lock.
+        while let Some(first) = slots.next().and_then(|slot| slot.recv().ok()) {
             // Files are reported once their transaction has committed, never before.
             let mut landed = Vec::new();
-            let more = in_transaction(db, own.as_mut(), |conn| {
+            in_transaction(db, own.as_mut(), |conn| {
                 let opened = Instant::now();
-                for slot in slots.by_ref() {
-                    let Ok(batch) = slot.recv() else { break };
+                let mut batch = first;
+                loop {
                     landed.push(apply_parsed(conn, service, batch)?);
                     let _ = permit_tx.try_send(());
                     if opened.elapsed() >= COMMIT_AFTER {
-                        return Ok(true);
+                        return Ok(());
+                    }
+                    match slots.peek().map(|slot| slot.try_recv()) {
+                        Some(Ok(parsed)) => {
+                            slots.next();
+                            batch = parsed;
+                        }
+                        // Not parsed yet, or no more batches: commit now.
+                        _ => return Ok(()),
                     }
                 }
-                Ok(false)
             })?;
             if let Some(checkpointer) = &checkpointer {
                 checkpointer.committed();
             }
             for batch in landed {
                 report(batch, &mut summary, &mut on_file);
-            }
-            if !more {
-                break;
             }
         }
         Ok(())
@@ -267,6 +276,71 @@ fn report(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A transaction open while the parsers lag held SQLite's write lock, and on PostgreSQL the
+    /// search index's consistency mark for every session (a search test timed out on it).
+    #[cfg(unix)]
+    #[test]
+    fn what_is_parsed_commits_without_waiting_for_a_file_still_being_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let fixture = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures/statuspage/incident_backfilled.json"
+        ))
+        .unwrap();
+        let mut files: Vec<PathBuf> = (0..BATCH)
+            .map(|i| {
+                let path = dir.path().join(format!("incident{i:02}.json"));
+                // Incidents and updates of their own: update ids are unique per source.
+                let doc = [
+                    "h2k9w4vq7n1c",
+                    "r8c1v6n3t0ke",
+                    "m5d0x2b9q4ha",
+                    "q7w3e8r1t6yu",
+                ]
+                .iter()
+                .fold(fixture.clone(), |doc, id| {
+                    doc.replace(id, &format!("{id}{i:02}"))
+                });
+                std::fs::write(&path, doc).unwrap();
+                path
+            })
+            .collect();
+        // Reading a named pipe blocks until someone writes to it: the second batch's file.
+        let pipe = dir.path().join("still-being-read.json");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&pipe)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        files.push(pipe.clone());
+        let db = Db::connect(&format!("sqlite://{}", dir.path().join("s.db").display())).unwrap();
+        let (reported_tx, reported) = mpsc::channel();
+        let service = ServiceSlug::parse("service", "github").unwrap();
+        std::thread::scope(|scope| {
+            let run = scope.spawn(|| {
+                ingest_files(&db, None, Some(&service), &files, |path, result| {
+                    let _ = reported_tx.send((path.to_path_buf(), result.is_ok()));
+                })
+            });
+            let first_batch: Vec<bool> = (0..BATCH)
+                .map_while(|_| {
+                    reported
+                        .recv_timeout(std::time::Duration::from_secs(20))
+                        .ok()
+                })
+                .map(|(_, ok)| ok)
+                .collect();
+            std::fs::write(&pipe, "not a document").unwrap();
+            let summary = run.join().unwrap().unwrap();
+            assert_eq!(
+                first_batch,
+                vec![true; BATCH],
+                "the first batch committed and was reported while the pipe was still unread"
+            );
+            assert_eq!((summary.files, summary.failed), (BATCH + 1, 1));
+        });
+    }
 
     #[cfg(target_os = "linux")]
     #[test]
