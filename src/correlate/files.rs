@@ -277,8 +277,8 @@ fn report(
 mod tests {
     use super::*;
 
-    /// A transaction open while the parsers lag held SQLite's write lock, and on PostgreSQL the
-    /// search index's consistency mark for every session (a search test timed out on it).
+    /// A transaction left open while the parsers lag would hold SQLite's write lock, and on
+    /// PostgreSQL the search index's consistency mark for every session.
     #[cfg(unix)]
     #[test]
     fn what_is_parsed_commits_without_waiting_for_a_file_still_being_read() {

@@ -319,8 +319,8 @@ fn link_services(
     }
     let impact = obs.impact.map(Impact::as_str);
     match conn {
-        // SQLite: one single-row statement, prepared once and cached, rather than a multi-row
-        // one prepared anew for every count of rows (see `timeline::insert_many`), of a type diesel caches by type.
+        // SQLite: one single-row statement of a type diesel caches by type, rather than a
+        // multi-row one prepared anew for every count of rows (see `timeline::insert_many`).
         DbConn::Sqlite(c) => {
             for (slug, component) in &wanted {
                 let link = super::sqlite_statements::LinkRow {
