@@ -24,6 +24,7 @@ pub mod postmortems;
 pub(crate) mod prefetch;
 pub mod provenance;
 mod sqlite_statements;
+mod sqlite_time;
 // User reports, spikes and links people decided on.
 pub mod links;
 pub mod reports;

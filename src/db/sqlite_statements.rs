@@ -14,11 +14,12 @@
 //!   rows, so a new field of a row struct breaks their compile.
 
 use diesel::query_builder::{AstPass, QueryFragment, QueryId};
-use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
+use diesel::sql_types::{BigInt, Nullable, Text};
 use diesel::sqlite::Sqlite;
 use diesel::{QueryResult, RunQueryDsl, SqliteConnection};
 
 use super::convert::{EntryRow, IncidentRow};
+use super::sqlite_time::SqliteTimestamp;
 
 /// Declares `$name<'a>(&'a $row)`, a query type that pushes each SQL piece followed by its
 /// bound value (every bind writes its own `?`), then the tail.
@@ -58,8 +59,8 @@ sqlite_statement! {
          `kind`, `source`, `source_id`, `external_id`, `status`, `impact`, `body`, `author`, \
          `url`, `original_time`, `raw_ref`, `edited_at`) VALUES (" Text => &r.id,
         ", " Text => &r.incident_id,
-        ", " Timestamp => &r.occurred_at,
-        ", " Timestamp => &r.recorded_at,
+        ", " SqliteTimestamp => &r.occurred_at,
+        ", " SqliteTimestamp => &r.recorded_at,
         ", " Text => &r.kind,
         ", " Text => &r.source,
         ", " Nullable<Text> => &r.source_id,
@@ -71,7 +72,7 @@ sqlite_statement! {
         ", " Nullable<Text> => &r.url,
         ", " Nullable<Text> => &r.original_time,
         ", " Nullable<Text> => &r.raw_ref,
-        ", " Nullable<Timestamp> => &r.edited_at,
+        ", " Nullable<SqliteTimestamp> => &r.edited_at,
     } ")"
 }
 
@@ -86,18 +87,18 @@ sqlite_statement! {
         ", " Text => &r.status,
         ", " Text => &r.impact,
         ", " Text => &r.origin,
-        ", " Timestamp => &r.started_at,
-        ", " Nullable<Timestamp> => &r.detected_at,
-        ", " Nullable<Timestamp> => &r.acknowledged_at,
-        ", " Nullable<Timestamp> => &r.mitigated_at,
-        ", " Nullable<Timestamp> => &r.resolved_at,
-        ", " Timestamp => &r.status_as_of,
+        ", " SqliteTimestamp => &r.started_at,
+        ", " Nullable<SqliteTimestamp> => &r.detected_at,
+        ", " Nullable<SqliteTimestamp> => &r.acknowledged_at,
+        ", " Nullable<SqliteTimestamp> => &r.mitigated_at,
+        ", " Nullable<SqliteTimestamp> => &r.resolved_at,
+        ", " SqliteTimestamp => &r.status_as_of,
         ", " Nullable<Text> => &r.source_id,
         ", " Nullable<Text> => &r.external_id,
         ", " Nullable<Text> => &r.url,
         ", " BigInt => &r.report_count,
-        ", " Timestamp => &r.created_at,
-        ", " Timestamp => &r.updated_at,
+        ", " SqliteTimestamp => &r.created_at,
+        ", " SqliteTimestamp => &r.updated_at,
     } ")"
 }
 
@@ -108,18 +109,18 @@ sqlite_statement! {
         ", `status` = " Text => &r.status,
         ", `impact` = " Text => &r.impact,
         ", `origin` = " Text => &r.origin,
-        ", `started_at` = " Timestamp => &r.started_at,
-        ", `detected_at` = " Nullable<Timestamp> => &r.detected_at,
-        ", `acknowledged_at` = " Nullable<Timestamp> => &r.acknowledged_at,
-        ", `mitigated_at` = " Nullable<Timestamp> => &r.mitigated_at,
-        ", `resolved_at` = " Nullable<Timestamp> => &r.resolved_at,
-        ", `status_as_of` = " Timestamp => &r.status_as_of,
+        ", `started_at` = " SqliteTimestamp => &r.started_at,
+        ", `detected_at` = " Nullable<SqliteTimestamp> => &r.detected_at,
+        ", `acknowledged_at` = " Nullable<SqliteTimestamp> => &r.acknowledged_at,
+        ", `mitigated_at` = " Nullable<SqliteTimestamp> => &r.mitigated_at,
+        ", `resolved_at` = " Nullable<SqliteTimestamp> => &r.resolved_at,
+        ", `status_as_of` = " SqliteTimestamp => &r.status_as_of,
         ", `source_id` = " Nullable<Text> => &r.source_id,
         ", `external_id` = " Nullable<Text> => &r.external_id,
         ", `url` = " Nullable<Text> => &r.url,
         ", `report_count` = " BigInt => &r.report_count,
-        ", `created_at` = " Timestamp => &r.created_at,
-        ", `updated_at` = " Timestamp => &r.updated_at,
+        ", `created_at` = " SqliteTimestamp => &r.created_at,
+        ", `updated_at` = " SqliteTimestamp => &r.updated_at,
         " WHERE `id` = " Text => &r.id,
     } ""
 }
@@ -159,7 +160,7 @@ sqlite_statement! {
             Text => r.entity,
         ", " Text => r.entity_id,
         ", " Text => r.operation,
-        ", " Timestamp => &r.created_at,
+        ", " SqliteTimestamp => &r.created_at,
     } ")"
 }
 
@@ -185,7 +186,7 @@ sqlite_statement! {
         ", " Nullable<Text> => &r.incident_id,
         ", " Text => r.format,
         ", " Text => r.origin,
-        ", " Timestamp => &r.fetched_at,
+        ", " SqliteTimestamp => &r.fetched_at,
         ", " Text => r.content_hash,
         ", " Text => r.raw,
     } ") ON CONFLICT DO NOTHING"
