@@ -8,6 +8,20 @@
 //! - Every change the search index must see appends an outbox row inside that same transaction.
 //! - Rows are converted to domain types here, at the boundary; nothing above sees a diesel row.
 
+/// Runs `$body` with `$c` bound to the backend's own connection, the same code for each
+/// backend. Diesel finds a prepared statement by the query's type on a backend's connection;
+/// through [`DbConn`] it writes every statement out as SQL first, which a statement run for
+/// every row of a bulk ingest cannot afford.
+macro_rules! on_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::DbConn::Sqlite($c) => $body,
+            $crate::db::DbConn::Postgres($c) => $body,
+        }
+    };
+}
+pub(crate) use on_backend;
+
 pub mod checkpoint;
 pub mod components;
 mod connection;

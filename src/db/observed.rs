@@ -30,12 +30,14 @@ pub fn find(
     source_id: &str,
     external_id: &str,
 ) -> Result<Option<IncidentRow>, DbError> {
-    Ok(incidents::table
+    // Found by its type on the backend's own connection: asked once per incident a batch did
+    // not read ahead.
+    Ok(super::on_backend!(conn, |c| incidents::table
         .filter(incidents::source_id.eq(source_id))
         .filter(incidents::external_id.eq(external_id))
         .select(IncidentRow::as_select())
-        .get_result(conn)
-        .optional()?)
+        .get_result(c)
+        .optional())?)
 }
 
 pub fn upsert(

@@ -4,6 +4,9 @@
 //! per incident cost four statements for each unchanged one, and now a batch asks a handful of
 //! queries in all.
 //!
+//! The queries run on the backend's own connection ([`super::on_backend`]), which skips
+//! writing each one out twice through `DbConn`.
+//!
 //! The cache stays true for the whole batch because every write the batch makes to these rows
 //! goes through [`crate::db::observed`], which puts back what it wrote. A savepoint rolled back
 //! takes rows with it, so [`crate::db::known::Known::forget`] drops the cache too; what is not
@@ -70,11 +73,11 @@ impl Prefetched {
             .collect();
         let mut found: HashMap<String, StoredIncident> = HashMap::new();
         for (source, values) in grouped(wanted.iter().copied()) {
-            let rows: Vec<IncidentRow> = incidents::table
+            let rows: Vec<IncidentRow> = super::on_backend!(&mut *conn, |c| incidents::table
                 .filter(incidents::source_id.eq(source))
                 .filter(incidents::external_id.eq_any(values))
                 .select(IncidentRow::as_select())
-                .load(conn)?;
+                .load(c))?;
             for row in rows {
                 let stored = StoredIncident {
                     row,
@@ -86,23 +89,25 @@ impl Prefetched {
         }
         let ids: Vec<String> = found.keys().cloned().collect();
         for chunk in ids.chunks(CHUNK) {
-            let entries: Vec<EntryRow> = timeline_entries::table
-                .filter(timeline_entries::incident_id.eq_any(chunk))
-                .select(EntryRow::as_select())
-                .load(conn)?;
+            let entries: Vec<EntryRow> =
+                super::on_backend!(&mut *conn, |c| timeline_entries::table
+                    .filter(timeline_entries::incident_id.eq_any(chunk))
+                    .select(EntryRow::as_select())
+                    .load(c))?;
             for e in entries {
                 if let Some(s) = found.get_mut(&e.incident_id) {
                     s.entries.push(e);
                 }
             }
-            let links: Vec<(String, String, String)> = incident_services::table
-                .filter(incident_services::incident_id.eq_any(chunk))
-                .select((
-                    incident_services::incident_id,
-                    incident_services::service_slug,
-                    incident_services::component,
-                ))
-                .load(conn)?;
+            let links: Vec<(String, String, String)> =
+                super::on_backend!(&mut *conn, |c| incident_services::table
+                    .filter(incident_services::incident_id.eq_any(chunk))
+                    .select((
+                        incident_services::incident_id,
+                        incident_services::service_slug,
+                        incident_services::component,
+                    ))
+                    .load(c))?;
             for (id, slug, component) in links {
                 if let Some(s) = found.get_mut(&id) {
                     s.links.push((slug, component));
@@ -131,11 +136,12 @@ impl Prefetched {
             .filter(|h| !self.observations.contains(*h))
             .collect();
         for (source, values) in grouped(wanted.iter().copied()) {
-            let kept: Vec<(String, String)> = observations::table
-                .filter(observations::source_id.eq(source))
-                .filter(observations::content_hash.eq_any(values))
-                .select((observations::source_id, observations::content_hash))
-                .load(conn)?;
+            let kept: Vec<(String, String)> =
+                super::on_backend!(&mut *conn, |c| observations::table
+                    .filter(observations::source_id.eq(source))
+                    .filter(observations::content_hash.eq_any(values))
+                    .select((observations::source_id, observations::content_hash))
+                    .load(c))?;
             self.observations.extend(kept);
         }
         Ok(())
