@@ -114,13 +114,23 @@ pub fn apply_batch_in(
     conn: &mut DbConn,
     docs: &[(ParsedDocument, Option<ServiceSlug>, Origin)],
 ) -> Result<Vec<Result<IngestReport, IngestError>>, DbError> {
+    apply_hashed_batch_in(conn, docs, &content_hashes(docs))
+}
+
+/// [`apply_batch_in`] with the [`content_hashes`] of `docs` computed already, as a bulk
+/// ingest's parsing threads do: on the writing thread they were work the others wait for.
+pub fn apply_hashed_batch_in(
+    conn: &mut DbConn,
+    docs: &[(ParsedDocument, Option<ServiceSlug>, Origin)],
+    hashes: &[Vec<String>],
+) -> Result<Vec<Result<IngestReport, IngestError>>, DbError> {
     use diesel::Connection;
-    let hashes = content_hashes(docs);
+    debug_assert_eq!(docs.len(), hashes.len(), "one list of hashes per document");
     let mut known = Known::default();
-    read_ahead(conn, &mut known, docs, &hashes)?;
+    read_ahead(conn, &mut known, docs, hashes)?;
     let whole = conn.transaction(|sp| {
         docs.iter()
-            .zip(&hashes)
+            .zip(hashes)
             .map(|((doc, service, origin), hashes)| {
                 apply_known(sp, &mut known, doc, service.as_ref(), origin, Some(hashes))
                     .map_err(Wrap::into_db)
@@ -132,9 +142,9 @@ pub fn apply_batch_in(
     }
     // The rolled-back savepoint took what `known` had learnt with it: read ahead afresh.
     let mut known = Known::default();
-    read_ahead(conn, &mut known, docs, &hashes)?;
+    read_ahead(conn, &mut known, docs, hashes)?;
     let mut results = Vec::with_capacity(docs.len());
-    for ((doc, service, origin), hashes) in docs.iter().zip(&hashes) {
+    for ((doc, service, origin), hashes) in docs.iter().zip(hashes) {
         let outcome = conn.transaction(|sp| {
             apply_known(sp, &mut known, doc, service.as_ref(), origin, Some(hashes))
                 .map_err(Wrap::into_db)
@@ -149,13 +159,14 @@ pub fn apply_batch_in(
 
 /// The content hash of every raw item of every document, computed once for the batch.
 fn content_hashes(docs: &[(ParsedDocument, Option<ServiceSlug>, Origin)]) -> Vec<Vec<String>> {
-    docs.iter()
-        .map(|(doc, _, _)| {
-            doc.incidents
-                .iter()
-                .map(|obs| db::provenance::content_hash(&obs.raw))
-                .collect()
-        })
+    docs.iter().map(|(doc, _, _)| raw_hashes(doc)).collect()
+}
+
+/// The content hash of each raw item of `doc`, in order.
+pub fn raw_hashes(doc: &ParsedDocument) -> Vec<String> {
+    doc.incidents
+        .iter()
+        .map(|obs| db::provenance::content_hash(&obs.raw))
         .collect()
 }
 
