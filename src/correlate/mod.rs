@@ -114,10 +114,11 @@ pub fn apply_batch_in(
     conn: &mut DbConn,
     docs: &[(ParsedDocument, Option<ServiceSlug>, Origin)],
 ) -> Result<Vec<Result<IngestReport, IngestError>>, DbError> {
-    apply_hashed_batch_in(conn, docs, &content_hashes(docs))
+    let hashes: Vec<Vec<String>> = docs.iter().map(|(doc, _, _)| raw_hashes(doc)).collect();
+    apply_hashed_batch_in(conn, docs, &hashes)
 }
 
-/// [`apply_batch_in`] with the [`content_hashes`] of `docs` computed already, as a bulk
+/// [`apply_batch_in`] with the [`raw_hashes`] of each of `docs` computed already, as a bulk
 /// ingest's parsing threads do: on the writing thread they were work the others wait for.
 pub fn apply_hashed_batch_in(
     conn: &mut DbConn,
@@ -155,11 +156,6 @@ pub fn apply_hashed_batch_in(
         results.push(outcome.map_err(Wrap::from_db));
     }
     Ok(results)
-}
-
-/// The content hash of every raw item of every document, computed once for the batch.
-fn content_hashes(docs: &[(ParsedDocument, Option<ServiceSlug>, Origin)]) -> Vec<Vec<String>> {
-    docs.iter().map(|(doc, _, _)| raw_hashes(doc)).collect()
 }
 
 /// The content hash of each raw item of `doc`, in order.
