@@ -15,6 +15,7 @@ use diesel::prelude::*;
 use super::error::DbError;
 use super::prefetch::Prefetched;
 use super::schema::sources as sources_table;
+use super::spike_opened::SpikeOpened;
 use super::{DbConn, services, sources};
 use crate::domain::ServiceSlug;
 
@@ -24,6 +25,8 @@ pub struct Known {
     sources: HashMap<(String, String), String>,
     services: HashSet<ServiceSlug>,
     pub(crate) stored: Prefetched,
+    /// Incidents spikes opened that a new provider incident may take over.
+    pub(crate) spike_opened: SpikeOpened,
 }
 
 impl Known {
@@ -91,5 +94,6 @@ impl Known {
         self.sources.clear();
         self.services.clear();
         self.stored.forget();
+        self.spike_opened.forget();
     }
 }

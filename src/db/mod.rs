@@ -47,6 +47,7 @@ pub mod search_docs;
 pub mod secrets;
 pub mod services;
 pub mod sources;
+pub mod spike_opened;
 pub mod spike_state;
 pub mod spikes;
 pub mod timeline;

@@ -17,6 +17,7 @@ use super::incidents::{apply_state, insert_row, save_row, state_of};
 use super::known::Known;
 use super::prefetch::{Lookup, StoredIncident};
 use super::schema::{entry_versions, incident_services, incidents, timeline_entries};
+use super::spike_opened::take_over;
 use super::timeline::{self, NewEntry};
 use super::{DbConn, outbox};
 use crate::domain::observed::{
@@ -70,12 +71,12 @@ pub fn upsert_known(
         Lookup::Absent => (None, None),
         Lookup::Unknown => (find(conn, source_id, &obs.external_id)?, None),
     };
-    let created = existing.is_none();
+    let mut created = existing.is_none();
     let mut row = existing.unwrap_or_else(|| new_row(obs, source_id, &updates));
     let before = row.clone();
-    let incident_id: IncidentId = row.incident_id()?;
+    let mut incident_id: IncidentId = row.incident_id()?;
     let mut state = state_of(&row)?;
-    let (mut stored, have_links) = match prefetched {
+    let (mut stored, mut have_links) = match prefetched {
         Some((entries, links)) => (entries, Some(links)),
         // A new incident has nothing stored yet; asking would only cost a query.
         None if created => (Vec::new(), Some(Vec::new())),
@@ -144,13 +145,22 @@ pub fn upsert_known(
         || row.impact != before.impact
         || row.url != before.url
         || row.milestones() != before.milestones();
+    // A new provider incident that a spike of its services already opened: it takes that one
+    // over instead (`db::spike_opened`), and is saved as changed rather than inserted.
+    let mut taken_over = false;
+    if created && let Some(opened) = known.spike_opened.claim(conn, &slugs, &row)? {
+        incident_id = take_over(conn, &mut row, &opened, &mut new_entries)?;
+        stored = stored_entries(conn, &row.id)?;
+        have_links = None;
+        (created, taken_over) = (false, true);
+    }
     if created {
         // A new row goes in once, as it ends up, before the entries that refer to it.
         insert_row(conn, &mut row)?;
     }
     let (links, services_added) = link_services(conn, &row.id, obs, have_links)?;
     stored.extend(timeline::insert_many(conn, new_entries)?);
-    let changed = services_added || added > 0 || edited > 0 || row_changed;
+    let changed = taken_over || services_added || added > 0 || edited > 0 || row_changed;
     if created {
         outbox::append(conn, outbox::ENTITY_INCIDENT, &row.id, "upsert")?;
     } else if changed {

@@ -7,7 +7,8 @@
 //! - A spike joins an incident of the same service that overlaps it in event time (started no
 //!   later than an hour after the onset, not resolved before it); otherwise it opens its own,
 //!   with origin `user_reports`. Only its own incident is moved to monitoring and resolved by
-//!   the return to baseline; a provider's incident keeps the provider's status.
+//!   the return to baseline; a provider's incident keeps the provider's status. A provider's
+//!   incident that arrives later takes over the one the spike opened (`db::spike_opened`).
 //! - Every change to an incident appends an outbox row in the same transaction.
 
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
@@ -20,8 +21,9 @@ use super::schema::{incident_services, incidents, report_spikes, timeline_entrie
 use super::{DbConn, outbox, timeline};
 use crate::domain::{EntryKind, Impact, IncidentId, IncidentStatus, Origin};
 
-/// A spike joins an incident that started up to this long after its onset.
-const JOIN_AFTER: Duration = Duration::minutes(60);
+/// A spike joins an incident that started up to this long after its onset (and a provider's
+/// incident takes over one a spike opened by the same rule: `db::spike_opened`).
+pub(super) const JOIN_AFTER: Duration = Duration::minutes(60);
 pub const SOURCE: &str = "user reports";
 
 /// A spike episode as stored.

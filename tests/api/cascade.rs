@@ -32,7 +32,7 @@ async fn post_bytes(app: &TestApp, path: &str, body: Vec<u8>) -> Value {
 /// Catalog, status posts, then the reports: the order a team would load history in.
 pub async fn load_scenario(app: &TestApp, with_catalog: bool) {
     if with_catalog {
-        post_bytes(app, "/api/v1/ingest/services", fixture("catalog.toml")).await;
+        post_catalog(app).await;
     } else {
         // The same services, no dependencies declared.
         for (slug, kind) in [
@@ -46,19 +46,36 @@ pub async fn load_scenario(app: &TestApp, with_catalog: bool) {
             crate::reports::add_service(app, slug, kind, &[]).await;
         }
     }
+    post_status_posts(app).await;
+    post_reports(app).await;
+}
+
+/// The providers' posts: Nimbus, Snapgram and Robotrade acknowledge the outage 25 to 29 minutes
+/// after their users' reports spiked.
+pub async fn post_status_posts(app: &TestApp) -> Vec<Value> {
+    let mut answers = Vec::new();
     for doc in [
         "status-nimbus.json",
         "status-snapgram.json",
         "status-robotrade.json",
     ] {
-        post_bytes(app, "/api/v1/ingest/statuspage", fixture(doc)).await;
+        answers.push(post_bytes(app, "/api/v1/ingest/statuspage", fixture(doc)).await);
     }
+    answers
+}
+
+/// A week of user reports with the injected cascade (a backfill: spikes are evaluated at once).
+pub async fn post_reports(app: &TestApp) {
     post_bytes(
         app,
         "/api/v1/ingest/reports-jsonl",
         fixture("reports.jsonl"),
     )
     .await;
+}
+
+pub async fn post_catalog(app: &TestApp) {
+    post_bytes(app, "/api/v1/ingest/services", fixture("catalog.toml")).await;
 }
 
 fn utc(h: u32, m: u32) -> DateTime<Utc> {
@@ -102,7 +119,7 @@ fn episodes(app: &TestApp) -> Episodes {
 }
 
 /// The incident a service's first spike belongs to.
-async fn incident_of(app: &TestApp, service: &str) -> Value {
+pub async fn incident_of(app: &TestApp, service: &str) -> Value {
     let id = app
         .db
         .run(|conn| aftermath::db::spikes::spikes_of_service(conn, service))

@@ -35,3 +35,4 @@ mod cascade_updates;
 mod cli_reports;
 mod report_pages;
 mod reports;
+mod spike_then_post;
