@@ -70,7 +70,9 @@ fn format_names() -> String {
         .join(", ")
 }
 
-/// Detects (unless given), parses and applies one document.
+/// Detects (unless given), parses and applies one document, and recomputes the cascade links
+/// around what it changed in the same transaction: what the HTTP API, webhooks and the poller
+/// apply is linked as it lands, and a failure leaves neither half.
 pub fn ingest_bytes(
     db: &Db,
     format: Option<Format>,
@@ -79,8 +81,13 @@ pub fn ingest_bytes(
     origin: &Origin,
 ) -> Result<IngestReport, IngestError> {
     let doc = parse_bytes(format, bytes)?;
-    db.write(|conn| apply_document(conn, &doc, service, origin).map_err(Wrap::into_db))
-        .map_err(Wrap::from_db)
+    db.write(|conn| {
+        let changed_since = chrono::Utc::now();
+        let report = apply_document(conn, &doc, service, origin).map_err(Wrap::into_db)?;
+        links::recompute_changed_since(conn, changed_since)?;
+        Ok(report)
+    })
+    .map_err(Wrap::from_db)
 }
 
 /// Detects (unless given) and parses a document, without touching the store.

@@ -9,7 +9,8 @@
 //! - A fetch is bounded as a whole (connect, headers and body) by the timeout, and the body by
 //!   [`PollerSettings::max_body_bytes`], enforced while it streams in.
 //! - A body is applied through `correlate::ingest_bytes` on the blocking pool: one document, one
-//!   transaction; a body that fails to parse changes nothing and keeps the old validators.
+//!   transaction, cascade links included; a body that fails to parse changes nothing and keeps
+//!   the old validators.
 //! - Every outcome is recorded: success and `304 Not Modified` reset the failure count and
 //!   schedule `interval ± jitter`; a failure stores a short error naming what failed and backs
 //!   off `interval · 2^failures`, capped at `max_backoff`, with jitter.

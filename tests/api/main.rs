@@ -21,6 +21,7 @@ mod migrations;
 mod ops;
 mod pages;
 mod poller;
+mod poller_links;
 mod postmortem;
 mod postmortem_edit;
 mod search;

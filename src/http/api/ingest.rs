@@ -40,15 +40,9 @@ async fn ingest(
     origin: Origin,
 ) -> Result<IngestReport, ApiError> {
     let db = state.db.clone();
-    web::block(move || {
-        let changed_since = chrono::Utc::now();
-        let report = correlate::ingest_bytes(&db, Some(format), service.as_ref(), &body, &origin)?;
-        // Cascade links around whatever changed.
-        db.write(|conn| correlate::links::recompute_changed_since(conn, changed_since))?;
-        Ok(report)
-    })
-    .await?
-    .map_err(to_api)
+    web::block(move || correlate::ingest_bytes(&db, Some(format), service.as_ref(), &body, &origin))
+        .await?
+        .map_err(to_api)
 }
 
 #[utoipa::path(post, path = "/api/v1/ingest/{format}", tag = "ingest", security(("bearer" = [])),
