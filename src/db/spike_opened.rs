@@ -20,7 +20,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::DbConn;
-use super::convert::{IncidentRow, from_db_time, to_db_time};
+use super::convert::IncidentRow;
 use super::error::DbError;
 use super::incidents::load_row;
 use super::schema::{incident_services, incidents, timeline_entries};
@@ -102,8 +102,7 @@ fn one_outage(
     resolved: Option<NaiveDateTime>,
     onset: NaiveDateTime,
 ) -> bool {
-    let onset = from_db_time(onset);
-    started <= to_db_time(onset + JOIN_AFTER) && resolved.is_none_or(|r| r >= to_db_time(onset))
+    started <= onset + JOIN_AFTER && resolved.is_none_or(|r| r >= onset)
 }
 
 fn read_unclaimed(conn: &mut DbConn) -> Result<Vec<Opened>, DbError> {

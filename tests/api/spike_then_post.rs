@@ -30,7 +30,7 @@ fn seen(incident: &Value) -> Value {
     strip(incident)
 }
 
-async fn incident_count(app: &TestApp) -> i64 {
+fn incident_count(app: &TestApp) -> i64 {
     app.snapshot()
         .into_iter()
         .find(|(table, _)| *table == "incidents")
@@ -58,8 +58,8 @@ async fn a_post_after_the_spike_takes_over_the_incident_the_spike_opened() {
     }
 
     assert_eq!(
-        incident_count(&spikes_first).await,
-        incident_count(&posts_first).await,
+        incident_count(&spikes_first),
+        incident_count(&posts_first),
         "one incident per outage, whichever came first"
     );
     let snapgram = incident_of(&spikes_first, "snapgram").await;
@@ -102,11 +102,7 @@ async fn a_post_never_takes_over_an_incident_a_person_opened() {
         .await;
     let answers = post_status_posts(&app).await;
     assert_eq!(answers[1]["created"], 1, "{}", answers[1]);
-    assert_eq!(
-        incident_count(&app).await,
-        4,
-        "the person's and three posts'"
-    );
+    assert_eq!(incident_count(&app), 4, "the person's and three posts'");
     let still = app
         .get_json(&format!(
             "/api/v1/incidents/{}",
