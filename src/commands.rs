@@ -290,7 +290,8 @@ pub fn ingest_reports(db: &Db, files: &[PathBuf]) -> anyhow::Result<()> {
 
 /// `aftermath ingest --format services catalog.toml`: each catalog in one transaction.
 pub fn ingest_catalogs(db: &Db, files: &[PathBuf]) -> anyhow::Result<()> {
-    use aftermath::correlate::reports::{apply_catalog, parse_catalog};
+    use aftermath::correlate::reports::apply_catalog;
+    use aftermath::ingest::catalog::parse_catalog;
     let mut failed = 0;
     for path in files {
         let outcome = std::fs::read(path)

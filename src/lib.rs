@@ -3,7 +3,6 @@
 //! Layers, and the direction of their dependencies (see DESIGN.md): `domain` ← `db` ← `http`;
 //! `startup` and `main` wire them together and hold no logic.
 
-pub mod bench;
 pub mod config;
 pub mod correlate;
 pub mod db;
@@ -11,6 +10,7 @@ pub mod demo;
 pub mod domain;
 pub mod http;
 pub mod ingest;
+pub mod jobs;
 pub mod markdown;
 pub mod postmortem;
 pub mod search;

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use aftermath::config::Config;
 use aftermath::db::{DatabaseUrl, Db, run_migrations};
-use aftermath::ingest::poller::{self, PollerSettings};
+use aftermath::jobs::poller::{self, PollerSettings};
 use aftermath::startup::Application;
 use aftermath::{demo, telemetry};
 use clap::Parser;
@@ -15,6 +15,7 @@ use clap::Parser;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod bench;
 mod cli;
 mod commands;
 mod search_cli;
@@ -58,19 +59,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             },
             demo,
         ),
-        Command::Poll { once: _ } => {
-            let db = Db::connect(&database_url)?;
-            let summary = actix_web::rt::System::new()
-                .block_on(async move { poller::poll_once(&db, &PollerSettings::default()).await });
-            println!("{}", serde_json::to_string(&summary)?);
-            if summary.failed > 0 {
-                anyhow::bail!(
-                    "{} source(s) failed; see `aftermath source list`",
-                    summary.failed
-                );
-            }
-            Ok(())
-        }
+        Command::Poll { once: _ } => poll_once(&Db::connect(&database_url)?),
         Command::Migrate => {
             let applied = run_migrations(&DatabaseUrl::parse(&database_url)?)?;
             eprintln!("{applied} migration(s) applied");
@@ -82,47 +71,20 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             out,
             template_dir.as_deref(),
         ),
-        Command::Export {
-            what: Some(ExportWhat::Postmortems),
+        Command::Export { what, format, out } => export(
+            &Db::connect(&database_url)?,
+            what,
+            format,
             out,
-            ..
-        } => {
-            let out = out.ok_or_else(|| anyhow::anyhow!("export postmortems needs --out DIR"))?;
-            commands::export_postmortems(
-                &Db::connect(&database_url)?,
-                &out,
-                template_dir.as_deref(),
-            )
-        }
-        Command::Export {
-            what: None,
-            format: Some(StoreFormat::Jsonl),
-            out,
-        } => commands::export_store(&Db::connect(&database_url)?, out.as_deref()),
-        Command::Export {
-            what: None,
-            format: None,
-            ..
-        } => {
-            anyhow::bail!(
-                "name what to export: `export postmortems --out DIR` or `export --format jsonl`"
-            )
-        }
+            template_dir.as_deref(),
+        ),
         Command::Import { file } => commands::import_store(&Db::connect(&database_url)?, &file),
         Command::Token(cmd) => token(&Db::connect(&database_url)?, cmd),
         Command::Ingest {
             format,
             service,
             files,
-        } => {
-            let db = Db::connect(&database_url)?;
-            match format {
-                Some(IngestFormat::Document(f)) => ingest_files(&db, Some(f), service, &files),
-                Some(IngestFormat::ReportsJsonl) => commands::ingest_reports(&db, &files),
-                Some(IngestFormat::Services) => commands::ingest_catalogs(&db, &files),
-                None => commands::ingest_by_extension(&db, service, &files),
-            }
-        }
+        } => ingest(&Db::connect(&database_url)?, format, service, &files),
         Command::Source(cmd) => source(&Db::connect(&database_url)?, cmd),
         Command::Search {
             query,
@@ -157,6 +119,52 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             work_dir,
             corpus,
         } => search_cli::bench(&database_url, &scale, seed, json, work_dir, corpus),
+    }
+}
+
+fn poll_once(db: &Db) -> anyhow::Result<()> {
+    let summary = actix_web::rt::System::new()
+        .block_on(async move { poller::poll_once(db, &PollerSettings::default()).await });
+    println!("{}", serde_json::to_string(&summary)?);
+    if summary.failed > 0 {
+        anyhow::bail!(
+            "{} source(s) failed; see `aftermath source list`",
+            summary.failed
+        );
+    }
+    Ok(())
+}
+
+fn export(
+    db: &Db,
+    what: Option<ExportWhat>,
+    format: Option<StoreFormat>,
+    out: Option<std::path::PathBuf>,
+    template_dir: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    match (what, format) {
+        (Some(ExportWhat::Postmortems), _) => {
+            let out = out.ok_or_else(|| anyhow::anyhow!("export postmortems needs --out DIR"))?;
+            commands::export_postmortems(db, &out, template_dir)
+        }
+        (None, Some(StoreFormat::Jsonl)) => commands::export_store(db, out.as_deref()),
+        (None, None) => anyhow::bail!(
+            "name what to export: `export postmortems --out DIR` or `export --format jsonl`"
+        ),
+    }
+}
+
+fn ingest(
+    db: &Db,
+    format: Option<IngestFormat>,
+    service: Option<aftermath::domain::ServiceSlug>,
+    files: &[std::path::PathBuf],
+) -> anyhow::Result<()> {
+    match format {
+        Some(IngestFormat::Document(f)) => ingest_files(db, Some(f), service, files),
+        Some(IngestFormat::ReportsJsonl) => commands::ingest_reports(db, files),
+        Some(IngestFormat::Services) => commands::ingest_catalogs(db, files),
+        None => commands::ingest_by_extension(db, service, files),
     }
 }
 

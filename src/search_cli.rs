@@ -5,8 +5,8 @@ use std::path::Path;
 
 use aftermath::db::Db;
 use aftermath::domain::milestones::humanize;
-use aftermath::http::api::search::{parse_request, results_json};
-use aftermath::search::{Hit, Search};
+use aftermath::http::api::search::results_json;
+use aftermath::search::{Hit, Search, SearchWords, parse_request};
 
 pub struct SearchArgs {
     pub query: String,
@@ -22,16 +22,16 @@ pub struct SearchArgs {
 
 /// Brings the index up to date (unless a running server holds it), then searches it.
 pub fn search(db: Db, data_dir: &Path, args: SearchArgs) -> anyhow::Result<()> {
-    let mut request = parse_request(
-        args.query,
-        args.service,
-        args.impact.as_deref(),
-        args.status.as_deref(),
-        args.since.as_deref(),
-        args.until.as_deref(),
-        args.sort.as_deref(),
-    )
-    .map_err(|e| anyhow::anyhow!("{}", describe(&e)))?;
+    let mut request = parse_request(&SearchWords {
+        q: &args.query,
+        service: args.service.as_deref(),
+        impact: args.impact.as_deref(),
+        status: args.status.as_deref(),
+        since: args.since.as_deref(),
+        until: args.until.as_deref(),
+        sort: args.sort.as_deref(),
+    })
+    .map_err(|errors| anyhow::anyhow!("{}", describe(&errors)))?;
     request.limit = args.limit;
     let request = request.validated()?;
     let search = Search::open_for_cli(db, data_dir)?;
@@ -56,16 +56,13 @@ pub fn search(db: Db, data_dir: &Path, args: SearchArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn describe(e: &aftermath::http::problem::ApiError) -> String {
-    use aftermath::http::problem::ApiError;
-    match e {
-        ApiError::Validation(errors) => errors
-            .iter()
-            .map(|f| format!("--{}: {}", f.field, f.message))
-            .collect::<Vec<_>>()
-            .join("; "),
-        other => other.to_string(),
-    }
+/// Field errors as the command line names them (`--since: ...`).
+fn describe(errors: &[aftermath::domain::ValidationError]) -> String {
+    errors
+        .iter()
+        .map(|f| format!("--{}: {}", f.field, f.message))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 fn headline(hit: &Hit) -> String {
@@ -134,7 +131,7 @@ pub fn bench(
     work_dir: Option<std::path::PathBuf>,
     corpus: Option<std::path::PathBuf>,
 ) -> anyhow::Result<()> {
-    use aftermath::bench::{Options, Scale};
+    use crate::bench::{Options, Scale};
     let scale = Scale::parse(scale).ok_or_else(|| anyhow::anyhow!("unknown scale {scale:?}"))?;
     let postgres_url = database_url
         .starts_with("postgres")
@@ -147,7 +144,7 @@ pub fn bench(
         progress: !json && std::io::stderr().is_terminal(),
         corpus,
     };
-    let report = actix_web::rt::System::new().block_on(aftermath::bench::run(options))?;
+    let report = actix_web::rt::System::new().block_on(crate::bench::run(options))?;
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {

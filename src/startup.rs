@@ -19,12 +19,13 @@ use tracing_actix_web::TracingLogger;
 
 use crate::config::Config;
 use crate::db::{Db, secrets};
-use crate::http::api::reports::{ReportsState, evaluate_every_minute};
+use crate::http::api::reports::ReportsState;
 use crate::http::metrics::Metrics;
 use crate::http::pages::{Layout, error_page};
 use crate::http::problem::{ApiError, problem_for_plain_errors};
 use crate::http::{self, AppState};
-use crate::ingest::poller::{self, PollerSettings};
+use crate::jobs::minute;
+use crate::jobs::poller::{self, PollerSettings};
 use crate::search::Search;
 
 pub struct Application {
@@ -88,8 +89,10 @@ impl Application {
         .shutdown_timeout(10)
         .listen(listener)?
         .run();
-        // Live spike evaluation each minute.
-        actix_web::rt::spawn(evaluate_every_minute(db.clone(), reports));
+        // Live spike evaluation each minute, with the limiter's housekeeping on the same beat.
+        actix_web::rt::spawn(minute::run(db.clone(), move || {
+            reports.forget_quiet_clients()
+        }));
         let stop_poller = poll.then(|| {
             let (tx, rx) = tokio::sync::watch::channel(false);
             actix_web::rt::spawn(poller::run(db.clone(), PollerSettings::default(), rx));

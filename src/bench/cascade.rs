@@ -11,11 +11,11 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
-use crate::correlate::reports::{apply_catalog, store_and_evaluate};
-use crate::db::Db;
-use crate::db::schema::{incident_links, report_spikes};
-use crate::domain::report::NewReport;
-use crate::domain::{Service, ServiceKind, ServiceSlug};
+use aftermath::correlate::reports::{apply_catalog, store_and_evaluate};
+use aftermath::db::Db;
+use aftermath::db::schema::{incident_links, report_spikes};
+use aftermath::domain::report::NewReport;
+use aftermath::domain::{Service, ServiceKind, ServiceSlug};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct CascadeRun {

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::correlate::files;
-use crate::db::Db;
+use aftermath::correlate::files;
+use aftermath::db::Db;
 
 /// The extensions of status-page documents; the corpus also holds postmortems in Markdown,
 /// licences and manifests, which are not ingested as documents.

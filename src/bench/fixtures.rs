@@ -1,9 +1,12 @@
 //! Fixtures the benchmarks share with `benches/` (criterion) and `aftermath bench`.
+//!
+//! Rule: this file is also compiled into `benches/hot_paths.rs` by path, so it uses only the
+//! library's public items, through `aftermath::`.
 
 use chrono::{Duration, TimeZone, Utc};
 
-use crate::db::incidents::IncidentDetail;
-use crate::domain::{
+use aftermath::db::incidents::IncidentDetail;
+use aftermath::domain::{
     EntryId, EntryKind, Impact, Incident, IncidentId, IncidentStatus, Milestones, Origin,
     TimelineEntry,
 };

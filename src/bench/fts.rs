@@ -19,7 +19,7 @@ use diesel::sql_types::{BigInt, Text};
 use diesel::{PgConnection, SqliteConnection};
 
 use super::queries::BenchQuery;
-use crate::db::{Db, search_docs};
+use aftermath::db::{Db, search_docs};
 
 #[derive(QueryableByName)]
 struct Id {

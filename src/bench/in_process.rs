@@ -6,15 +6,15 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use super::generator::Document;
-use crate::correlate::{self, IngestError, Origin};
-use crate::db::Db;
-use crate::domain::ServiceSlug;
-use crate::ingest::{Format, ParsedDocument};
+use aftermath::correlate::{self, IngestError, Provenance};
+use aftermath::db::Db;
+use aftermath::domain::ServiceSlug;
+use aftermath::ingest::{Format, ParsedDocument};
 
 /// Documents applied per transaction.
 pub(super) const BATCH_DOCS: usize = 20;
 
-type Batch = Vec<(ParsedDocument, Option<ServiceSlug>, Origin)>;
+type Batch = Vec<(ParsedDocument, Option<ServiceSlug>, Provenance)>;
 
 /// Parses and applies already generated documents; the time is that of parse and apply only
 /// (generation is not part of ingest), wall-clock, both threads overlapping.
@@ -28,7 +28,7 @@ pub(super) fn apply(db: &Db, docs: &[Document]) -> anyhow::Result<Duration> {
                     .iter()
                     .map(|d| {
                         let doc = correlate::parse_bytes(Some(Format::Statuspage), &d.json)?;
-                        Ok((doc, None, Origin("bench".into())))
+                        Ok((doc, None, Provenance("bench".into())))
                     })
                     .collect();
                 // The applier hung up after a failure: nothing left to parse for.

@@ -21,7 +21,6 @@ mod workspace;
 use std::path::PathBuf;
 
 pub use fixtures::big_incident;
-pub use report::Report;
 pub use run::run;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -5,8 +5,8 @@ use chrono::{DateTime, TimeZone, Utc};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::domain::ServiceSlug;
-use crate::search::SearchRequest;
+use aftermath::domain::ServiceSlug;
+use aftermath::search::SearchRequest;
 
 #[derive(Debug, Clone)]
 pub struct BenchQuery {

@@ -7,10 +7,10 @@ use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use serde::Serialize;
 
 use super::report::Latency;
-use crate::correlate::{reports as intake, spikes};
-use crate::db::{self, Db};
-use crate::domain::ServiceSlug;
-use crate::domain::report::NewReport;
+use aftermath::correlate::{reports as intake, spikes};
+use aftermath::db::{self, Db};
+use aftermath::domain::ServiceSlug;
+use aftermath::domain::report::NewReport;
 
 pub const CONNECTIONS: usize = 64;
 

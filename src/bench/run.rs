@@ -14,10 +14,10 @@ use super::queries::{self, BenchQuery};
 use super::report::*;
 use super::workspace::{Bar, Workspace};
 use super::{Options, fts};
-use crate::config::Config;
-use crate::db::{Db, outbox, tokens};
-use crate::search::Search;
-use crate::startup::Application;
+use aftermath::config::Config;
+use aftermath::db::{Db, outbox, tokens};
+use aftermath::search::Search;
+use aftermath::startup::Application;
 
 /// Documents generated ahead of each timed in-process ingest: enough that the pipeline's fill
 /// and drain are a small part of it, few enough to keep memory bounded.
@@ -130,7 +130,7 @@ async fn run_in(opts: &Options, work: &Workspace) -> anyhow::Result<Report> {
     let slugs: Vec<String> = service_names
         .iter()
         .take(50)
-        .filter_map(|n| crate::domain::ServiceSlug::slugify(n).map(|s| s.to_string()))
+        .filter_map(|n| aftermath::domain::ServiceSlug::slugify(n).map(|s| s.to_string()))
         .collect();
     let report_intake = super::reports::measure_intake(
         &address,
@@ -327,18 +327,18 @@ fn measure_postmortems(db: &Db, dir: &Path, progress: bool) -> anyhow::Result<Po
     let started = Instant::now();
     let mut markdown = String::new();
     for _ in 0..rounds {
-        markdown = std::hint::black_box(crate::postmortem::draft(&detail, None)).markdown;
+        markdown = std::hint::black_box(aftermath::postmortem::draft(&detail, None)).markdown;
     }
     let draft_ms = started.elapsed().as_secs_f64() * 1000.0 / rounds as f64;
     let started = Instant::now();
     for _ in 0..rounds {
-        std::hint::black_box(crate::markdown::render(&markdown));
+        std::hint::black_box(aftermath::markdown::render(&markdown));
     }
     let render_ms = started.elapsed().as_secs_f64() * 1000.0 / rounds as f64;
     let bar = Bar::new(progress, 0, "postmortems exported");
     let started = Instant::now();
     let summary =
-        crate::postmortem::export::export_all(db, &dir.join("export"), None, |done, total| {
+        aftermath::postmortem::export::export_all(db, &dir.join("export"), None, |done, total| {
             bar.set_len(total as u64);
             bar.set(done as u64);
         })?;
@@ -366,13 +366,13 @@ fn database_bytes(db: &Db, url: &str) -> anyhow::Result<u64> {
             .sum());
     }
     let size: Size = db.run(|c| match c {
-        crate::db::DbConn::Postgres(pg) => Ok(diesel::sql_query(
+        aftermath::db::DbConn::Postgres(pg) => Ok(diesel::sql_query(
             "SELECT COALESCE(sum(pg_total_relation_size(c.oid)), 0)::bigint AS bytes FROM pg_class c \
              JOIN pg_namespace n ON n.oid = c.relnamespace \
              WHERE n.nspname = current_schema() AND c.relkind = 'r' AND c.relname <> 'bench_fts'",
         )
         .get_result(pg)?),
-        crate::db::DbConn::Sqlite(_) => Ok(Size { bytes: 0 }),
+        aftermath::db::DbConn::Sqlite(_) => Ok(Size { bytes: 0 }),
     })?;
     Ok(size.bytes.max(0) as u64)
 }

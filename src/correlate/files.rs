@@ -13,7 +13,9 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::Instant;
 
-use super::{IngestError, IngestReport, Origin, apply_hashed_batch_in, parse_bytes, raw_hashes};
+use super::{
+    IngestError, IngestReport, Provenance, apply_hashed_batch_in, parse_bytes, raw_hashes,
+};
 use crate::db::checkpoint::Checkpointer;
 use crate::db::{Db, DbConn, DbError};
 use crate::domain::ServiceSlug;
@@ -266,7 +268,7 @@ fn apply_parsed(
     for (path, parsed) in batch {
         match parsed {
             Ok((doc, raw_hashes)) => {
-                let origin = Origin(format!("file:{}", path.display()));
+                let origin = Provenance(format!("file:{}", path.display()));
                 docs.push((doc, service.cloned(), origin));
                 hashes.push(raw_hashes);
                 files.push((path, None));

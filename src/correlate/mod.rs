@@ -10,7 +10,6 @@
 mod convert;
 pub mod files;
 // User reports, spikes and cascade links.
-pub mod intake;
 pub mod links;
 pub mod reports;
 pub mod spikes;
@@ -25,7 +24,7 @@ pub use convert::canonical_key;
 
 /// Where a document came from, for provenance: `file:PATH`, `api`, `webhook:SOURCE`, `poll:URL`.
 #[derive(Debug, Clone)]
-pub struct Origin(pub String);
+pub struct Provenance(pub String);
 
 /// What a document created, updated and left unchanged.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
@@ -78,7 +77,7 @@ pub fn ingest_bytes(
     format: Option<Format>,
     service: Option<&ServiceSlug>,
     bytes: &[u8],
-    origin: &Origin,
+    origin: &Provenance,
 ) -> Result<IngestReport, IngestError> {
     let doc = parse_bytes(format, bytes)?;
     db.write(|conn| {
@@ -106,7 +105,7 @@ pub fn parse_bytes(format: Option<Format>, bytes: &[u8]) -> Result<ParsedDocumen
 /// what makes bulk ingest fast; the per-document guarantee stays the same.
 pub fn apply_batch(
     db: &Db,
-    docs: &[(ParsedDocument, Option<ServiceSlug>, Origin)],
+    docs: &[(ParsedDocument, Option<ServiceSlug>, Provenance)],
 ) -> Result<Vec<Result<IngestReport, IngestError>>, IngestError> {
     Ok(db.write(|conn| apply_batch_in(conn, docs))?)
 }
@@ -119,7 +118,7 @@ pub fn apply_batch(
 /// the batch is applied again one savepoint per document, so the others still land.
 pub fn apply_batch_in(
     conn: &mut DbConn,
-    docs: &[(ParsedDocument, Option<ServiceSlug>, Origin)],
+    docs: &[(ParsedDocument, Option<ServiceSlug>, Provenance)],
 ) -> Result<Vec<Result<IngestReport, IngestError>>, DbError> {
     let hashes: Vec<Vec<String>> = docs.iter().map(|(doc, _, _)| raw_hashes(doc)).collect();
     apply_hashed_batch_in(conn, docs, &hashes)
@@ -129,7 +128,7 @@ pub fn apply_batch_in(
 /// ingest's parsing threads do: on the writing thread they were work the others wait for.
 pub fn apply_hashed_batch_in(
     conn: &mut DbConn,
-    docs: &[(ParsedDocument, Option<ServiceSlug>, Origin)],
+    docs: &[(ParsedDocument, Option<ServiceSlug>, Provenance)],
     hashes: &[Vec<String>],
 ) -> Result<Vec<Result<IngestReport, IngestError>>, DbError> {
     use diesel::Connection;
@@ -180,7 +179,7 @@ pub fn raw_hashes(doc: &ParsedDocument) -> Vec<String> {
 fn read_ahead(
     conn: &mut DbConn,
     known: &mut Known,
-    docs: &[(ParsedDocument, Option<ServiceSlug>, Origin)],
+    docs: &[(ParsedDocument, Option<ServiceSlug>, Provenance)],
     hashes: &[Vec<String>],
 ) -> Result<(), DbError> {
     let mut slugs: Vec<Vec<Option<ServiceSlug>>> = Vec::with_capacity(docs.len());
@@ -244,7 +243,14 @@ fn keep_provider_postmortem(
     {
         return Ok(());
     }
-    db::postmortems::append(conn, id, body, &format!("{slug} status page"), true, false)?;
+    db::postmortems::append(
+        conn,
+        id,
+        body,
+        &format!("{slug} status page"),
+        db::postmortems::Visibility::Published,
+        db::postmortems::Authorship::Person,
+    )?;
     Ok(())
 }
 
@@ -269,7 +275,7 @@ pub fn apply_document(
     conn: &mut DbConn,
     doc: &ParsedDocument,
     service: Option<&ServiceSlug>,
-    origin: &Origin,
+    origin: &Provenance,
 ) -> Result<IngestReport, IngestError> {
     apply_known(conn, &mut Known::default(), doc, service, origin, None)
 }
@@ -281,7 +287,7 @@ fn apply_known(
     known: &mut Known,
     doc: &ParsedDocument,
     service: Option<&ServiceSlug>,
-    origin: &Origin,
+    origin: &Provenance,
     hashes: Option<&[String]>,
 ) -> Result<IngestReport, IngestError> {
     let mut report = IngestReport {

@@ -227,7 +227,12 @@ fn refresh_report_count(
         attached += db::reports::attach(conn, &spike.service_slug, spike.onset(), end, id)?;
     }
     if attached > 0 {
-        db::outbox::append(conn, db::outbox::ENTITY_INCIDENT, &id.to_string(), "update")?;
+        db::outbox::append(
+            conn,
+            db::outbox::Entity::Incident,
+            &id.to_string(),
+            db::outbox::Operation::Update,
+        )?;
     }
     store::set_report_count(conn, id, total)
 }

@@ -371,7 +371,12 @@ pub fn import(conn: &mut DbConn, input: impl BufRead) -> Result<usize, DbError> 
         .select(schema::incidents::id)
         .load(conn)?;
     for id in ids {
-        outbox::append(conn, outbox::ENTITY_INCIDENT, &id, "upsert")?;
+        outbox::append(
+            conn,
+            outbox::Entity::Incident,
+            &id,
+            outbox::Operation::Upsert,
+        )?;
     }
     Ok(count)
 }

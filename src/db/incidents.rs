@@ -131,7 +131,12 @@ pub fn create(conn: &mut DbConn, new: &NewIncident) -> Result<IncidentId, DbErro
             raw_ref: None,
         },
     )?;
-    outbox::append(conn, outbox::ENTITY_INCIDENT, &row.id, "upsert")?;
+    outbox::append(
+        conn,
+        outbox::Entity::Incident,
+        &row.id,
+        outbox::Operation::Upsert,
+    )?;
     Ok(id)
 }
 
@@ -186,7 +191,12 @@ pub(super) fn save_row(conn: &mut DbConn, row: &mut IncidentRow) -> Result<(), D
                 .execute(c)?;
         }
     }
-    outbox::append(conn, outbox::ENTITY_INCIDENT, &row.id, "upsert")
+    outbox::append(
+        conn,
+        outbox::Entity::Incident,
+        &row.id,
+        outbox::Operation::Upsert,
+    )
 }
 
 /// Applies a person's changes. Returns false when the patch changed nothing.
@@ -239,6 +249,16 @@ pub fn get(conn: &mut DbConn, id: IncidentId) -> Result<IncidentDetail, DbError>
         components,
         incident,
     })
+}
+
+/// The incidents with these ids, in one query (ids that name no incident are left out).
+pub fn many(conn: &mut DbConn, ids: &[IncidentId]) -> Result<Vec<Incident>, DbError> {
+    let keys: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    let rows = incidents::table
+        .filter(incidents::id.eq_any(&keys))
+        .select(IncidentRow::as_select())
+        .load(conn)?;
+    to_incidents(conn, rows)
 }
 
 fn links_of(conn: &mut DbConn, id: IncidentId) -> Result<Vec<IncidentLink>, DbError> {

@@ -145,7 +145,12 @@ pub fn replace_auto(
         changes += 1;
     }
     for id in touched {
-        outbox::append(conn, outbox::ENTITY_INCIDENT, &id, "update")?;
+        outbox::append(
+            conn,
+            outbox::Entity::Incident,
+            &id,
+            outbox::Operation::Update,
+        )?;
     }
     Ok(changes)
 }
@@ -264,8 +269,18 @@ pub fn confirm(conn: &mut DbConn, a: IncidentId, b: IncidentId, by: &str) -> Res
         return Err(DbError::NotFound);
     }
     record_decision(conn, &a, &b, "confirmed", by)?;
-    outbox::append(conn, outbox::ENTITY_INCIDENT, &a, "update")?;
-    outbox::append(conn, outbox::ENTITY_INCIDENT, &b, "update")
+    outbox::append(
+        conn,
+        outbox::Entity::Incident,
+        &a,
+        outbox::Operation::Update,
+    )?;
+    outbox::append(
+        conn,
+        outbox::Entity::Incident,
+        &b,
+        outbox::Operation::Update,
+    )
 }
 
 /// A person removes the links between two incidents; recomputation will not add them back.
@@ -277,6 +292,16 @@ pub fn remove(conn: &mut DbConn, a: IncidentId, b: IncidentId, by: &str) -> Resu
         return Err(DbError::NotFound);
     }
     record_decision(conn, &a, &b, "removed", by)?;
-    outbox::append(conn, outbox::ENTITY_INCIDENT, &a, "update")?;
-    outbox::append(conn, outbox::ENTITY_INCIDENT, &b, "update")
+    outbox::append(
+        conn,
+        outbox::Entity::Incident,
+        &a,
+        outbox::Operation::Update,
+    )?;
+    outbox::append(
+        conn,
+        outbox::Entity::Incident,
+        &b,
+        outbox::Operation::Update,
+    )
 }

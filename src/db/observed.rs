@@ -162,7 +162,12 @@ pub fn upsert_known(
     stored.extend(timeline::insert_many(conn, new_entries)?);
     let changed = taken_over || services_added || added > 0 || edited > 0 || row_changed;
     if created {
-        outbox::append(conn, outbox::ENTITY_INCIDENT, &row.id, "upsert")?;
+        outbox::append(
+            conn,
+            outbox::Entity::Incident,
+            &row.id,
+            outbox::Operation::Upsert,
+        )?;
     } else if changed {
         save_row(conn, &mut row)?;
     }

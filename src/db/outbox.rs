@@ -18,7 +18,39 @@ use super::convert::{now, to_db_time};
 use super::error::DbError;
 use super::schema::outbox;
 
-pub const ENTITY_INCIDENT: &str = "incident";
+/// What an outbox row announces a change of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entity {
+    Incident,
+}
+
+impl Entity {
+    /// The word stored in `outbox.entity`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Incident => "incident",
+        }
+    }
+}
+
+/// How it changed: `Upsert` when the row itself was written, `Update` when something that
+/// belongs to it was (an entry, a link, a spike). Readers treat both alike today: they
+/// re-read the whole entity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    Upsert,
+    Update,
+}
+
+impl Operation {
+    /// The word stored in `outbox.operation`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Upsert => "upsert",
+            Self::Update => "update",
+        }
+    }
+}
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = outbox)]
@@ -32,10 +64,11 @@ pub struct OutboxRow {
 /// Announces that an entity changed. Call it inside the write transaction of the change.
 pub fn append(
     conn: &mut DbConn,
-    entity: &str,
+    entity: Entity,
     entity_id: &str,
-    operation: &str,
+    operation: Operation,
 ) -> Result<(), DbError> {
+    let (entity, operation) = (entity.as_str(), operation.as_str());
     let created_at = to_db_time(now());
     match conn {
         DbConn::Sqlite(c) => {

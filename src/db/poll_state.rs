@@ -4,7 +4,7 @@
 //! - The state lives in the `sources` row (ETag, Last-Modified, failures, next poll, last
 //!   success, last error), so a restarted process carries on where the previous one stopped and
 //!   several processes sharing one PostgreSQL see the same schedule.
-//! - Only `ingest::poller` writes these columns; `sources::add` creates the row with no state
+//! - Only `jobs::poller` writes these columns; `sources::add` creates the row with no state
 //!   (a new source is due at once).
 //! - A polled source has a `url` and a `format` and is not a webhook; the implicit per-page
 //!   sources that `correlate` creates have no format, so they are never polled.

@@ -95,6 +95,31 @@ pub fn list(conn: &mut DbConn, incident: IncidentId) -> Result<Vec<Revision>, Db
     rows.into_iter().map(to_revision).collect()
 }
 
+/// Whether a new revision is published or stays a draft.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Visibility {
+    Draft,
+    Published,
+}
+
+impl Visibility {
+    /// `Published` when the person asked to publish.
+    pub fn published_if(publish: bool) -> Self {
+        if publish {
+            Self::Published
+        } else {
+            Self::Draft
+        }
+    }
+}
+
+/// Who wrote a revision: a person (or a provider's own postmortem), or Aftermath's drafter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Authorship {
+    Person,
+    Generated,
+}
+
 /// Appends a revision (numbered after the newest) and announces the incident to the index,
 /// whose document holds the postmortem text.
 pub fn append(
@@ -102,8 +127,8 @@ pub fn append(
     incident: IncidentId,
     markdown: &str,
     author: &str,
-    publish: bool,
-    generated: bool,
+    visibility: Visibility,
+    authorship: Authorship,
 ) -> Result<Revision, DbError> {
     let next = latest(conn, incident)?.map_or(1, |r| r.revision + 1);
     diesel::insert_into(postmortems::table)
@@ -113,8 +138,11 @@ pub fn append(
             postmortems::revision.eq(next),
             postmortems::markdown.eq(markdown),
             postmortems::author.eq(author),
-            postmortems::status.eq(if publish { "published" } else { "draft" }),
-            postmortems::generated.eq(i32::from(generated)),
+            postmortems::status.eq(match visibility {
+                Visibility::Published => "published",
+                Visibility::Draft => "draft",
+            }),
+            postmortems::generated.eq(i32::from(authorship == Authorship::Generated)),
             postmortems::created_at.eq(to_db_time(now())),
         ))
         .execute(conn)
@@ -127,9 +155,9 @@ pub fn append(
         })?;
     outbox::append(
         conn,
-        outbox::ENTITY_INCIDENT,
+        outbox::Entity::Incident,
         &incident.to_string(),
-        "upsert",
+        outbox::Operation::Upsert,
     )?;
     get(conn, incident, next)
 }

@@ -157,7 +157,12 @@ pub fn put(conn: &mut DbConn, service: &Service) -> Result<Put, DbError> {
                 .distinct()
                 .load(conn)?;
             for id in affected {
-                super::outbox::append(conn, super::outbox::ENTITY_INCIDENT, &id, "upsert")?;
+                super::outbox::append(
+                    conn,
+                    super::outbox::Entity::Incident,
+                    &id,
+                    super::outbox::Operation::Upsert,
+                )?;
             }
             Ok(Put::Replaced)
         }

@@ -153,9 +153,9 @@ pub fn record_onset(
     upsert_entry(conn, incident, service, onset, "start", onset, None, &body)?;
     outbox::append(
         conn,
-        outbox::ENTITY_INCIDENT,
+        outbox::Entity::Incident,
         &incident.to_string(),
-        "update",
+        outbox::Operation::Update,
     )?;
     Ok(incident)
 }
@@ -311,7 +311,12 @@ pub fn record_peak(
             None,
             &body,
         )?;
-        outbox::append(conn, outbox::ENTITY_INCIDENT, id, "update")?;
+        outbox::append(
+            conn,
+            outbox::Entity::Incident,
+            id,
+            outbox::Operation::Update,
+        )?;
     }
     Ok(())
 }
@@ -369,7 +374,12 @@ pub fn record_end(
         apply_state(&mut row, &state);
         save_row(conn, &mut row)?;
     } else {
-        outbox::append(conn, outbox::ENTITY_INCIDENT, id, "update")?;
+        outbox::append(
+            conn,
+            outbox::Entity::Incident,
+            id,
+            outbox::Operation::Update,
+        )?;
     }
     Ok(())
 }
@@ -384,7 +394,12 @@ pub fn set_report_count(conn: &mut DbConn, id: &IncidentId, count: i64) -> Resul
     .set(incidents::report_count.eq(count))
     .execute(conn)?;
     if changed > 0 {
-        outbox::append(conn, outbox::ENTITY_INCIDENT, &id.to_string(), "update")?;
+        outbox::append(
+            conn,
+            outbox::Entity::Incident,
+            &id.to_string(),
+            outbox::Operation::Update,
+        )?;
     }
     Ok(())
 }

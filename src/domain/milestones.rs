@@ -49,6 +49,18 @@ impl Milestones {
         }
     }
 
+    /// Every milestone with the name people read for it, in the order they happen. The pages
+    /// and the postmortem draft both use these names.
+    pub fn labelled(&self) -> [(&'static str, Option<DateTime<Utc>>); 5] {
+        [
+            ("Started", self.started),
+            ("Detected", self.detected),
+            ("Acknowledged", self.acknowledged),
+            ("Mitigated", self.mitigated),
+            ("Resolved", self.resolved),
+        ]
+    }
+
     pub fn durations(&self) -> Durations {
         let between = |a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>| match (a, b) {
             (Some(a), Some(b)) => Some(b - a),
@@ -69,6 +81,18 @@ pub struct Durations {
     pub to_acknowledge: Option<Duration>,
     pub to_mitigate: Option<Duration>,
     pub to_resolve: Option<Duration>,
+}
+
+impl Durations {
+    /// Every duration with the name people read for it (pages and postmortem drafts).
+    pub fn labelled(&self) -> [(&'static str, Option<Duration>); 4] {
+        [
+            ("Time to detect", self.to_detect),
+            ("Time to acknowledge", self.to_acknowledge),
+            ("Time to mitigate", self.to_mitigate),
+            ("Time to resolve", self.to_resolve),
+        ]
+    }
 }
 
 /// "2h 05m", "9m", "45s": short enough for a table cell, exact to the minute past an hour.

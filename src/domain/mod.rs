@@ -12,14 +12,16 @@ pub mod searchable;
 // User reports and spike detection.
 pub mod report;
 pub mod service;
+pub mod slug;
 pub mod spikes;
 pub mod status;
 pub mod text;
+pub mod time;
 
 pub use ids::{EntryId, IncidentId};
 pub use incident::{Incident, IncidentLink, NewIncident, NewUpdate, TimelineEntry};
 pub use milestones::{Durations, Milestones};
 pub use searchable::SearchableIncident;
-pub use service::{Service, ServiceSlug};
+pub use service::{Service, ServiceFields, ServiceSlug};
 pub use status::{EntryKind, Impact, IncidentStatus, LinkKind, LinkSetBy, Origin, ServiceKind};
 pub use text::{Body, Title, ValidationError};

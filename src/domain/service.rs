@@ -33,16 +33,7 @@ impl ServiceSlug {
 
     /// Turns any name into a slug ("Nimbus Cloud (EU)" → "nimbus-cloud-eu"); `None` when nothing is left.
     pub fn slugify(name: &str) -> Option<Self> {
-        let mut out = String::new();
-        for c in name.chars().flat_map(char::to_lowercase) {
-            if c.is_ascii_alphanumeric() {
-                out.push(c);
-            } else if !out.is_empty() && !out.ends_with('-') {
-                out.push('-');
-            }
-        }
-        let trimmed: String = out.trim_end_matches('-').chars().take(64).collect();
-        Self::parse("slug", trimmed.trim_end_matches('-')).ok()
+        Self::parse("slug", &super::slug::slugify(name, super::slug::SERVICE)).ok()
     }
 
     pub fn as_str(&self) -> &str {
@@ -80,6 +71,107 @@ impl Service {
             status_page_url: None,
         }
     }
+}
+
+/// A service as a person or a catalog describes it, before the rules are checked.
+#[derive(Debug, Clone, Copy)]
+pub struct ServiceFields<'a> {
+    pub name: &'a str,
+    pub provider: Option<&'a str>,
+    pub region: Option<&'a str>,
+    /// `infrastructure` or `application`; `None` means application.
+    pub kind: Option<&'a str>,
+    pub depends_on: &'a [String],
+    pub status_page_url: Option<&'a str>,
+}
+
+const NAME_MAX_CHARS: usize = 200;
+const LABEL_MAX_CHARS: usize = 100;
+const URL_MAX_BYTES: usize = 500;
+
+impl Service {
+    /// The one place the service rules live, for the API and the catalog alike: a one-line
+    /// name of 1 to 200 characters; provider and region one line of at most 100 (blank means
+    /// none); a known kind; valid dependency slugs (sorted, without repeats); a status page URL
+    /// that is `http(s)` and at most 500 bytes. Every broken rule is reported, not only the first.
+    pub fn from_fields(
+        slug: ServiceSlug,
+        fields: &ServiceFields<'_>,
+    ) -> Result<Self, Vec<ValidationError>> {
+        let mut errors = Vec::new();
+        let name = fields.name.trim().to_string();
+        if name.is_empty()
+            || name.chars().count() > NAME_MAX_CHARS
+            || name.chars().any(char::is_control)
+        {
+            errors.push(ValidationError::new(
+                "name",
+                "must be one line of 1 to 200 characters",
+            ));
+        }
+        let provider = label("provider", fields.provider, &mut errors);
+        let region = label("region", fields.region, &mut errors);
+        let kind = match fields.kind.map(str::parse::<ServiceKind>) {
+            None => ServiceKind::Application,
+            Some(Ok(kind)) => kind,
+            Some(Err(e)) => {
+                errors.push(ValidationError::new("kind", e.to_string()));
+                ServiceKind::Application
+            }
+        };
+        let mut depends_on: Vec<ServiceSlug> = fields
+            .depends_on
+            .iter()
+            .filter_map(|d| {
+                ServiceSlug::parse("depends_on", d)
+                    .map_err(|e| errors.push(e))
+                    .ok()
+            })
+            .collect();
+        depends_on.sort();
+        depends_on.dedup();
+        let status_page_url = fields
+            .status_page_url
+            .map(str::trim)
+            .filter(|u| !u.is_empty());
+        if let Some(url) = status_page_url
+            && (!(url.starts_with("https://") || url.starts_with("http://"))
+                || url.len() > URL_MAX_BYTES)
+        {
+            errors.push(ValidationError::new(
+                "status_page_url",
+                "must be an http(s) URL",
+            ));
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(Self {
+            slug,
+            name,
+            provider,
+            region,
+            kind,
+            depends_on,
+            status_page_url: status_page_url.map(str::to_string),
+        })
+    }
+}
+
+/// A short one-line label; blank means none.
+fn label(
+    field: &'static str,
+    raw: Option<&str>,
+    errors: &mut Vec<ValidationError>,
+) -> Option<String> {
+    let value = raw.map(str::trim).filter(|s| !s.is_empty())?;
+    if value.chars().count() > LABEL_MAX_CHARS || value.chars().any(char::is_control) {
+        errors.push(ValidationError::new(
+            field,
+            "must be one line of at most 100 characters",
+        ));
+    }
+    Some(value.to_string())
 }
 
 #[cfg(test)]

@@ -55,7 +55,8 @@ impl FromRequest for WriteAccess {
             let token = token?;
             let state = state.ok_or(ApiError::Unavailable)?;
             let db = state.db.clone();
-            let found = web::block(move || db.run(|conn| tokens::verify(conn, &token))).await??;
+            let found = crate::http::blocking(move || db.run(|conn| tokens::verify(conn, &token)))
+                .await??;
             found.map(WriteAccess).ok_or(ApiError::Unauthorized(
                 "the token is unknown or has been revoked",
             ))

@@ -1,7 +1,9 @@
 //! The face to the web: the JSON API under `/api/v1`, server-rendered pages, health and metrics.
 //!
 //! Rules: handlers parse input into domain commands, run storage work on the blocking pool through
-//! [`AppState::db_run`] / [`AppState::db_write`], and answer; no SQL and no business rule lives here.
+//! [`AppState::db_run`] / [`AppState::db_write`] (or [`blocking`]), and answer; no SQL and no
+//! business rule lives here. Blocking work runs inside the request's span, so one request's log
+//! lines can be read together; no span field ever holds a secret (token, cookie, hook secret).
 
 pub mod api;
 pub mod auth;
@@ -34,7 +36,7 @@ impl AppState {
         f: impl FnOnce(&mut DbConn) -> Result<T, DbError> + Send + 'static,
     ) -> Result<T, ApiError> {
         let db = self.db.clone();
-        Ok(web::block(move || db.run(f)).await??)
+        Ok(blocking(move || db.run(f)).await??)
     }
 
     /// One write transaction on the blocking pool. After it commits, this process's indexer is
@@ -44,10 +46,19 @@ impl AppState {
         f: impl FnOnce(&mut DbConn) -> Result<T, DbError> + Send + 'static,
     ) -> Result<T, ApiError> {
         let db = self.db.clone();
-        let value = web::block(move || db.write(f)).await??;
+        let value = blocking(move || db.write(f)).await??;
         self.search.wake();
         Ok(value)
     }
+}
+
+/// `web::block` that carries the caller's tracing span (the request's, with its id, method and
+/// route) onto the blocking thread, so a request's log lines read together wherever they ran.
+pub async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, actix_web::error::BlockingError> {
+    let span = tracing::Span::current();
+    web::block(move || span.in_scope(f)).await
 }
 
 /// Request body limits: JSON bodies are small documents; forms are smaller still.

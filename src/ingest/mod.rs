@@ -7,6 +7,7 @@
 pub mod aws_datajson;
 pub mod aws_health;
 pub mod betterstack;
+pub mod catalog;
 pub mod checkly;
 pub mod feed;
 pub mod gcp;
@@ -15,7 +16,7 @@ pub mod instatus;
 pub mod json;
 mod memo;
 pub mod observation;
-pub mod poller;
+pub mod reports;
 pub mod slack;
 pub mod slug;
 pub mod statuspage;

@@ -1,21 +1,10 @@
 //! Service slugs derived from what a source calls itself (DESIGN.md, "CLI").
 
-/// Lowercase, letters and digits kept, every other run of characters one `-`.
+use crate::domain::slug;
+
+/// A source's own name as a slug (`domain::slug::SOURCE_NAME`: Unicode letters kept).
 pub fn slugify(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut dash = false;
-    for c in name.chars() {
-        if c.is_alphanumeric() {
-            if dash && !out.is_empty() {
-                out.push('-');
-            }
-            dash = false;
-            out.extend(c.to_lowercase());
-        } else {
-            dash = true;
-        }
-    }
-    out
+    slug::slugify(name, slug::SOURCE_NAME)
 }
 
 /// The slug of a page name, `None` when nothing is left.

@@ -285,46 +285,29 @@ pub fn build(detail: &IncidentDetail, authors: Vec<String>, now: DateTime<Utc>) 
                 set_by: l.set_by.as_str().into(),
             })
             .collect(),
-        milestones: vec![
-            Named {
-                name: "Started".into(),
-                when: started_when,
-            },
-            Named {
-                name: "Detected".into(),
-                when: m.detected.map(utc).unwrap_or_else(|| "unknown".into()),
-            },
-            Named {
-                name: "Acknowledged".into(),
-                when: m.acknowledged.map(utc).unwrap_or_else(|| "not yet".into()),
-            },
-            Named {
-                name: "Mitigated".into(),
-                when: range(t, m.mitigated),
-            },
-            Named {
-                name: "Resolved".into(),
-                when: range(t, m.resolved),
-            },
-        ],
-        durations: vec![
-            NameValue {
-                name: "Time to detect",
-                value: show(d.to_detect),
-            },
-            NameValue {
-                name: "Time to acknowledge",
-                value: show(d.to_acknowledge),
-            },
-            NameValue {
-                name: "Time to mitigate",
-                value: show(d.to_mitigate),
-            },
-            NameValue {
-                name: "Time to resolve",
-                value: show(d.to_resolve),
-            },
-        ],
+        milestones: m
+            .labelled()
+            .into_iter()
+            .zip([
+                started_when,
+                m.detected.map(utc).unwrap_or_else(|| "unknown".into()),
+                m.acknowledged.map(utc).unwrap_or_else(|| "not yet".into()),
+                range(t, m.mitigated),
+                range(t, m.resolved),
+            ])
+            .map(|((name, _), when)| Named {
+                name: name.into(),
+                when,
+            })
+            .collect(),
+        durations: d
+            .labelled()
+            .into_iter()
+            .map(|(name, value)| NameValue {
+                name,
+                value: show(value),
+            })
+            .collect(),
         sources,
     }
 }

@@ -12,6 +12,8 @@ pub mod render;
 use chrono::Utc;
 
 use crate::db::incidents::IncidentDetail;
+use crate::db::postmortems::{Authorship, Visibility};
+use crate::domain::slug;
 
 /// The Markdown draft for an incident, and a warning when a template override had to be skipped.
 pub fn draft(detail: &IncidentDetail, template_dir: Option<&std::path::Path>) -> render::Rendered {
@@ -37,16 +39,7 @@ pub fn file_name(detail: &IncidentDetail, extension: &str) -> String {
         .started
         .unwrap_or(detail.incident.created_at)
         .format("%Y-%m-%d");
-    let mut slug = String::new();
-    for c in detail.incident.title.chars().flat_map(char::to_lowercase) {
-        if c.is_ascii_alphanumeric() {
-            slug.push(c);
-        } else if !slug.ends_with('-') && !slug.is_empty() {
-            slug.push('-');
-        }
-    }
-    let slug: String = slug.trim_end_matches('-').chars().take(60).collect();
-    let slug = slug.trim_end_matches('-');
+    let slug = slug::slugify(&detail.incident.title, slug::FILE_NAME);
     if slug.is_empty() {
         format!("{date}-incident.{extension}")
     } else {
@@ -70,8 +63,8 @@ pub fn latest_or_draft(
         incident,
         &rendered.markdown,
         "aftermath",
-        false,
-        true,
+        Visibility::Draft,
+        Authorship::Generated,
     )?;
     Ok((saved, rendered.fallback_reason))
 }
@@ -134,8 +127,8 @@ pub fn regenerate(
         incident,
         &rendered.markdown,
         "aftermath",
-        false,
-        true,
+        Visibility::Draft,
+        Authorship::Generated,
     )?;
     let changes = previous
         .as_ref()

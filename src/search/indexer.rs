@@ -78,7 +78,7 @@ impl Writable {
                 let ids: BTreeSet<String> = tail
                     .rows
                     .iter()
-                    .filter(|(_, row)| row.entity == outbox::ENTITY_INCIDENT)
+                    .filter(|(_, row)| row.entity == outbox::Entity::Incident.as_str())
                     .map(|(_, row)| row.entity_id.clone())
                     .collect();
                 let last = *last;

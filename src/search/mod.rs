@@ -17,6 +17,7 @@ mod facet_counts;
 mod index_dir;
 mod indexer;
 pub mod query;
+mod request;
 mod runner;
 mod schema;
 mod similar;
@@ -30,6 +31,7 @@ use tantivy::{Index, IndexReader};
 
 pub use index_dir::IndexRoot;
 pub use query::{Facets, Hit, SearchRequest, SearchResults, Sort};
+pub use request::{SearchWords, parse_request};
 pub use schema::{Fields, SCHEMA_VERSION};
 
 use crate::db::{Db, DbError};

@@ -54,8 +54,8 @@ pub struct Hit {
     pub started_at: Option<DateTime<Utc>>,
     pub resolved_at: Option<DateTime<Utc>>,
     pub services: Vec<String>,
-    pub impact: String,
-    pub status: String,
+    pub impact: Impact,
+    pub status: IncidentStatus,
     /// The matched passage as pieces, `true` for the highlighted ones; unescaped text.
     pub snippet: Vec<(String, bool)>,
 }
@@ -282,8 +282,12 @@ pub(super) fn to_hit(live: &Live, doc: &TantivyDocument, score: f32) -> Hit {
             .get_all(f.service)
             .filter_map(|v| v.as_str().map(str::to_string))
             .collect(),
-        impact: text(f.impact),
-        status: text(f.status),
+        // The index stores only the domain's own words (`as_str`), written by this version
+        // (another version's index is rebuilt), so these parse; the fallbacks are never shown.
+        impact: text(f.impact).parse().unwrap_or(Impact::None),
+        status: text(f.status)
+            .parse()
+            .unwrap_or(IncidentStatus::Investigating),
         snippet: Vec::new(),
     }
 }

@@ -386,7 +386,7 @@ async fn a_backfill_and_a_live_stream_give_the_same_signals() {
         .run(aftermath::correlate::reports::reporter_salt)
         .unwrap();
     let reports =
-        aftermath::correlate::reports::parse_jsonl(&fixture("reports.jsonl"), &salt, Utc::now())
+        aftermath::ingest::reports::parse_jsonl(&fixture("reports.jsonl"), &salt, Utc::now())
             .unwrap();
     let mut chunk_end = Utc.with_ymd_and_hms(2026, 11, 20, 1, 0, 0).unwrap();
     let mut rest = reports.as_slice();

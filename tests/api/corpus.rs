@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use aftermath::correlate::{self, Origin};
+use aftermath::correlate::{self, Provenance};
 use aftermath::db::Db;
 use aftermath::domain::ServiceSlug;
 use aftermath::ingest::Format;
@@ -49,7 +49,7 @@ fn ingest_all(
             format,
             service.as_ref(),
             &bytes,
-            &Origin(format!("file:{}", path.display())),
+            &Provenance(format!("file:{}", path.display())),
         )
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         entries += report.entries_added;

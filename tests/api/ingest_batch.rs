@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use aftermath::correlate::{self, IngestReport, Origin};
+use aftermath::correlate::{self, IngestReport, Provenance};
 use aftermath::db::Db;
 use aftermath::ingest::Format;
 
@@ -40,7 +40,7 @@ fn batch(db: &Db, docs: &[Vec<u8>]) -> Vec<Result<IngestReport, String>> {
         .enumerate()
         .map(|(i, d)| {
             let doc = correlate::parse_bytes(Some(Format::Statuspage), d).unwrap();
-            (doc, None, Origin(format!("test:{i}")))
+            (doc, None, Provenance(format!("test:{i}")))
         })
         .collect();
     correlate::apply_batch(db, &parsed)

@@ -189,7 +189,7 @@ async fn a_webhook_source_has_its_own_secret_url() {
 }
 
 mod idempotence {
-    use aftermath::correlate::{self, Origin};
+    use aftermath::correlate::{self, Provenance};
     use aftermath::domain::ServiceSlug;
     use proptest::prelude::*;
 
@@ -208,10 +208,10 @@ mod idempotence {
             let service = ServiceSlug::parse("service", "acme").unwrap();
             let docs: Vec<(&str, Vec<u8>)> = picks.iter().map(|&i| (FIXTURES[i].1, fixture(FIXTURES[i].1))).collect();
             for (path, bytes) in &docs {
-                correlate::ingest_bytes(&db, None, Some(&service), bytes, &Origin(path.to_string())).unwrap();
+                correlate::ingest_bytes(&db, None, Some(&service), bytes, &Provenance(path.to_string())).unwrap();
             }
             for (path, bytes) in &docs {
-                let report = correlate::ingest_bytes(&db, None, Some(&service), bytes, &Origin(path.to_string())).unwrap();
+                let report = correlate::ingest_bytes(&db, None, Some(&service), bytes, &Provenance(path.to_string())).unwrap();
                 prop_assert!(report.changed_nothing(), "{path} changed on replay: {report:?}");
             }
         }

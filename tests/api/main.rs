@@ -12,6 +12,7 @@ mod cli;
 mod corpus;
 mod demo;
 mod forms;
+mod house;
 mod incidents;
 mod ingest;
 mod ingest_batch;

@@ -12,7 +12,7 @@ use aftermath::db::services;
 use aftermath::db::sources::{self, NewSource, SourceRow};
 use aftermath::db::{Db, poll_state};
 use aftermath::domain::ServiceSlug;
-use aftermath::ingest::poller::{PollSummary, PollerSettings, poll_once, run};
+use aftermath::jobs::poller::{PollSummary, PollerSettings, poll_once, run};
 use chrono::{NaiveDateTime, TimeDelta, Utc};
 use serde_json::Value;
 

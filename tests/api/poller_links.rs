@@ -6,7 +6,7 @@ use std::io::{Read, Write};
 use std::net::TcpListener;
 
 use aftermath::db::sources::{self, NewSource};
-use aftermath::ingest::poller::{PollerSettings, poll_once};
+use aftermath::jobs::poller::{PollerSettings, poll_once};
 use reqwest::StatusCode;
 use serde_json::Value;
 

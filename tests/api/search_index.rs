@@ -222,7 +222,12 @@ fn the_outbox_tail_never_skips_a_row_that_commits_late() {
     let slow = std::thread::spawn(move || {
         slow_db
             .write(|c| {
-                outbox::append(c, "incident", "slow", "upsert")?;
+                outbox::append(
+                    c,
+                    outbox::Entity::Incident,
+                    "slow",
+                    outbox::Operation::Upsert,
+                )?;
                 appended_tx.send(()).unwrap();
                 hold_rx.recv().unwrap();
                 Ok(())
@@ -234,8 +239,15 @@ fn the_outbox_tail_never_skips_a_row_that_commits_late() {
     if !is_sqlite {
         // SQLite has one writer: the fast writer would wait for the slow one, so the race does
         // not exist there.
-        db.write(|c| outbox::append(c, "incident", "fast", "upsert"))
-            .unwrap();
+        db.write(|c| {
+            outbox::append(
+                c,
+                outbox::Entity::Incident,
+                "fast",
+                outbox::Operation::Upsert,
+            )
+        })
+        .unwrap();
         let early = db.run(|c| outbox::tail(c, start, 100)).unwrap();
         assert!(
             early.rows.is_empty(),
@@ -246,8 +258,15 @@ fn the_outbox_tail_never_skips_a_row_that_commits_late() {
     hold_tx.send(()).unwrap();
     slow.join().unwrap();
     if is_sqlite {
-        db.write(|c| outbox::append(c, "incident", "fast", "upsert"))
-            .unwrap();
+        db.write(|c| {
+            outbox::append(
+                c,
+                outbox::Entity::Incident,
+                "fast",
+                outbox::Operation::Upsert,
+            )
+        })
+        .unwrap();
     }
     // Other transactions on the same cluster (other tests) may hold the horizon back for a
     // moment; the rows must come, each once, as soon as it moves.

@@ -93,7 +93,7 @@ fn real_outages_are_found_where_people_expect_them() {
             None,
             None,
             &bytes,
-            &aftermath::correlate::Origin(format!("file:{}", path.display())),
+            &aftermath::correlate::Provenance(format!("file:{}", path.display())),
         )
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     }

@@ -2,7 +2,7 @@
 //! On SQLite the round trip is SQLite → SQLite; in the PostgreSQL lane it is SQLite →
 //! PostgreSQL → SQLite and PostgreSQL → SQLite → PostgreSQL.
 
-use aftermath::correlate::{self, Origin};
+use aftermath::correlate::{self, Provenance};
 use aftermath::db::{Db, dump};
 use aftermath::domain::ServiceSlug;
 
@@ -20,7 +20,7 @@ fn filled(db: &Db) {
     ] {
         let bytes =
             std::fs::read(format!("{}/fixtures/{path}", env!("CARGO_MANIFEST_DIR"))).unwrap();
-        correlate::ingest_bytes(db, None, Some(&acme), &bytes, &Origin(path.into())).unwrap();
+        correlate::ingest_bytes(db, None, Some(&acme), &bytes, &Provenance(path.into())).unwrap();
     }
     let id = db
         .run(|c| aftermath::db::incidents::list(c, &Default::default(), 1, None))
@@ -33,8 +33,8 @@ fn filled(db: &Db) {
             id,
             "# Ours\n\nWith *emphasis* and 2025-10-20 07:11:00.123456.",
             "tester",
-            true,
-            false,
+            aftermath::db::postmortems::Visibility::Published,
+            aftermath::db::postmortems::Authorship::Person,
         )
     })
     .unwrap();

@@ -204,6 +204,7 @@ pub struct PatchIncident {
 #[utoipa::path(patch, path = "/api/v1/incidents/{id}", request_body = PatchIncident, tag = "incidents",
     security(("bearer" = [])), params(("id" = String, Path, description = "Incident id (UUID)")),
     responses((status = 200, body = IncidentJson), (status = 401, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+#[tracing::instrument(skip_all, fields(id = %id.as_str()))]
 pub async fn patch_incident(
     state: web::Data<AppState>,
     _access: WriteAccess,
@@ -261,6 +262,7 @@ pub struct PostUpdate {
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/updates", request_body = PostUpdate, tag = "incidents",
     security(("bearer" = [])), params(("id" = String, Path, description = "Incident id (UUID)")),
     responses((status = 201, body = TimelineEntryJson), (status = 401, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+#[tracing::instrument(skip_all, fields(id = %id.as_str()))]
 pub async fn post_update(
     state: web::Data<AppState>,
     access: WriteAccess,

@@ -6,7 +6,7 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::correlate::{self, IngestError, IngestReport, Origin};
+use crate::correlate::{self, IngestError, IngestReport, Provenance};
 use crate::db::sources;
 use crate::domain::ServiceSlug;
 use crate::http::AppState;
@@ -32,17 +32,20 @@ fn to_api(e: IngestError) -> ApiError {
     }
 }
 
+#[tracing::instrument(skip_all, fields(format = format.as_str(), bytes = body.len(), via = %origin.0))]
 async fn ingest(
     state: &AppState,
     format: Format,
     service: Option<ServiceSlug>,
     body: web::Bytes,
-    origin: Origin,
+    origin: Provenance,
 ) -> Result<IngestReport, ApiError> {
     let db = state.db.clone();
-    web::block(move || correlate::ingest_bytes(&db, Some(format), service.as_ref(), &body, &origin))
-        .await?
-        .map_err(to_api)
+    crate::http::blocking(move || {
+        correlate::ingest_bytes(&db, Some(format), service.as_ref(), &body, &origin)
+    })
+    .await?
+    .map_err(to_api)
 }
 
 #[utoipa::path(post, path = "/api/v1/ingest/{format}", tag = "ingest", security(("bearer" = [])),
@@ -63,7 +66,7 @@ pub async fn ingest_document(
         Some(s) => Some(ServiceSlug::parse("service", &s)?),
         None => None,
     };
-    let origin = Origin(format!("api:{}", access.author()));
+    let origin = Provenance(format!("api:{}", access.author()));
     let report = ingest(&state, format, service, body, origin).await?;
     Ok(HttpResponse::Ok().json(report))
 }
@@ -111,7 +114,7 @@ pub async fn receive_webhook(
         Some(Ok(slug)) => Some(slug),
         _ => None,
     };
-    let origin = Origin(format!("webhook:{source_id}"));
+    let origin = Provenance(format!("webhook:{source_id}"));
     let result = ingest(&state, Format::Statuspage, service, body, origin).await;
     let error = result.as_ref().err().map(|e| e.problem().detail);
     let id = source_id.clone();

@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
+pub use crate::domain::time::parse_time;
 use crate::domain::{ServiceSlug, ValidationError};
 
 /// Collects field errors so one answer can name them all.
@@ -44,13 +45,6 @@ impl Fields {
             Err(self.errors)
         }
     }
-}
-
-/// RFC 3339 with any offset, stored as UTC.
-pub fn parse_time(field: &'static str, raw: &str) -> Result<DateTime<Utc>, ValidationError> {
-    DateTime::parse_from_rfc3339(raw.trim())
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| ValidationError::new(field, format!("{raw:?} is not an RFC 3339 time ({e})")))
 }
 
 /// A time that is not in the future (a few minutes of clock skew are allowed).

@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use super::dto::rfc3339;
 use super::incidents::parse_id;
-use crate::db::postmortems::{self, Revision};
+use crate::db::postmortems::{self, Authorship, Revision, Visibility};
 use crate::domain::IncidentId;
 use crate::http::AppState;
 use crate::http::auth::WriteAccess;
@@ -89,6 +89,7 @@ pub struct SavePostmortem {
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/postmortem", tag = "postmortems", security(("bearer" = [])),
     request_body = SavePostmortem, params(("id" = String, Path, description = "Incident id (UUID)")),
     responses((status = 201, body = PostmortemJson), (status = 401, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+#[tracing::instrument(skip_all, fields(id = %id.as_str()))]
 pub async fn save_postmortem(
     state: web::Data<AppState>,
     access: WriteAccess,
@@ -102,7 +103,14 @@ pub async fn save_postmortem(
     let saved = state
         .db_write(move |conn| {
             crate::db::incidents::get(conn, id)?;
-            postmortems::append(conn, id, &markdown, &author, publish, false)
+            postmortems::append(
+                conn,
+                id,
+                &markdown,
+                &author,
+                Visibility::published_if(publish),
+                Authorship::Person,
+            )
         })
         .await
         .map_err(not_found(id))?;

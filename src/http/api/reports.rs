@@ -3,7 +3,7 @@
 //! and `POST /api/v1/ingest/services`.
 //!
 //! Rules: the per-request path stays in memory (rate limit, salted hash, known services) and
-//! leaves storing to the group-commit writer (`correlate::intake`). The client is the peer
+//! leaves storing to the group-commit writer (`jobs::report_writer`). The client is the peer
 //! address: forwarded-for headers are not trusted, since anyone can send them. A `reported_at`
 //! from the public is ignored: public reports are stamped with their arrival time.
 
@@ -18,13 +18,13 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::correlate::intake::{IntakeError, ReportIntake};
 use crate::correlate::reports::{self as bulk, BackfillError, BackfillReport, CatalogReport};
 use crate::db::{self, Db};
 use crate::domain::report::{self, NewReport, ReportFields};
 use crate::http::AppState;
 use crate::http::auth::WriteAccess;
 use crate::http::problem::{ApiError, Problem};
+use crate::jobs::report_writer::{IntakeError, ReportIntake};
 
 /// What report intake keeps in memory, shared by every worker.
 pub struct ReportsState {
@@ -190,13 +190,14 @@ fn backfill_error(e: BackfillError) -> ApiError {
 #[utoipa::path(post, path = "/api/v1/ingest/reports-jsonl", tag = "reports", security(("bearer" = [])),
     request_body(content = String, description = "One report a line: {service, reported_at, reporter, symptom?, comment?, country?}", content_type = "application/x-ndjson"),
     responses((status = 200, body = BackfillReport), (status = 401, body = Problem), (status = 422, body = Problem)))]
+#[tracing::instrument(skip_all, fields(bytes = body.len()))]
 pub async fn backfill_reports(
     state: web::Data<AppState>,
     _access: WriteAccess,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let db = state.db.clone();
-    let report = web::block(move || bulk::backfill(&db, &body, Utc::now()))
+    let report = crate::http::blocking(move || bulk::backfill(&db, &body, Utc::now()))
         .await?
         .map_err(backfill_error)?;
     Ok(HttpResponse::Ok().json(report))
@@ -210,40 +211,10 @@ pub async fn ingest_catalog(
     _access: WriteAccess,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let services =
-        bulk::parse_catalog(&body).map_err(|e| ApiError::field("body", e.to_string()))?;
+    let services = crate::ingest::catalog::parse_catalog(&body)
+        .map_err(|e| ApiError::field("body", e.to_string()))?;
     let report = state
         .db_write(move |conn| bulk::apply_catalog(conn, &services))
         .await?;
     Ok(HttpResponse::Ok().json(report))
-}
-
-/// Live spike evaluation for `serve`: each minute, evaluate the minutes of every active service
-/// that closed at least [`SETTLE`] ago (so a report accepted just before a minute ended is
-/// committed before its minute is evaluated), and forget quiet clients' rate-limit state.
-pub const SETTLE: chrono::Duration = chrono::Duration::seconds(15);
-
-pub async fn evaluate_every_minute(db: Db, reports: web::Data<ReportsState>) {
-    let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tick.tick().await;
-        reports.forget_quiet_clients();
-        let db = db.clone();
-        let as_of = Utc::now() - SETTLE;
-        let outcome = web::block(move || crate::correlate::spikes::evaluate_all(&db, as_of)).await;
-        match outcome {
-            Ok(Ok(touched)) if !touched.is_empty() => {
-                tracing::info!(
-                    incidents = touched.len(),
-                    "spike evaluation changed incidents"
-                );
-            }
-            Ok(Ok(_)) => {}
-            Ok(Err(e)) => {
-                tracing::warn!(error = %e, "spike evaluation failed; retrying next minute")
-            }
-            Err(e) => tracing::warn!(error = %e, "spike evaluation did not run"),
-        }
-    }
 }

@@ -8,11 +8,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::incidents::parse_id;
-use super::parse::Fields;
-use crate::domain::{Impact, IncidentStatus};
 use crate::http::AppState;
 use crate::http::problem::{ApiError, Problem};
-use crate::search::{Hit, SearchError, SearchRequest, SearchResults, Sort};
+use crate::search::{Hit, SearchError, SearchResults, SearchWords, parse_request};
 
 /// How long a `consistent` search waits for the index to catch up at most.
 pub const CONSISTENT_WAIT: Duration = Duration::from_secs(5);
@@ -98,8 +96,8 @@ pub fn hit_json(h: &Hit) -> SearchHitJson {
         started_at: h.started_at,
         resolved_at: h.resolved_at,
         services: h.services.clone(),
-        impact: h.impact.clone(),
-        status: h.status.clone(),
+        impact: h.impact.as_str().to_string(),
+        status: h.status.as_str().to_string(),
         snippet: h.snippet_html(),
     }
 }
@@ -140,59 +138,24 @@ impl From<SearchError> for ApiError {
     }
 }
 
-/// Turns query-string words into a request; every problem is reported at once.
-pub fn parse_request(
-    q: String,
-    service: Option<String>,
-    impact: Option<&str>,
-    status: Option<&str>,
-    since: Option<&str>,
-    until: Option<&str>,
-    sort: Option<&str>,
-) -> Result<SearchRequest, ApiError> {
-    let mut f = Fields::default();
-    let request = SearchRequest {
-        q,
-        service: service.filter(|s| !s.trim().is_empty()),
-        impact: f.enumerated::<Impact>("impact", impact.filter(|s| !s.is_empty())),
-        status: f.enumerated::<IncidentStatus>("status", status.filter(|s| !s.is_empty())),
-        since: f.time("since", since.filter(|s| !s.is_empty())),
-        until: f.time("until", until.filter(|s| !s.is_empty())),
-        sort: match sort.filter(|s| !s.is_empty()) {
-            None => None,
-            Some("relevance") => Some(Sort::Relevance),
-            Some("date") => Some(Sort::Date),
-            Some(other) => {
-                f.errors.push(crate::domain::ValidationError::new(
-                    "sort",
-                    format!("{other:?} is not relevance or date"),
-                ));
-                None
-            }
-        },
-        ..Default::default()
-    };
-    f.finish()?;
-    Ok(request)
-}
-
 #[utoipa::path(get, path = "/api/v1/search", params(SearchQuery), tag = "search",
     responses((status = 200, body = SearchJson), (status = 400, body = Problem),
         (status = 422, body = Problem), (status = 503, body = Problem)))]
+#[tracing::instrument(skip_all, fields(q_chars = query.q.chars().count()))]
 pub async fn search(
     state: web::Data<AppState>,
     query: web::Query<SearchQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
-    let mut request = parse_request(
-        q.q,
-        q.service,
-        q.impact.as_deref(),
-        q.status.as_deref(),
-        q.since.as_deref(),
-        q.until.as_deref(),
-        q.sort.as_deref(),
-    )?;
+    let mut request = parse_request(&SearchWords {
+        q: &q.q,
+        service: q.service.as_deref(),
+        impact: q.impact.as_deref(),
+        status: q.status.as_deref(),
+        since: q.since.as_deref(),
+        until: q.until.as_deref(),
+        sort: q.sort.as_deref(),
+    })?;
     request.limit = q.limit.unwrap_or(DEFAULT_LIMIT);
     request.offset = q.offset.unwrap_or(0);
     let request = request.validated()?;
@@ -203,7 +166,7 @@ pub async fn search(
         true
     };
     let search = state.search.clone();
-    let results = web::block(move || search.query(&request)).await??;
+    let results = crate::http::blocking(move || search.query(&request)).await??;
     Ok(HttpResponse::Ok().json(results_json(&results, consistent)))
 }
 
@@ -226,7 +189,7 @@ pub async fn similar(
         return Err(ApiError::field("limit", "must be between 1 and 20"));
     }
     let search = state.search.clone();
-    let hits = web::block(move || search.similar(&id, limit)).await??;
+    let hits = crate::http::blocking(move || search.similar(&id, limit)).await??;
     Ok(HttpResponse::Ok().json(SimilarJson {
         items: hits.iter().map(hit_json).collect(),
     }))

@@ -5,10 +5,9 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::dto::{IncidentJson, ReportBucketJson, ServiceDetailJson, ServiceJson, ServiceListJson};
-use super::parse::Fields;
 use crate::db::incidents::{self, IncidentFilter};
 use crate::db::services::{self, Put};
-use crate::domain::{Service, ServiceKind, ServiceSlug, ValidationError};
+use crate::domain::{Service, ServiceFields, ServiceSlug};
 use crate::http::AppState;
 use crate::http::auth::WriteAccess;
 use crate::http::problem::{ApiError, Problem};
@@ -98,51 +97,17 @@ pub async fn put_service(
 ) -> Result<HttpResponse, ApiError> {
     let slug = parse_slug(&slug)?;
     let p = body.into_inner();
-    let mut f = Fields::default();
-    let name = p.name.trim().to_string();
-    if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
-        f.errors.push(ValidationError::new(
-            "name",
-            "must be one line of 1 to 200 characters",
-        ));
-    }
-    let short = |f: &mut Fields, field: &'static str, v: Option<String>| {
-        let v = v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())?;
-        if v.chars().count() > 100 || v.chars().any(char::is_control) {
-            f.errors.push(ValidationError::new(
-                field,
-                "must be one line of at most 100 characters",
-            ));
-        }
-        Some(v)
-    };
-    let provider = short(&mut f, "provider", p.provider);
-    let region = short(&mut f, "region", p.region);
-    let kind = f
-        .enumerated::<ServiceKind>("kind", p.kind.as_deref())
-        .unwrap_or(ServiceKind::Application);
-    let mut depends_on = f.slugs("depends_on", p.depends_on.as_deref().unwrap_or_default());
-    depends_on.sort();
-    depends_on.dedup();
-    let status_page_url = p.status_page_url.filter(|u| !u.trim().is_empty());
-    if let Some(url) = &status_page_url
-        && (!(url.starts_with("https://") || url.starts_with("http://")) || url.len() > 500)
-    {
-        f.errors.push(ValidationError::new(
-            "status_page_url",
-            "must be an http(s) URL",
-        ));
-    }
-    f.finish()?;
-    let service = Service {
+    let service = Service::from_fields(
         slug,
-        name,
-        provider,
-        region,
-        kind,
-        depends_on,
-        status_page_url,
-    };
+        &ServiceFields {
+            name: &p.name,
+            provider: p.provider.as_deref(),
+            region: p.region.as_deref(),
+            kind: p.kind.as_deref(),
+            depends_on: p.depends_on.as_deref().unwrap_or_default(),
+            status_page_url: p.status_page_url.as_deref(),
+        },
+    )?;
     let json = ServiceJson::from(&service);
     let outcome = state
         .db_write(move |conn| {

@@ -29,12 +29,16 @@ pub fn cascade_facts(
     id: crate::domain::IncidentId,
 ) -> Result<CascadeFacts, crate::db::DbError> {
     let detail = incidents::get(conn, id)?;
-    let mut linked = HashMap::new();
-    for l in detail.links.iter().take(200) {
-        if let Ok(other) = incidents::get(conn, l.incident_id) {
-            linked.insert(l.incident_id, other.incident);
-        }
-    }
+    let ids: Vec<_> = detail
+        .links
+        .iter()
+        .take(200)
+        .map(|l| l.incident_id)
+        .collect();
+    let linked = incidents::many(conn, &ids)?
+        .into_iter()
+        .map(|i| (i.id, i))
+        .collect::<HashMap<_, _>>();
     let comments = crate::db::reports::attached_comments(conn, &id, 100)?
         .into_iter()
         .map(|c| CommentView {

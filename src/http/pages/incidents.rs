@@ -10,9 +10,9 @@ use serde::Deserialize;
 use super::forms::UpdateForm;
 use super::view::{IncidentItem, iso, utc};
 use super::{Layout, error_page, html, page_error};
-use crate::db::incidents::{self, Cursor, IncidentFilter};
+use crate::db::incidents::{self, Cursor, IncidentDetail, IncidentFilter};
 use crate::domain::milestones::humanize;
-use crate::domain::{IncidentStatus, TimelineEntry};
+use crate::domain::{Incident, IncidentId, IncidentStatus, LinkKind, Milestones, TimelineEntry};
 use crate::http::AppState;
 use crate::http::api::incidents::parse_id;
 use crate::markdown::{self, SafeHtml};
@@ -281,9 +281,43 @@ pub async fn render_incident(
         }
         Err(e) => return page_error(layout, e),
     };
+    let cascade = match state
+        .db_run(move |conn| super::cascade::cascade_facts(conn, id))
+        .await
+    {
+        Ok(c) => c,
+        Err(e) => return page_error(layout, e),
+    };
     let i = &detail.incident;
+    let (links, upstream, downstream) = link_views(&detail, &cascade.linked);
+    let page = IncidentPage {
+        similar: similar_outages(state, i.id.to_string()).await,
+        layout,
+        id: i.id.to_string(),
+        title: i.title.clone(),
+        status: i.status.as_str(),
+        impact: i.impact.as_str(),
+        origin: i.origin.as_str().replace('_', " "),
+        url: i.url.clone(),
+        services: service_views(&detail.components),
+        milestones: milestone_views(&i.milestones),
+        durations: duration_views(&i.milestones),
+        links,
+        upstream,
+        downstream,
+        comments: cascade.comments,
+        has_reports: cascade.has_reports,
+        timeline: timeline_view(&detail.timeline),
+        statuses: IncidentStatus::NAMES,
+        form,
+    };
+    html(status, &page)
+}
+
+/// Affected services, each with its affected components, by slug.
+fn service_views(components: &[(String, String)]) -> Vec<ServiceView> {
     let mut by_service: HashMap<&str, Vec<String>> = HashMap::new();
-    for (slug, component) in &detail.components {
+    for (slug, component) in components {
         let entry = by_service.entry(slug.as_str()).or_default();
         if !component.is_empty() {
             entry.push(component.clone());
@@ -297,44 +331,41 @@ pub async fn render_incident(
         })
         .collect();
     services.sort_by(|a, b| a.slug.cmp(&b.slug));
-    let m = &i.milestones;
-    let start = m.started;
-    let milestones = [
-        ("Started", m.started),
-        ("Detected", m.detected),
-        ("Acknowledged", m.acknowledged),
-        ("Mitigated", m.mitigated),
-        ("Resolved", m.resolved),
-    ]
-    .into_iter()
-    .map(|(name, at)| MilestoneView {
-        name,
-        at: at.map(utc).unwrap_or_else(|| "—".into()),
-        since_start: match (start, at) {
-            (Some(s), Some(a)) if name != "Started" => humanize(a - s),
-            _ => String::new(),
-        },
-    })
-    .collect();
-    let d = m.durations();
-    let show = |d: Option<chrono::Duration>| d.map(humanize).unwrap_or_else(|| "—".into());
-    let durations = vec![
-        ("Time to detect", show(d.to_detect)),
-        ("Time to acknowledge", show(d.to_acknowledge)),
-        ("Time to mitigate", show(d.to_mitigate)),
-        ("Time to resolve", show(d.to_resolve)),
-    ];
-    let cascade = match state
-        .db_run(move |conn| super::cascade::cascade_facts(conn, id))
-        .await
-    {
-        Ok(c) => c,
-        Err(e) => return page_error(layout, e),
-    };
-    let mut links = Vec::new();
-    let (mut upstream, mut downstream) = (Vec::new(), Vec::new());
+    services
+}
+
+fn milestone_views(m: &Milestones) -> Vec<MilestoneView> {
+    m.labelled()
+        .into_iter()
+        .enumerate()
+        .map(|(n, (name, at))| MilestoneView {
+            name,
+            at: at.map(utc).unwrap_or_else(|| "—".into()),
+            // The first milestone is the start itself.
+            since_start: match (m.started, at) {
+                (Some(s), Some(a)) if n > 0 => humanize(a - s),
+                _ => String::new(),
+            },
+        })
+        .collect()
+}
+
+fn duration_views(m: &Milestones) -> Vec<(&'static str, String)> {
+    m.durations()
+        .labelled()
+        .into_iter()
+        .map(|(name, d)| (name, d.map(humanize).unwrap_or_else(|| "—".into())))
+        .collect()
+}
+
+/// Links split three ways: related and duplicates, upstream causes, downstream impact.
+fn link_views(
+    detail: &IncidentDetail,
+    linked: &HashMap<IncidentId, Incident>,
+) -> (Vec<LinkView>, Vec<LinkView>, Vec<LinkView>) {
+    let (mut links, mut upstream, mut downstream) = (Vec::new(), Vec::new(), Vec::new());
     for l in &detail.links {
-        let linked = cascade.linked.get(&l.incident_id);
+        let other = linked.get(&l.incident_id);
         let view = LinkView {
             incident_id: l.incident_id.to_string(),
             title: l.title.clone(),
@@ -342,38 +373,17 @@ pub async fn render_incident(
             reason: l.reason.clone(),
             confidence: format!("{:.0}%", l.confidence * 100.0),
             set_by: l.set_by.as_str(),
-            services: linked.map(|i| i.services.join(", ")).unwrap_or_default(),
-            window: linked.map(super::cascade::window).unwrap_or_default(),
-            report_count: linked.map_or(0, |i| i.report_count),
+            services: other.map(|i| i.services.join(", ")).unwrap_or_default(),
+            window: other.map(super::cascade::window).unwrap_or_default(),
+            report_count: other.map_or(0, |i| i.report_count),
         };
         match l.kind {
-            crate::domain::LinkKind::Upstream => upstream.push(view),
-            crate::domain::LinkKind::Downstream => downstream.push(view),
+            LinkKind::Upstream => upstream.push(view),
+            LinkKind::Downstream => downstream.push(view),
             _ => links.push(view),
         }
     }
-    let page = IncidentPage {
-        similar: similar_outages(state, i.id.to_string()).await,
-        layout,
-        id: i.id.to_string(),
-        title: i.title.clone(),
-        status: i.status.as_str(),
-        impact: i.impact.as_str(),
-        origin: i.origin.as_str().replace('_', " "),
-        url: i.url.clone(),
-        services,
-        milestones,
-        durations,
-        links,
-        upstream,
-        downstream,
-        comments: cascade.comments,
-        has_reports: cascade.has_reports,
-        timeline: timeline_view(&detail.timeline),
-        statuses: IncidentStatus::NAMES,
-        form,
-    };
-    html(status, &page)
+    (links, upstream, downstream)
 }
 
 pub async fn incident_page(
@@ -387,7 +397,7 @@ pub async fn incident_page(
 /// Past incidents most like this one; the page goes on without them when the index is not ready.
 async fn similar_outages(state: &AppState, id: String) -> Vec<super::search::HitView> {
     let search = state.search.clone();
-    match web::block(move || search.similar(&id, 5)).await {
+    match crate::http::blocking(move || search.similar(&id, 5)).await {
         Ok(Ok(hits)) => hits.iter().map(super::search::hit_view).collect(),
         Ok(Err(e)) => {
             tracing::debug!(error = %e, "no similar outages shown");

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use super::session::forged;
 use super::view::utc;
 use super::{Layout, error_page, html, page_error};
-use crate::db::postmortems::{self, Revision};
+use crate::db::postmortems::{self, Authorship, Revision, Visibility};
 use crate::domain::IncidentId;
 use crate::http::AppState;
 use crate::http::api::incidents::parse_id;
@@ -220,7 +220,16 @@ pub async fn save_postmortem(
     }
     let publish = form.publish.as_deref() == Some("true");
     match state
-        .db_write(move |conn| postmortems::append(conn, id, &markdown, &author, publish, false))
+        .db_write(move |conn| {
+            postmortems::append(
+                conn,
+                id,
+                &markdown,
+                &author,
+                Visibility::published_if(publish),
+                Authorship::Person,
+            )
+        })
         .await
     {
         Ok(_) => HttpResponse::SeeOther()

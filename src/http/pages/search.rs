@@ -9,8 +9,8 @@ use super::view::{iso, utc};
 use super::{Layout, html, page_error};
 use crate::domain::milestones::humanize;
 use crate::http::AppState;
-use crate::http::api::search::parse_request;
 use crate::search::{Hit, SearchResults};
+use crate::search::{SearchWords, parse_request};
 
 const PER_PAGE: usize = 20;
 
@@ -95,17 +95,17 @@ pub async fn search_page(
     params: web::Query<SearchParams>,
 ) -> HttpResponse {
     let p = params.into_inner();
-    let mut request = match parse_request(
-        p.q.clone(),
-        p.service.clone(),
-        p.impact.as_deref(),
-        p.status.as_deref(),
-        p.since.as_deref(),
-        p.until.as_deref(),
-        p.sort.as_deref(),
-    ) {
+    let mut request = match parse_request(&SearchWords {
+        q: &p.q,
+        service: p.service.as_deref(),
+        impact: p.impact.as_deref(),
+        status: p.status.as_deref(),
+        since: p.since.as_deref(),
+        until: p.until.as_deref(),
+        sort: p.sort.as_deref(),
+    }) {
         Ok(r) => r,
-        Err(e) => return page_error(layout, e),
+        Err(e) => return page_error(layout, e.into()),
     };
     let page = p.page.unwrap_or(1).max(1);
     request.limit = PER_PAGE;
@@ -119,7 +119,7 @@ pub async fn search_page(
         .wait_until_ready(crate::http::api::search::CONSISTENT_WAIT)
         .await;
     let search = state.search.clone();
-    let results = match web::block(move || search.query(&request)).await {
+    let results = match crate::http::blocking(move || search.query(&request)).await {
         Ok(Ok(r)) => r,
         Ok(Err(e)) => return page_error(layout, e.into()),
         Err(e) => return page_error(layout, e.into()),
@@ -233,8 +233,8 @@ pub fn hit_view(h: &Hit) -> HitView {
             (Some(_), Some(_)) => String::new(),
             _ => "ongoing".into(),
         },
-        impact: h.impact.clone(),
-        status: h.status.clone(),
+        impact: h.impact.as_str().to_string(),
+        status: h.status.as_str().to_string(),
         services: h.services.clone(),
         snippet: h.snippet.clone(),
     }

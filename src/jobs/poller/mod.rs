@@ -24,16 +24,15 @@ use rand::Rng;
 use serde::Serialize;
 use tokio::sync::watch;
 
-use crate::correlate::{self, IngestError, IngestReport, Origin};
+use crate::correlate::{self, IngestError, IngestReport, Provenance};
 use crate::db::sources::SourceRow;
 use crate::db::{Db, poll_state};
 use crate::domain::ServiceSlug;
 use crate::ingest::Format;
 
-#[path = "poller_fetch.rs"]
-mod fetching;
+mod fetch;
 
-use fetching::{Fetched, PollError, build_client, fetch, short};
+use fetch::{Fetched, PollError, build_client, fetch, short};
 
 /// Used when a source has no interval of its own.
 const DEFAULT_INTERVAL: Duration = Duration::from_secs(300);
@@ -201,6 +200,7 @@ async fn next_pause(db: &Db) -> Duration {
 }
 
 /// One source: fetch, apply, record. Never fails: a failure is an outcome to record.
+#[tracing::instrument(name = "poll", skip_all, fields(source = %source.id, kind = %source.kind))]
 async fn poll_source(
     db: &Db,
     client: &reqwest::Client,
@@ -289,7 +289,7 @@ async fn fetch_and_apply(
     else {
         return Ok(Done::NotModified);
     };
-    let origin = Origin(format!("poll:{url}"));
+    let origin = Provenance(format!("poll:{url}"));
     let report = blocking(db, move |db| {
         let applied = correlate::ingest_bytes(db, Some(format), service.as_ref(), &bytes, &origin);
         applied.map_err(|e| match e {
@@ -356,5 +356,4 @@ fn delta(d: Duration) -> TimeDelta {
 }
 
 #[cfg(test)]
-#[path = "poller_tests.rs"]
 mod tests;

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot};
 
-use crate::db::{Db, DbError};
+use crate::db::{Db, DbConn, DbError};
 use crate::domain::report::NewReport;
 
 const QUEUE: usize = 16_384;
@@ -60,6 +60,26 @@ impl ReportIntake {
     }
 }
 
+/// One batch, one transaction: the unit of work whose span the batch's log lines share.
+#[tracing::instrument(name = "report_batch", skip_all, fields(reports = reports.len()))]
+fn store_batch(
+    db: &Db,
+    own: &mut Option<DbConn>,
+    reports: &[NewReport],
+) -> Result<crate::db::reports::Stored, DbError> {
+    let mut write = || match own.as_mut() {
+        Some(conn) => {
+            crate::db::write_transaction(conn, |c| crate::db::reports::insert_batch(c, reports))
+        }
+        None => db.write(|c| crate::db::reports::insert_batch(c, reports)),
+    };
+    match write() {
+        // Another instance stored one of these keys first (PostgreSQL): look again.
+        Err(DbError::Conflict(_)) => write(),
+        other => other,
+    }
+}
+
 fn write_batches(db: &Db, mut rx: mpsc::Receiver<Job>) {
     // Its own connection, tuned for writing; the pool's when that cannot be had.
     let mut own = match db.dedicated_writer() {
@@ -83,19 +103,7 @@ fn write_batches(db: &Db, mut rx: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        let result = {
-            let mut write = || match own.as_mut() {
-                Some(conn) => crate::db::write_transaction(conn, |c| {
-                    crate::db::reports::insert_batch(c, &reports)
-                }),
-                None => db.write(|c| crate::db::reports::insert_batch(c, &reports)),
-            };
-            match write() {
-                // Another instance stored one of these keys first (PostgreSQL): look again.
-                Err(DbError::Conflict(_)) => write(),
-                other => other,
-            }
-        };
+        let result = store_batch(db, &mut own, &reports);
         if result.is_err() {
             // The connection may be what broke: start the next batch on a fresh one.
             own = db.dedicated_writer().ok();
