@@ -48,17 +48,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             demo,
             no_poll,
             report_rate,
-        } => serve(
-            Config {
+        } => {
+            let config = Config {
                 database_url,
                 data_dir,
                 bind,
-                template_dir: template_dir.clone(),
+                template_dir,
                 poll: !no_poll,
                 report_rate_per_minute: report_rate,
-            },
-            demo,
-        ),
+            };
+            serve(config, demo)
+        }
         Command::Poll { once: _ } => poll_once(&Db::connect(&database_url)?),
         Command::Migrate => {
             let applied = run_migrations(&DatabaseUrl::parse(&database_url)?)?;
@@ -86,31 +86,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             files,
         } => ingest(&Db::connect(&database_url)?, format, service, &files),
         Command::Source(cmd) => source(&Db::connect(&database_url)?, cmd),
-        Command::Search {
-            query,
-            service,
-            impact,
-            status,
-            since,
-            until,
-            sort,
-            limit,
-            json,
-        } => search_cli::search(
-            Db::connect(&database_url)?,
-            &data_dir,
-            search_cli::SearchArgs {
-                query,
-                service,
-                impact,
-                status,
-                since,
-                until,
-                sort,
-                limit,
-                json,
-            },
-        ),
+        search @ Command::Search { .. } => {
+            search_cli::search_command(Db::connect(&database_url)?, &data_dir, search)
+        }
         Command::Reindex => search_cli::reindex(&Db::connect(&database_url)?, &data_dir),
         Command::Bench {
             scale,

@@ -4,6 +4,8 @@ use std::io::IsTerminal;
 use std::path::Path;
 
 use aftermath::db::Db;
+
+use crate::cli::Command;
 use aftermath::domain::milestones::humanize;
 use aftermath::http::api::search::results_json;
 use aftermath::search::{Hit, Search, SearchWords, parse_request};
@@ -18,6 +20,36 @@ pub struct SearchArgs {
     pub sort: Option<String>,
     pub limit: usize,
     pub json: bool,
+}
+
+/// `aftermath search`, from its parsed command line.
+pub fn search_command(db: Db, data_dir: &Path, command: Command) -> anyhow::Result<()> {
+    let Command::Search {
+        query,
+        service,
+        impact,
+        status,
+        since,
+        until,
+        sort,
+        limit,
+        json,
+    } = command
+    else {
+        anyhow::bail!("not a search command");
+    };
+    let args = SearchArgs {
+        query,
+        service,
+        impact,
+        status,
+        since,
+        until,
+        sort,
+        limit,
+        json,
+    };
+    search(db, data_dir, args)
 }
 
 /// Brings the index up to date (unless a running server holds it), then searches it.

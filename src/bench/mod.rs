@@ -12,6 +12,7 @@ mod fixtures;
 mod fts;
 pub mod generator;
 mod in_process;
+mod measure;
 mod queries;
 pub mod report;
 mod reports;

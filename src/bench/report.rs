@@ -129,11 +129,37 @@ fn lat(l: &Latency) -> String {
     )
 }
 
+type Row = (String, String);
+
+fn row(name: &str, value: String) -> Row {
+    (name.to_string(), value)
+}
+
 impl Report {
+    /// The report as aligned `name  value` lines, in the order the run measured them.
     pub fn table(&self) -> String {
-        let mut rows: Vec<(String, String)> = vec![
-            (
-                "scale".into(),
+        let rows: Vec<Row> = [
+            self.run_rows(),
+            self.ingest_rows(),
+            self.search_rows(),
+            self.report_rows(),
+            self.output_rows(),
+        ]
+        .concat();
+        let width = rows
+            .iter()
+            .map(|(k, _)| k.chars().count())
+            .max()
+            .unwrap_or(0);
+        rows.iter()
+            .map(|(k, v)| format!("{k:<width$}  {v}\n"))
+            .collect()
+    }
+
+    fn run_rows(&self) -> Vec<Row> {
+        vec![
+            row(
+                "scale",
                 format!(
                     "{} on {} ({} cores, {:.0} GiB), {}",
                     self.scale,
@@ -143,8 +169,8 @@ impl Report {
                     self.date
                 ),
             ),
-            (
-                "corpus".into(),
+            row(
+                "corpus",
                 format!(
                     "{} services, {} incidents, {} entries (seed {})",
                     self.corpus.services,
@@ -153,15 +179,20 @@ impl Report {
                     self.corpus.seed
                 ),
             ),
-            (
-                "ingest, in-process".into(),
+        ]
+    }
+
+    fn ingest_rows(&self) -> Vec<Row> {
+        let mut rows = vec![
+            row(
+                "ingest, in-process",
                 format!(
                     "{:.0} entries/s ({} entries)",
                     self.ingest.in_process_entries_per_sec, self.ingest.in_process_entries
                 ),
             ),
-            (
-                "ingest, HTTP".into(),
+            row(
+                "ingest, HTTP",
                 format!(
                     "{:.0} entries/s ({} entries, {} concurrent)",
                     self.ingest.http_entries_per_sec,
@@ -169,23 +200,38 @@ impl Report {
                     self.ingest.http_concurrency
                 ),
             ),
-            (
-                "reindex".into(),
+        ];
+        if let Some(c) = &self.corpus_ingest {
+            rows.push(row(
+                "ingest, real corpus",
+                format!(
+                    "{:.0} entries/s ({} entries, {} files, {} failed, {:.2} s)",
+                    c.entries_per_sec, c.entries, c.files, c.failed, c.seconds
+                ),
+            ));
+        }
+        rows
+    }
+
+    fn search_rows(&self) -> Vec<Row> {
+        let mut rows = vec![
+            row(
+                "reindex",
                 format!(
                     "{:.2} s, {:.0} entries/s ({} incidents)",
                     self.reindex.seconds, self.reindex.entries_per_sec, self.reindex.incidents
                 ),
             ),
-            (
-                "search (tantivy)".into(),
+            row(
+                "search (tantivy)",
                 format!(
                     "{} ({} queries)",
                     lat(&self.search.latency),
                     self.search.queries
                 ),
             ),
-            (
-                "search (SQLite FTS5)".into(),
+            row(
+                "search (SQLite FTS5)",
                 format!(
                     "{} · ours {:.0}× faster at p50",
                     lat(&self.fts5.latency),
@@ -193,22 +239,9 @@ impl Report {
                 ),
             ),
         ];
-        if let Some(c) = &self.corpus_ingest {
-            // After the two ingest rows of the generated corpus.
-            rows.insert(
-                4,
-                (
-                    "ingest, real corpus".into(),
-                    format!(
-                        "{:.0} entries/s ({} entries, {} files, {} failed, {:.2} s)",
-                        c.entries_per_sec, c.entries, c.files, c.failed, c.seconds
-                    ),
-                ),
-            );
-        }
         if let Some(pg) = &self.postgres_fts {
-            rows.push((
-                "search (PostgreSQL FTS)".into(),
+            rows.push(row(
+                "search (PostgreSQL FTS)",
                 format!(
                     "{} · ours {:.0}× faster at p50",
                     lat(&pg.latency),
@@ -216,81 +249,84 @@ impl Report {
                 ),
             ));
         }
-        rows.extend([
-            (
-                "freshness (write → searchable)".into(),
+        rows
+    }
+
+    fn report_rows(&self) -> Vec<Row> {
+        let (intake, spikes, cascade) =
+            (&self.report_intake, &self.spike_evaluation, &self.cascade);
+        vec![
+            row(
+                "freshness (write → searchable)",
                 format!(
                     "{} ({} writes)",
                     lat(&self.freshness.latency),
                     self.freshness.writes
                 ),
             ),
-            (
-                "report intake, HTTP".into(),
+            row(
+                "report intake, HTTP",
                 format!(
                     "{:.0} req/s · {} ({} connections, {} rejected)",
-                    self.report_intake.requests_per_sec,
-                    lat(&self.report_intake.latency),
-                    self.report_intake.connections,
-                    self.report_intake.rejected
+                    intake.requests_per_sec,
+                    lat(&intake.latency),
+                    intake.connections,
+                    intake.rejected
                 ),
             ),
-            (
-                "spike evaluation".into(),
+            row(
+                "spike evaluation",
                 format!(
                     "{:.3} s per minute of data for {} services",
-                    self.spike_evaluation.seconds_per_minute, self.spike_evaluation.services
+                    spikes.seconds_per_minute, spikes.services
                 ),
             ),
-            (
-                "report streams and a cascade".into(),
+            row(
+                "report streams and a cascade",
                 format!(
                     "{:.0} reports/s replayed hourly ({} reports, {} days, {} services) · spikes found {}/{} injected, {} false · {} upstream links",
-                    self.cascade.reports_per_sec,
-                    self.cascade.reports,
-                    self.cascade.days,
-                    self.cascade.services,
-                    self.cascade.detected_spikes,
-                    self.cascade.injected_spikes,
-                    self.cascade.false_spikes,
-                    self.cascade.upstream_links
+                    cascade.reports_per_sec,
+                    cascade.reports,
+                    cascade.days,
+                    cascade.services,
+                    cascade.detected_spikes,
+                    cascade.injected_spikes,
+                    cascade.false_spikes,
+                    cascade.upstream_links
                 ),
             ),
-            (
-                "postmortem, 1,000 entries".into(),
+        ]
+    }
+
+    fn output_rows(&self) -> Vec<Row> {
+        vec![
+            row(
+                "postmortem, 1,000 entries",
                 format!(
                     "draft {:.2} ms · render {:.2} ms",
                     self.postmortems.draft_1000_entries_ms, self.postmortems.render_1000_entries_ms
                 ),
             ),
-            (
-                "postmortem export".into(),
+            row(
+                "postmortem export",
                 format!(
                     "{:.0}/s ({} incidents)",
                     self.postmortems.export_per_sec, self.postmortems.exported
                 ),
             ),
-            (
-                "peak RSS".into(),
+            row(
+                "peak RSS",
                 format!("{:.0} MiB", self.resources.peak_rss_mib),
             ),
-            (
-                "disk per million entries".into(),
+            row(
+                "disk per million entries",
                 format!(
                     "database {:.0} MiB · index {:.0} MiB",
                     self.resources.database_mib_per_million_entries,
                     self.resources.index_mib_per_million_entries
                 ),
             ),
-        ]);
-        let width = rows
-            .iter()
-            .map(|(k, _)| k.chars().count())
-            .max()
-            .unwrap_or(0);
-        rows.iter()
-            .map(|(k, v)| format!("{k:<width$}  {v}\n"))
-            .collect()
+        ]
     }
 }
 
