@@ -273,5 +273,4 @@ fn detect_json(value: &serde_json::Value) -> Option<Format> {
 }
 
 #[cfg(test)]
-#[path = "mod_tests.rs"]
 mod tests;

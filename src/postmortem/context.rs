@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::db::incidents::IncidentDetail;
 use crate::domain::milestones::humanize;
-use crate::domain::{EntryKind, TimelineEntry};
+use crate::domain::{EntryKind, Incident, IncidentLink, Milestones, TimelineEntry};
 
 #[derive(Debug, Serialize)]
 pub struct Quote {
@@ -159,91 +159,21 @@ fn range(timeline: &[TimelineEntry], at: Option<DateTime<Utc>>) -> String {
     }
 }
 
+/// The draft's facts, worked out step by step; each step below states one of the rules above.
 pub fn build(detail: &IncidentDetail, authors: Vec<String>, now: DateTime<Utc>) -> DraftContext {
     let i = &detail.incident;
     let m = &i.milestones;
     let t = &detail.timeline;
     let first_post = t.iter().find(|e| e.kind == EntryKind::StatusUpdate);
     let first_spike = t.iter().find(|e| e.kind == EntryKind::ReportSpike);
-    // Users often notice before anyone posts: a report spike before the stated start moves it.
     let stated_start = m.started.unwrap_or(i.created_at);
-    let started = first_spike
-        .map(|s| s.occurred_at)
-        .filter(|s| *s < stated_start)
-        .unwrap_or(stated_start);
+    let started = effective_start(stated_start, first_spike);
     let duration = m
         .resolved
         .map(|r| humanize(r - started))
         .unwrap_or_else(|| "still open".into());
-    let services: Vec<ServiceImpact> = i
-        .services
-        .iter()
-        .map(|slug| ServiceImpact {
-            slug: slug.clone(),
-            components: detail
-                .components
-                .iter()
-                .filter(|(s, c)| s == slug && !c.is_empty())
-                .map(|(_, c)| c.clone())
-                .collect(),
-            duration: duration.clone(),
-            reports: i.report_count,
-        })
-        .collect();
-    let detection_lag = match (first_spike, first_post) {
-        (Some(s), Some(p)) => {
-            let lag: Duration = p.occurred_at - s.occurred_at;
-            if lag >= Duration::zero() {
-                format!(
-                    "the official post came {} after the first spike",
-                    humanize(lag)
-                )
-            } else {
-                format!(
-                    "the official post came {} before the first spike",
-                    humanize(-lag)
-                )
-            }
-        }
-        _ => "unknown (needs both a report spike and an official post)".into(),
-    };
-    let first_post_time = first_post.map(|p| p.occurred_at);
-    let started_when = match first_post_time {
-        _ if started < stated_start => {
-            format!(
-                "at or before {} (the first spike of user reports)",
-                utc(started)
-            )
-        }
-        Some(p) if started < p => format!("{} (as the source states)", utc(started)),
-        _ => format!("at or before {}", utc(started)),
-    };
-    let show = |d: Option<Duration>| d.map(humanize).unwrap_or_else(|| "unknown".into());
-    let d = m.durations();
-    let mut sources: Vec<String> = i.url.iter().cloned().collect();
-    for e in t {
-        if let Some(u) = &e.url
-            && !sources.contains(u)
-        {
-            sources.push(u.clone());
-        }
-    }
     DraftContext {
-        front: FrontMatter {
-            title: i.title.clone(),
-            date: started.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            resolved: i.status.is_closed(),
-            resolved_when: m
-                .resolved
-                .map(|r| r.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
-                .unwrap_or_default(),
-            severity: match i.impact.as_str() {
-                "critical" | "major" => "down".into(),
-                "minor" => "disrupted".into(),
-                _ => "notice".into(),
-            },
-            affected: i.services.clone(),
-        },
+        front: front_matter(i, started),
         title: i.title.clone(),
         authors,
         status: i.status.as_str().into(),
@@ -258,56 +188,166 @@ pub fn build(detail: &IncidentDetail, authors: Vec<String>, now: DateTime<Utc>) 
         },
         started: utc(started),
         resolved: m.resolved.map(utc),
+        services: service_impacts(detail, &duration),
         duration,
-        services,
         first_post: first_post.map(quote),
         first_spike: first_spike.map(quote),
-        detection_lag,
-        timeline: t
-            .iter()
-            .map(|e| Row {
-                at: utc(e.occurred_at),
-                source: e.source.clone(),
-                status: e.status.clone(),
-                body: e.body.clone(),
-            })
-            .collect(),
+        detection_lag: detection_lag(first_spike, first_post),
+        timeline: t.iter().map(row).collect(),
         causes: t.iter().filter(|e| states_a_cause(e)).map(quote).collect(),
         recovery: t.iter().filter(|e| is_recovery(e)).map(quote).collect(),
-        links: detail
-            .links
-            .iter()
-            .map(|l| LinkFact {
-                kind: l.kind.as_str().into(),
-                title: l.title.clone(),
-                reason: l.reason.clone(),
-                confidence: format!("{:.0}%", l.confidence * 100.0),
-                set_by: l.set_by.as_str().into(),
-            })
-            .collect(),
-        milestones: m
-            .labelled()
-            .into_iter()
-            .zip([
-                started_when,
-                m.detected.map(utc).unwrap_or_else(|| "unknown".into()),
-                m.acknowledged.map(utc).unwrap_or_else(|| "not yet".into()),
-                range(t, m.mitigated),
-                range(t, m.resolved),
-            ])
-            .map(|((name, _), when)| Named {
-                name: name.into(),
-                when,
-            })
-            .collect(),
-        durations: d
-            .labelled()
-            .into_iter()
-            .map(|(name, value)| NameValue {
-                name,
-                value: show(value),
-            })
-            .collect(),
-        sources,
+        links: detail.links.iter().map(link_fact).collect(),
+        milestones: milestone_facts(
+            m,
+            t,
+            started_when(started, stated_start, first_post.map(|p| p.occurred_at)),
+        ),
+        durations: duration_facts(m),
+        sources: sources(i.url.as_ref(), t),
     }
+}
+
+/// Users often notice before anyone posts: a report spike before the stated start moves it.
+fn effective_start(stated: DateTime<Utc>, first_spike: Option<&TimelineEntry>) -> DateTime<Utc> {
+    first_spike
+        .map(|s| s.occurred_at)
+        .filter(|s| *s < stated)
+        .unwrap_or(stated)
+}
+
+fn front_matter(i: &Incident, started: DateTime<Utc>) -> FrontMatter {
+    FrontMatter {
+        title: i.title.clone(),
+        date: started.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        resolved: i.status.is_closed(),
+        resolved_when: i
+            .milestones
+            .resolved
+            .map(|r| r.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+            .unwrap_or_default(),
+        // cState's severities.
+        severity: match i.impact.as_str() {
+            "critical" | "major" => "down".into(),
+            "minor" => "disrupted".into(),
+            _ => "notice".into(),
+        },
+        affected: i.services.clone(),
+    }
+}
+
+fn service_impacts(detail: &IncidentDetail, duration: &str) -> Vec<ServiceImpact> {
+    let i = &detail.incident;
+    i.services
+        .iter()
+        .map(|slug| ServiceImpact {
+            slug: slug.clone(),
+            components: detail
+                .components
+                .iter()
+                .filter(|(s, c)| s == slug && !c.is_empty())
+                .map(|(_, c)| c.clone())
+                .collect(),
+            duration: duration.to_string(),
+            reports: i.report_count,
+        })
+        .collect()
+}
+
+fn detection_lag(
+    first_spike: Option<&TimelineEntry>,
+    first_post: Option<&TimelineEntry>,
+) -> String {
+    let (Some(s), Some(p)) = (first_spike, first_post) else {
+        return "unknown (needs both a report spike and an official post)".into();
+    };
+    let lag: Duration = p.occurred_at - s.occurred_at;
+    if lag >= Duration::zero() {
+        format!(
+            "the official post came {} after the first spike",
+            humanize(lag)
+        )
+    } else {
+        format!(
+            "the official post came {} before the first spike",
+            humanize(-lag)
+        )
+    }
+}
+
+/// A start the source states is exact only when it comes before the first post.
+fn started_when(
+    started: DateTime<Utc>,
+    stated_start: DateTime<Utc>,
+    first_post: Option<DateTime<Utc>>,
+) -> String {
+    match first_post {
+        _ if started < stated_start => {
+            format!(
+                "at or before {} (the first spike of user reports)",
+                utc(started)
+            )
+        }
+        Some(p) if started < p => format!("{} (as the source states)", utc(started)),
+        _ => format!("at or before {}", utc(started)),
+    }
+}
+
+fn row(e: &TimelineEntry) -> Row {
+    Row {
+        at: utc(e.occurred_at),
+        source: e.source.clone(),
+        status: e.status.clone(),
+        body: e.body.clone(),
+    }
+}
+
+fn link_fact(l: &IncidentLink) -> LinkFact {
+    LinkFact {
+        kind: l.kind.as_str().into(),
+        title: l.title.clone(),
+        reason: l.reason.clone(),
+        confidence: format!("{:.0}%", l.confidence * 100.0),
+        set_by: l.set_by.as_str().into(),
+    }
+}
+
+fn milestone_facts(m: &Milestones, t: &[TimelineEntry], started_when: String) -> Vec<Named> {
+    m.labelled()
+        .into_iter()
+        .zip([
+            started_when,
+            m.detected.map(utc).unwrap_or_else(|| "unknown".into()),
+            m.acknowledged.map(utc).unwrap_or_else(|| "not yet".into()),
+            range(t, m.mitigated),
+            range(t, m.resolved),
+        ])
+        .map(|((name, _), when)| Named {
+            name: name.into(),
+            when,
+        })
+        .collect()
+}
+
+fn duration_facts(m: &Milestones) -> Vec<NameValue> {
+    m.durations()
+        .labelled()
+        .into_iter()
+        .map(|(name, value)| NameValue {
+            name,
+            value: value.map(humanize).unwrap_or_else(|| "unknown".into()),
+        })
+        .collect()
+}
+
+/// The incident's own link first, then every entry's, each once.
+fn sources(incident_url: Option<&String>, t: &[TimelineEntry]) -> Vec<String> {
+    let mut sources: Vec<String> = incident_url.into_iter().cloned().collect();
+    for e in t {
+        if let Some(u) = &e.url
+            && !sources.contains(u)
+        {
+            sources.push(u.clone());
+        }
+    }
+    sources
 }

@@ -193,5 +193,4 @@ sqlite_statement! {
 }
 
 #[cfg(test)]
-#[path = "sqlite_statements_tests.rs"]
 mod tests;

@@ -170,72 +170,10 @@ pub fn evaluate(
         let count = series.at(m);
         let (base, kind) = baseline(series, history_start, m, r);
         match state.open.as_mut() {
-            None => {
-                let hot = f64::from(count) >= r.threshold * base && count >= r.min_count;
-                if !hot {
-                    state.run = None;
-                    state.run_len = 0;
-                    continue;
-                }
-                let run = state.run.get_or_insert((m, count, base, m, count));
-                if count > run.4 {
-                    run.3 = m;
-                    run.4 = count;
-                }
-                state.run_len += 1;
-                if state.run_len >= r.sustain_minutes {
-                    let (onset, onset_count, onset_base, peak_at, peak_count) = *run;
-                    state.open = Some(Episode {
-                        onset,
-                        onset_count,
-                        baseline: onset_base,
-                        trailing: kind == BaselineKind::Trailing,
-                        peak_at,
-                        peak_count,
-                        quiet_since: None,
-                    });
-                    state.run = None;
-                    state.run_len = 0;
-                    signals.push(Signal::Onset {
-                        minute: onset,
-                        count: onset_count,
-                        baseline: onset_base,
-                    });
-                    signals.push(Signal::Peak {
-                        onset,
-                        minute: peak_at,
-                        count: peak_count,
-                        baseline: onset_base,
-                    });
-                }
-            }
+            None => watch_for_onset(state, m, count, (base, kind), r, &mut signals),
             Some(ep) => {
-                let base = if ep.trailing { ep.baseline } else { base };
-                if count > ep.peak_count {
-                    ep.peak_at = m;
-                    ep.peak_count = count;
-                    signals.push(Signal::Peak {
-                        onset: ep.onset,
-                        minute: m,
-                        count,
-                        baseline: base,
-                    });
-                }
-                if f64::from(count) <= r.return_factor * base {
-                    let since = *ep.quiet_since.get_or_insert(m);
-                    if m - since + 1 >= r.quiet_minutes {
-                        signals.push(Signal::Returned {
-                            onset: ep.onset,
-                            minute: since,
-                        });
-                        signals.push(Signal::Resolved {
-                            onset: ep.onset,
-                            minute: m + 1,
-                        });
-                        state.open = None;
-                    }
-                } else {
-                    ep.quiet_since = None;
+                if follow_episode(ep, m, count, base, r, &mut signals) {
+                    state.open = None;
                 }
             }
         }
@@ -243,6 +181,96 @@ pub fn evaluate(
     signals
 }
 
+/// Outside a spike: counts the run of hot minutes, and opens a spike when it is long enough.
+fn watch_for_onset(
+    state: &mut SpikeState,
+    m: i64,
+    count: u32,
+    (base, kind): (f64, BaselineKind),
+    r: &Rules,
+    signals: &mut Vec<Signal>,
+) {
+    let hot = f64::from(count) >= r.threshold * base && count >= r.min_count;
+    if !hot {
+        state.run = None;
+        state.run_len = 0;
+        return;
+    }
+    let run = state.run.get_or_insert((m, count, base, m, count));
+    if count > run.4 {
+        run.3 = m;
+        run.4 = count;
+    }
+    state.run_len += 1;
+    if state.run_len < r.sustain_minutes {
+        return;
+    }
+    let (onset, onset_count, onset_base, peak_at, peak_count) = *run;
+    state.open = Some(Episode {
+        onset,
+        onset_count,
+        baseline: onset_base,
+        trailing: kind == BaselineKind::Trailing,
+        peak_at,
+        peak_count,
+        quiet_since: None,
+    });
+    state.run = None;
+    state.run_len = 0;
+    signals.push(Signal::Onset {
+        minute: onset,
+        count: onset_count,
+        baseline: onset_base,
+    });
+    signals.push(Signal::Peak {
+        onset,
+        minute: peak_at,
+        count: peak_count,
+        baseline: onset_base,
+    });
+}
+
+/// Inside a spike: a new peak, the return to baseline, and the end of the quiet run. Returns
+/// whether the spike is resolved.
+fn follow_episode(
+    ep: &mut Episode,
+    m: i64,
+    count: u32,
+    base: f64,
+    r: &Rules,
+    signals: &mut Vec<Signal>,
+) -> bool {
+    // A baseline taken from the trailing mean is frozen at the onset: the spike must not
+    // raise its own bar.
+    let base = if ep.trailing { ep.baseline } else { base };
+    if count > ep.peak_count {
+        ep.peak_at = m;
+        ep.peak_count = count;
+        signals.push(Signal::Peak {
+            onset: ep.onset,
+            minute: m,
+            count,
+            baseline: base,
+        });
+    }
+    if f64::from(count) > r.return_factor * base {
+        ep.quiet_since = None;
+        return false;
+    }
+    let since = *ep.quiet_since.get_or_insert(m);
+    if m - since + 1 < r.quiet_minutes {
+        return false;
+    }
+    signals.push(Signal::Returned {
+        onset: ep.onset,
+        minute: since,
+    });
+    signals.push(Signal::Resolved {
+        onset: ep.onset,
+        minute: m + 1,
+    });
+    true
+}
+
 #[cfg(test)]
-#[path = "spikes_tests.rs"]
 mod tests;

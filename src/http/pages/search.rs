@@ -128,35 +128,69 @@ pub async fn search_page(
 }
 
 fn view(layout: Layout, p: &SearchParams, page: usize, r: &SearchResults) -> SearchPage {
-    let facet =
-        |values: &[(String, u64)], active: Option<&str>, set: fn(&mut SearchParams, String)| {
-            values
-                .iter()
-                .map(|(value, count)| FacetLink {
-                    label: value.clone(),
-                    count: *count,
-                    active: active == Some(value.as_str()),
-                    href: p.with(|n| set(n, value.clone())),
-                })
-                .collect::<Vec<_>>()
-        };
+    let filters = active_filters(p);
+    let pages = r.total.div_ceil(PER_PAGE);
+    let sorted_by_date =
+        p.sort.as_deref() == Some("date") || (p.q.trim().is_empty() && p.sort.is_none());
+    let page_href = |n: usize| {
+        let mut next = p.clone();
+        next.page = Some(n);
+        next.href()
+    };
+    SearchPage {
+        layout,
+        q: p.q.clone(),
+        searched: !p.q.trim().is_empty() || !filters.is_empty(),
+        total: r.total,
+        hits: r.hits.iter().map(hit_view).collect(),
+        facets: facet_groups(p, r),
+        filters,
+        warnings: r.warnings.clone(),
+        previous_href: (page > 1).then(|| page_href(page - 1)),
+        next_href: (page < pages).then(|| page_href(page + 1)),
+        by_date_href: p.with(|n| n.sort = Some("date".into())),
+        by_relevance_href: p.with(|n| n.sort = Some("relevance".into())),
+        sorted_by_date,
+    }
+}
+
+/// Links that narrow the search by one facet value each, with their counts.
+fn facet_links(
+    p: &SearchParams,
+    values: &[(String, u64)],
+    active: Option<&str>,
+    set: fn(&mut SearchParams, String),
+) -> Vec<FacetLink> {
+    values
+        .iter()
+        .map(|(value, count)| FacetLink {
+            label: value.clone(),
+            count: *count,
+            active: active == Some(value.as_str()),
+            href: p.with(|n| set(n, value.clone())),
+        })
+        .collect()
+}
+
+fn facet_groups(p: &SearchParams, r: &SearchResults) -> Vec<(&'static str, Vec<FacetLink>)> {
     let year_active = p.since.as_deref().and_then(|s| s.get(..4));
-    let mut facets = vec![
+    vec![
         (
             "Service",
-            facet(&r.facets.services, p.service.as_deref(), |n, v| {
+            facet_links(p, &r.facets.services, p.service.as_deref(), |n, v| {
                 n.service = Some(v)
             }),
         ),
+        ("Provider", provider_links(p, &r.facets.providers)),
         (
             "Impact",
-            facet(&r.facets.impact, p.impact.as_deref(), |n, v| {
+            facet_links(p, &r.facets.impact, p.impact.as_deref(), |n, v| {
                 n.impact = Some(v)
             }),
         ),
         (
             "Year",
-            facet(&r.facets.year, year_active, |n, v| {
+            facet_links(p, &r.facets.year, year_active, |n, v| {
                 n.since = Some(format!("{v}-01-01T00:00:00Z"));
                 n.until = v
                     .parse::<i32>()
@@ -164,11 +198,12 @@ fn view(layout: Layout, p: &SearchParams, page: usize, r: &SearchResults) -> Sea
                     .map(|y| format!("{}-01-01T00:00:00Z", y + 1));
             }),
         ),
-    ];
-    // Providers narrow through the query, since the API filters by service.
-    let providers = r
-        .facets
-        .providers
+    ]
+}
+
+/// Providers narrow through the query, since the API filters by service.
+fn provider_links(p: &SearchParams, providers: &[(String, u64)]) -> Vec<FacetLink> {
+    providers
         .iter()
         .map(|(value, count)| FacetLink {
             label: value.clone(),
@@ -176,8 +211,11 @@ fn view(layout: Layout, p: &SearchParams, page: usize, r: &SearchResults) -> Sea
             active: p.q.contains(&format!("provider:{value}")),
             href: p.with(|n| n.q = format!("{} provider:{value}", n.q).trim().to_string()),
         })
-        .collect();
-    facets.insert(1, ("Provider", providers));
+        .collect()
+}
+
+/// The filters in force, each with a link that clears it.
+fn active_filters(p: &SearchParams) -> Vec<(String, String)> {
     let mut filters = Vec::new();
     for (name, value, clear) in [
         (
@@ -194,32 +232,7 @@ fn view(layout: Layout, p: &SearchParams, page: usize, r: &SearchResults) -> Sea
             filters.push((format!("{name}: {v}"), p.with(clear)));
         }
     }
-    let pages = r.total.div_ceil(PER_PAGE);
-    let sorted_by_date =
-        p.sort.as_deref() == Some("date") || (p.q.trim().is_empty() && p.sort.is_none());
-    SearchPage {
-        layout,
-        q: p.q.clone(),
-        searched: !p.q.trim().is_empty() || !filters.is_empty(),
-        total: r.total,
-        hits: r.hits.iter().map(hit_view).collect(),
-        facets,
-        filters,
-        warnings: r.warnings.clone(),
-        previous_href: (page > 1).then(|| {
-            let mut n = p.clone();
-            n.page = Some(page - 1);
-            n.href()
-        }),
-        next_href: (page < pages).then(|| {
-            let mut n = p.clone();
-            n.page = Some(page + 1);
-            n.href()
-        }),
-        by_date_href: p.with(|n| n.sort = Some("date".into())),
-        by_relevance_href: p.with(|n| n.sort = Some("relevance".into())),
-        sorted_by_date,
-    }
+    filters
 }
 
 pub fn hit_view(h: &Hit) -> HitView {

@@ -203,5 +203,4 @@ pub fn link(url: &str, text: &str) -> Option<String> {
 }
 
 #[cfg(test)]
-#[path = "md_escape_tests.rs"]
 mod tests;

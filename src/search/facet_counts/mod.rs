@@ -299,5 +299,4 @@ fn largest(values: HashMap<String, u64>) -> Vec<(String, u64)> {
 }
 
 #[cfg(test)]
-#[path = "facet_counts_tests.rs"]
 mod tests;
