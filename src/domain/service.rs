@@ -201,4 +201,58 @@ mod tests {
         );
         assert_eq!(ServiceSlug::slugify("!!!"), None);
     }
+
+    fn fields<'a>(name: &'a str, depends_on: &'a [String]) -> ServiceFields<'a> {
+        ServiceFields {
+            name,
+            provider: Some(" nimbus "),
+            region: Some(""),
+            kind: None,
+            depends_on,
+            status_page_url: None,
+        }
+    }
+
+    fn slug(s: &str) -> ServiceSlug {
+        ServiceSlug(s.into())
+    }
+
+    #[test]
+    fn a_service_is_trimmed_defaults_to_an_application_and_sorts_its_dependencies() {
+        let deps = ["b".to_string(), "a".to_string(), "b".to_string()];
+        let s = Service::from_fields(slug("app"), &fields("  App  ", &deps)).unwrap();
+        assert_eq!(s.name, "App");
+        assert_eq!(s.provider.as_deref(), Some("nimbus"));
+        assert_eq!(s.region, None, "a blank region is no region");
+        assert_eq!(s.kind, ServiceKind::Application);
+        assert_eq!(s.depends_on, vec![slug("a"), slug("b")]);
+    }
+
+    #[test]
+    fn every_broken_rule_is_reported_with_its_field() {
+        let deps = ["Not A Slug".to_string()];
+        let mut f = fields("", &deps);
+        f.provider = Some("line\nbreak");
+        f.kind = Some("galaxy");
+        f.status_page_url = Some("javascript:alert(1)");
+        let errors = Service::from_fields(slug("app"), &f).unwrap_err();
+        let named: Vec<&str> = errors.iter().map(|e| e.field).collect();
+        assert_eq!(
+            named,
+            ["name", "provider", "kind", "depends_on", "status_page_url"]
+        );
+    }
+
+    #[test]
+    fn a_status_page_must_be_an_http_url_of_at_most_500_bytes() {
+        let ok = |url: &str| {
+            let mut f = fields("App", &[]);
+            f.status_page_url = Some(url);
+            Service::from_fields(slug("app"), &f).is_ok()
+        };
+        assert!(ok("https://status.example.com/"));
+        assert!(ok("http://status.example.com/"));
+        assert!(!ok("ftp://status.example.com/"));
+        assert!(!ok(&format!("https://example.com/{}", "a".repeat(500))));
+    }
 }
