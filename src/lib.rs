@@ -1,6 +1,6 @@
 //! Aftermath: an incident timeline and postmortem store.
 //!
-//! Layers, and the direction of their dependencies (see DESIGN.md): `domain` ← `db` ← `http`;
+//! Layers, and the direction of their dependencies (see docs/architecture.md): `domain` ← `db` ← `http`;
 //! `startup` and `main` wire them together and hold no logic.
 
 pub mod config;

@@ -11,7 +11,7 @@ use aftermath::{demo, telemetry};
 use clap::Parser;
 
 /// The bulk ingest allocates and frees many small strings from two threads; glibc's malloc
-/// was a fifth of its profile (see the README's benchmark notes).
+/// was a fifth of its profile (see docs/performance.md).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -1,5 +1,5 @@
 -- Load for `POST /api/v1/reports`: distinct reporters (user agents) over 50 services, so every
--- report is counted and stored the way a real flood is. See README.md, "Performance".
+-- report is counted and stored the way a real flood is. See docs/performance.md, "Report intake".
 --   aftermath ingest --format services benches/load/services.toml
 --   aftermath serve --report-rate 1000000000
 --   wrk -t2 -c64 -d10s --latency -s benches/load/report_intake.lua http://127.0.0.1:8080

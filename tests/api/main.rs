@@ -11,6 +11,7 @@ mod bench;
 mod cli;
 mod corpus;
 mod demo;
+mod docs;
 mod forms;
 mod house;
 mod incidents;

@@ -1,6 +1,6 @@
 //! Spike detection on per-minute report counts: pure, deterministic, on event time.
 //!
-//! The rule (also in README.md):
+//! The rule (also in docs/reports-and-cascades.md):
 //! - **Baseline** of minute `m`: the mean count per minute in a ±7-minute window around the same
 //!   time of day on each of the previous 7 days that the service has history for; with no such
 //!   day yet, the mean of the previous 60 minutes. Never below a floor of 1 report a minute.
