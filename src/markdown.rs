@@ -11,10 +11,12 @@
 //!    turned into text, so it is shown, escaped, rather than interpreted;
 //! 2. the HTML produced by pulldown-cmark then goes through an ammonia
 //!    allow-list: only `http`, `https` and `mailto` URLs (plus relative
-//!    ones), `rel="nofollow noopener noreferrer"` on every link, `style`
-//!    only on `th`/`td` and only `text-align`, `input` only as the
-//!    task-list checkbox, and every `id` prefixed with `user-content-`
-//!    (fragment links are rewritten to match, so footnotes keep working).
+//!    ones), `rel="nofollow noopener noreferrer"` on every link, no `style`
+//!    anywhere (a table column's alignment becomes an `align-*` class, so
+//!    pages keep a Content-Security-Policy without inline styles), `input`
+//!    only as the task-list checkbox, and every `id` prefixed with
+//!    `user-content-` (fragment links are rewritten to match, so footnotes
+//!    keep working).
 
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -69,16 +71,26 @@ pub fn parser_options() -> Options {
         | Options::ENABLE_FOOTNOTES
 }
 
+const ALIGN_CLASSES: [&str; 3] = ["align-left", "align-center", "align-right"];
+
+/// pulldown-cmark writes a column's alignment as an inline style on each cell; the page's CSP
+/// allows no inline style, so it becomes a class the stylesheet knows. Raw HTML never reaches
+/// this point (it is turned into text first), so these strings can only be pulldown's own.
+fn alignment_as_class(html: &str) -> String {
+    html.replace(" style=\"text-align: left\">", " class=\"align-left\">")
+        .replace(" style=\"text-align: center\">", " class=\"align-center\">")
+        .replace(" style=\"text-align: right\">", " class=\"align-right\">")
+}
+
 static SANITIZER: LazyLock<Builder<'static>> = LazyLock::new(|| {
     let mut b = Builder::default();
     b.link_rel(Some("nofollow noopener noreferrer"))
         .url_schemes(HashSet::from(["http", "https", "mailto"]))
         .add_tags(["input"])
         .add_tag_attributes("input", ["type", "checked", "disabled"])
-        .add_tag_attributes("th", ["style"])
-        .add_tag_attributes("td", ["style"])
         .add_tag_attributes("div", ["id"])
-        .filter_style_properties(HashSet::from(["text-align"]))
+        .add_allowed_classes("th", ALIGN_CLASSES)
+        .add_allowed_classes("td", ALIGN_CLASSES)
         .add_allowed_classes("sup", ["footnote-reference", "footnote-definition-label"])
         .add_allowed_classes("div", ["footnote-definition"])
         .id_prefix(Some(ID_PREFIX))
@@ -118,7 +130,7 @@ pub fn render(md: &str) -> SafeHtml {
     });
     let mut html = String::with_capacity(md.len() + md.len() / 2);
     html::push_html(&mut html, events);
-    sanitize(&html)
+    sanitize(&alignment_as_class(&html))
 }
 
 /// Render plain text (not Markdown): everything escaped, line breaks kept
@@ -223,8 +235,8 @@ mod tests {
     fn tables() {
         let md = "| a | b | c |\n|:--|:-:|--:|\n| <script>x</script> | <b>y</b> | `<i>` |";
         insta::assert_snapshot!(r(md), @r#"
-        <table><thead><tr><th style="text-align:left">a</th><th style="text-align:center">b</th><th style="text-align:right">c</th></tr></thead><tbody>
-        <tr><td style="text-align:left">&lt;script&gt;x&lt;/script&gt;</td><td style="text-align:center">&lt;b&gt;y&lt;/b&gt;</td><td style="text-align:right"><code>&lt;i&gt;</code></td></tr>
+        <table><thead><tr><th class="align-left">a</th><th class="align-center">b</th><th class="align-right">c</th></tr></thead><tbody>
+        <tr><td class="align-left">&lt;script&gt;x&lt;/script&gt;</td><td class="align-center">&lt;b&gt;y&lt;/b&gt;</td><td class="align-right"><code>&lt;i&gt;</code></td></tr>
         </tbody></table>
         "#);
     }
@@ -258,7 +270,7 @@ mod tests {
             "<table><tr><td style=\"text-align:left;background:url(javascript:x)\">a</td></tr></table>\
              <input type=\"text\" value=\"x\"><p style=\"color:red\" id=\"x\" class=\"c\">p</p>",
         );
-        insta::assert_snapshot!(html, @r#"<table><tbody><tr><td style="text-align:left">a</td></tr></tbody></table><input><p>p</p>"#);
+        insta::assert_snapshot!(html, @r#"<table><tbody><tr><td>a</td></tr></tbody></table><input><p>p</p>"#);
     }
 
     #[test]

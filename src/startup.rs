@@ -69,6 +69,9 @@ impl Application {
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(ErrorHandlers::new().default_handler(problem_for_plain_errors))
+                .wrap(actix_web::middleware::from_fn(
+                    http::headers::security_headers,
+                ))
                 .wrap(
                     SessionMiddleware::builder(CookieSessionStore::default(), key.clone())
                         .cookie_name("aftermath_session".into())

@@ -8,6 +8,7 @@
 pub mod api;
 pub mod auth;
 pub mod feeds;
+pub mod headers;
 pub mod metrics;
 pub mod ops;
 pub mod pages;

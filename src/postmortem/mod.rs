@@ -69,6 +69,18 @@ pub fn latest_or_draft(
     Ok((saved, rendered.fallback_reason))
 }
 
+/// The Content-Security-Policy of [`standalone_html`] when a server shows it: nothing but its
+/// own inline stylesheet, allowed by its hash (the page is meant to work offline, as a file).
+pub fn standalone_csp() -> String {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let hash = sha2::Sha256::digest(PRINT_CSS.as_bytes());
+    let hash = base64::engine::general_purpose::STANDARD.encode(hash);
+    format!(
+        "default-src 'none'; style-src 'sha256-{hash}'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+    )
+}
+
 /// A standalone HTML page for printing or archiving a postmortem.
 pub fn standalone_html(title: &str, markdown: &str) -> String {
     let body = crate::markdown::render(without_front_matter(markdown));

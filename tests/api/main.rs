@@ -30,6 +30,7 @@ mod search;
 mod search_cli;
 mod search_index;
 mod search_relevance;
+mod security;
 mod services;
 mod store_move;
 // User reports, spikes and cascade links.

@@ -272,6 +272,7 @@ pub async fn download_html(
         .await?;
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
+        .insert_header(("Content-Security-Policy", postmortem::standalone_csp()))
         .body(postmortem::standalone_html(
             &format!("Postmortem: {}", detail.incident.title),
             &revision.markdown,
