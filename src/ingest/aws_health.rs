@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -66,26 +67,75 @@ pub fn parse(bytes: &[u8]) -> Result<ParsedDocument, ParseError> {
     Ok(doc)
 }
 
+/// One event: its identity and state, then its timeline (log entries and service status
+/// changes, oldest first), then the services it names.
 fn event(item: &Value, path: &str) -> Result<IncidentObservation, ParseError> {
     let e: Event = json::from_item(item, path)?;
     let service_key = e.service.clone().unwrap_or_default();
-    let date = match e.date.as_deref() {
-        Some(d) => Some(time::epoch_seconds(d).ok_or_else(|| ParseError::Time {
-            path: format!("{path}.date"),
-            value: d.to_string(),
-        })?),
-        None => None,
-    };
-    let external_id = e
-        .arn
-        .clone()
-        .filter(|a| !a.is_empty())
-        .or_else(|| e.date.as_ref().map(|d| format!("{service_key}_{d}")))
-        .ok_or_else(|| ParseError::shape(path, "event has neither `arn` nor `date`"))?;
+    let date = event_date(&e, path)?;
+    let external_id = event_id(&e, &service_key, path)?;
     let (resolved_prefix, title) = split_resolved(e.summary.as_deref().unwrap_or_default());
     let status_raw = e.status.clone().unwrap_or_default();
     let resolved = resolved_prefix || status_raw.trim() == "0";
 
+    let mut updates = log_updates(item, path, &external_id)?;
+    updates.extend(service_change_updates(item, path, &external_id)?);
+    updates.sort_by_key(|u| u.occurred_at);
+
+    let components = impacted_components(&e);
+    let last = updates.last().map(|u| u.occurred_at);
+    Ok(IncidentObservation {
+        external_id,
+        service: (!service_key.is_empty()).then(|| slug::aws_service(&service_key)),
+        title,
+        status: Some(if resolved {
+            IncidentStatus::Resolved
+        } else {
+            IncidentStatus::Investigating
+        }),
+        impact: impact_of(&status_raw),
+        impact_raw: e.status.clone(),
+        status_raw,
+        started_at: date.or(updates.first().map(|u| u.occurred_at)),
+        resolved_at: if resolved { last.or(date) } else { None },
+        updated_at: last.or(date),
+        url: None,
+        components,
+        is_maintenance: false,
+        postmortem: None,
+        updates,
+        raw: json::raw(item),
+    })
+}
+
+/// The event's `date` (epoch seconds), if it has one.
+fn event_date(e: &Event, path: &str) -> Result<Option<DateTime<Utc>>, ParseError> {
+    e.date
+        .as_deref()
+        .map(|d| {
+            time::epoch_seconds(d).ok_or_else(|| ParseError::Time {
+                path: format!("{path}.date"),
+                value: d.to_string(),
+            })
+        })
+        .transpose()
+}
+
+/// The ARN, or, for events without one, the service key and date.
+fn event_id(e: &Event, service_key: &str, path: &str) -> Result<String, ParseError> {
+    e.arn
+        .clone()
+        .filter(|a| !a.is_empty())
+        .or_else(|| e.date.as_ref().map(|d| format!("{service_key}_{d}")))
+        .ok_or_else(|| ParseError::shape(path, "event has neither `arn` nor `date`"))
+}
+
+/// One update per `event_log` entry; entries at the same second get `#2`, `#3`, ... ids.
+fn log_updates(
+    item: &Value,
+    path: &str,
+    external_id: &str,
+) -> Result<Vec<UpdateObservation>, ParseError> {
     let mut updates = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
     for (i, entry) in json::array(item, "event_log", path)?.iter().enumerate() {
@@ -113,7 +163,15 @@ fn event(item: &Value, path: &str) -> Result<IncidentObservation, ParseError> {
             components: Vec::new(),
         });
     }
-    // Service status changes (epoch milliseconds), one timeline entry per instant.
+    Ok(updates)
+}
+
+/// Service status changes (epoch milliseconds), one timeline entry per instant.
+fn service_change_updates(
+    item: &Value,
+    path: &str,
+    external_id: &str,
+) -> Result<Vec<UpdateObservation>, ParseError> {
     let mut by_time: BTreeMap<i64, Vec<Change>> = BTreeMap::new();
     for (i, entry) in json::array(item, "impacted_service_status_changes", path)?
         .iter()
@@ -128,38 +186,45 @@ fn event(item: &Value, path: &str) -> Result<IncidentObservation, ParseError> {
         })?;
         by_time.entry(ms).or_default().push(change);
     }
-    for (ms, changes) in by_time {
-        let Some(at) = time::epoch_millis(ms) else {
-            continue;
-        };
-        let mut lines = Vec::new();
-        let mut components = Vec::new();
-        for c in &changes {
-            let name = c
-                .service_name
-                .clone()
-                .or(c.service.clone())
-                .unwrap_or_default();
-            lines.push(format!(
-                "{name}: {} -> {}",
-                c.previous_status.as_deref().unwrap_or("?"),
-                c.current_status.as_deref().unwrap_or("?")
-            ));
-            components.push(name);
-        }
-        updates.push(UpdateObservation {
-            external_id: format!("{external_id}#services@{ms}"),
-            occurred_at: at,
-            original_time: ms.to_string(),
-            status: None,
-            status_raw: None,
-            kind: EntryKind::ComponentChange,
-            body: lines.join("\n"),
-            components,
-        });
-    }
-    updates.sort_by_key(|u| u.occurred_at);
+    Ok(by_time
+        .into_iter()
+        .filter_map(|(ms, changes)| changes_at(external_id, ms, &changes))
+        .collect())
+}
 
+/// The entry for the changes at one instant: a `name: old -> new` line per service.
+/// `None` when the instant is out of range.
+fn changes_at(external_id: &str, ms: i64, changes: &[Change]) -> Option<UpdateObservation> {
+    let at = time::epoch_millis(ms)?;
+    let mut lines = Vec::new();
+    let mut components = Vec::new();
+    for c in changes {
+        let name = c
+            .service_name
+            .clone()
+            .or(c.service.clone())
+            .unwrap_or_default();
+        lines.push(format!(
+            "{name}: {} -> {}",
+            c.previous_status.as_deref().unwrap_or("?"),
+            c.current_status.as_deref().unwrap_or("?")
+        ));
+        components.push(name);
+    }
+    Some(UpdateObservation {
+        external_id: format!("{external_id}#services@{ms}"),
+        occurred_at: at,
+        original_time: ms.to_string(),
+        status: None,
+        status_raw: None,
+        kind: EntryKind::ComponentChange,
+        body: lines.join("\n"),
+        components,
+    })
+}
+
+/// The impacted services' names, first mention kept; else the event's own service name.
+fn impacted_components(e: &Event) -> Vec<String> {
     let mut components: Vec<String> = Vec::new();
     for (key, impacted) in e.impacted_services.iter().flatten() {
         let name = impacted.service_name.clone().unwrap_or_else(|| key.clone());
@@ -170,29 +235,7 @@ fn event(item: &Value, path: &str) -> Result<IncidentObservation, ParseError> {
     if components.is_empty() {
         components.extend(e.service_name.clone().filter(|n| !n.is_empty()));
     }
-    let last = updates.last().map(|u| u.occurred_at);
-    Ok(IncidentObservation {
-        external_id,
-        service: (!service_key.is_empty()).then(|| slug::aws_service(&service_key)),
-        title,
-        status: Some(if resolved {
-            IncidentStatus::Resolved
-        } else {
-            IncidentStatus::Investigating
-        }),
-        impact: impact_of(&status_raw),
-        impact_raw: e.status.clone(),
-        status_raw,
-        started_at: date.or(updates.first().map(|u| u.occurred_at)),
-        resolved_at: if resolved { last.or(date) } else { None },
-        updated_at: last.or(date),
-        url: None,
-        components,
-        is_maintenance: false,
-        postmortem: None,
-        updates,
-        raw: json::raw(item),
-    })
+    components
 }
 
 fn numbered(seen: &mut HashMap<String, usize>, base: String) -> String {

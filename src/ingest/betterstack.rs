@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::domain::status::{EntryKind, IncidentStatus};
+use crate::domain::status::{EntryKind, Impact, IncidentStatus};
 use crate::ingest::observation::{
     ComponentObservation, IncidentObservation, PageInfo, ParsedDocument, UpdateObservation,
 };
@@ -107,6 +107,8 @@ fn affected(
     Ok((names, states))
 }
 
+/// One status report: its id, times and resources, its linked status updates (oldest first),
+/// then the state and impact they give.
 fn report(
     item: &Value,
     path: &str,
@@ -123,58 +125,10 @@ fn report(
     let starts = time::opt_rfc3339(s("starts_at"), &format!("{path}.attributes.starts_at"))?;
     let ends = time::opt_rfc3339(s("ends_at"), &format!("{path}.attributes.ends_at"))?;
     let (components, _) = affected(a, path, resources)?;
-    let mut updates = Vec::new();
-    let links = item
-        .pointer("/relationships/status_updates/data")
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or(&[]);
-    for link in links {
-        let Some(uid) = link.get("id").and_then(json::scalar_text) else {
-            continue;
-        };
-        let Some((j, u)) = all_updates.get(&uid) else {
-            continue;
-        };
-        let up = format!("$.included[{j}]");
-        let ua = u.get("attributes").unwrap_or(&Value::Null);
-        let original = ua
-            .get("published_at")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string();
-        let at = time::req_rfc3339(&original, &format!("{up}.attributes.published_at"))?;
-        let (names, states) = affected(ua, &up, resources)?;
-        let word = states.first().cloned();
-        let all_resolved = !states.is_empty() && states.iter().all(|w| w == "resolved");
-        updates.push(UpdateObservation {
-            external_id: uid,
-            occurred_at: at,
-            original_time: original,
-            status: all_resolved.then_some(IncidentStatus::Resolved),
-            status_raw: word,
-            kind: EntryKind::StatusUpdate,
-            body: html::body_text(
-                ua.get("message")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default(),
-            ),
-            components: names,
-        });
-    }
-    updates.sort_by_key(|u| u.occurred_at);
+    let updates = report_updates(item, resources, all_updates)?;
     let state = s("aggregate_state").unwrap_or_default().to_string();
-    let status = match state.as_str() {
-        "resolved" | "operational" => Some(IncidentStatus::Resolved),
-        "degraded" | "downtime" => Some(IncidentStatus::Investigating),
-        _ => None,
-    };
-    // Impact: the worst resource state any update reported.
-    let worst = updates
-        .iter()
-        .filter_map(|u| u.status_raw.as_deref())
-        .filter_map(|w| vocab::impact(w).map(|i| (i, w)))
-        .max_by_key(|(i, _)| *i);
+    let status = status_of(&state);
+    let worst = worst_impact(&updates);
     Ok(IncidentObservation {
         external_id: id,
         service,
@@ -195,4 +149,87 @@ fn report(
         updates,
         raw: json::raw(item),
     })
+}
+
+/// The status updates the report links to, oldest first; links to no included update are
+/// skipped.
+fn report_updates(
+    item: &Value,
+    resources: &HashMap<String, String>,
+    all_updates: &HashMap<String, (usize, &Value)>,
+) -> Result<Vec<UpdateObservation>, ParseError> {
+    let mut updates = Vec::new();
+    let links = item
+        .pointer("/relationships/status_updates/data")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or(&[]);
+    for link in links {
+        let Some(uid) = link.get("id").and_then(json::scalar_text) else {
+            continue;
+        };
+        let Some((j, u)) = all_updates.get(&uid) else {
+            continue;
+        };
+        updates.push(status_update(
+            uid,
+            u,
+            &format!("$.included[{j}]"),
+            resources,
+        )?);
+    }
+    updates.sort_by_key(|u| u.occurred_at);
+    Ok(updates)
+}
+
+/// One status update. Its word is the first resource state it reports; it resolves the
+/// report when every state it reports is `resolved`.
+fn status_update(
+    uid: String,
+    u: &Value,
+    up: &str,
+    resources: &HashMap<String, String>,
+) -> Result<UpdateObservation, ParseError> {
+    let ua = u.get("attributes").unwrap_or(&Value::Null);
+    let original = ua
+        .get("published_at")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let at = time::req_rfc3339(&original, &format!("{up}.attributes.published_at"))?;
+    let (names, states) = affected(ua, up, resources)?;
+    let word = states.first().cloned();
+    let all_resolved = !states.is_empty() && states.iter().all(|w| w == "resolved");
+    Ok(UpdateObservation {
+        external_id: uid,
+        occurred_at: at,
+        original_time: original,
+        status: all_resolved.then_some(IncidentStatus::Resolved),
+        status_raw: word,
+        kind: EntryKind::StatusUpdate,
+        body: html::body_text(
+            ua.get("message")
+                .and_then(Value::as_str)
+                .unwrap_or_default(),
+        ),
+        components: names,
+    })
+}
+
+/// The report's `aggregate_state` as a status.
+fn status_of(state: &str) -> Option<IncidentStatus> {
+    match state {
+        "resolved" | "operational" => Some(IncidentStatus::Resolved),
+        "degraded" | "downtime" => Some(IncidentStatus::Investigating),
+        _ => None,
+    }
+}
+
+/// Impact: the worst resource state any update reported, with its word.
+fn worst_impact(updates: &[UpdateObservation]) -> Option<(Impact, &str)> {
+    updates
+        .iter()
+        .filter_map(|u| u.status_raw.as_deref())
+        .filter_map(|w| vocab::impact(w).map(|i| (i, w)))
+        .max_by_key(|(i, _)| *i)
 }

@@ -107,67 +107,24 @@ pub(crate) fn entry_body_html(entry: &feed_rs::model::Entry) -> String {
         .unwrap_or_default()
 }
 
+/// One entry as one incident: its updates, and the state the newest of them gives.
 fn entry_incident(
     entry: &feed_rs::model::Entry,
     raw: String,
     service: Option<String>,
 ) -> IncidentObservation {
-    let body_html = entry_body_html(entry);
     let title = entry
         .title
         .as_ref()
         .map(|t| t.content.trim().to_string())
         .unwrap_or_default();
     let published = entry.published.or(entry.updated);
-    let original = xml::tag_text(&raw, "published")
-        .or_else(|| xml::tag_text(&raw, "pubDate"))
-        .or_else(|| xml::tag_text(&raw, "updated"));
-    let mut updates = match published {
-        Some(p) => statuspage_updates(&body_html, p, &entry.id),
-        None => Vec::new(),
-    };
-    if updates.is_empty()
-        && let Some(at) = published
-    {
-        let body = html::body_text(&body_html);
-        let inferred = infer_status(&body).or_else(|| infer_status(&title));
-        updates.push(UpdateObservation {
-            external_id: format!("{}@{}", entry.id, time::id_stamp(at)),
-            occurred_at: at,
-            original_time: original.unwrap_or_else(|| at.to_rfc3339()),
-            status: inferred.as_ref().and_then(|(_, s)| *s),
-            status_raw: inferred.map(|(w, _)| w),
-            kind: EntryKind::StatusUpdate,
-            body,
-            components: Vec::new(),
-        });
-    }
-    // Incident status: the newest update whose label is a status word ("Update" is not).
-    let newest_status = updates
-        .iter()
-        .rev()
-        .find_map(|u| u.status.map(|s| (s, u.status_raw.clone())));
-    let (status, status_raw) = match newest_status {
-        Some((s, raw_word)) => (Some(s), raw_word.unwrap_or_default()),
-        None => (
-            None,
-            updates
-                .last()
-                .and_then(|u| u.status_raw.clone())
-                .unwrap_or_default(),
-        ),
-    };
+    let updates = entry_updates(entry, &raw, &title, published);
+    let (status, status_raw) = incident_status(&updates);
     let is_maintenance = updates.iter().any(|u| {
         u.status_raw
             .as_deref()
             .is_some_and(vocab::is_maintenance_word)
-    });
-    let resolved_at = status.filter(|s| s.is_closed()).and_then(|_| {
-        updates
-            .iter()
-            .rev()
-            .find(|u| u.status.is_some_and(IncidentStatus::is_closed))
-            .map(|u| u.occurred_at)
     });
     IncidentObservation {
         external_id: entry.id.clone(),
@@ -178,7 +135,7 @@ fn entry_incident(
         impact: None,
         impact_raw: None,
         started_at: updates.first().map(|u| u.occurred_at).or(published),
-        resolved_at,
+        resolved_at: closed_at(status, &updates),
         updated_at: entry.updated.or(entry.published),
         url: alternate(&entry.links),
         components: entry
@@ -192,6 +149,72 @@ fn entry_incident(
         updates,
         raw,
     }
+}
+
+/// The Statuspage history in the entry's content; else the entry itself as one update, its
+/// status inferred from its body or title. None when the entry has no time.
+fn entry_updates(
+    entry: &feed_rs::model::Entry,
+    raw: &str,
+    title: &str,
+    published: Option<DateTime<Utc>>,
+) -> Vec<UpdateObservation> {
+    let Some(at) = published else {
+        return Vec::new();
+    };
+    let body_html = entry_body_html(entry);
+    let updates = statuspage_updates(&body_html, at, &entry.id);
+    if !updates.is_empty() {
+        return updates;
+    }
+    let original = xml::tag_text(raw, "published")
+        .or_else(|| xml::tag_text(raw, "pubDate"))
+        .or_else(|| xml::tag_text(raw, "updated"));
+    let body = html::body_text(&body_html);
+    let inferred = infer_status(&body).or_else(|| infer_status(title));
+    vec![UpdateObservation {
+        external_id: format!("{}@{}", entry.id, time::id_stamp(at)),
+        occurred_at: at,
+        original_time: original.unwrap_or_else(|| at.to_rfc3339()),
+        status: inferred.as_ref().and_then(|(_, s)| *s),
+        status_raw: inferred.map(|(w, _)| w),
+        kind: EntryKind::StatusUpdate,
+        body,
+        components: Vec::new(),
+    }]
+}
+
+/// Incident status: the newest update whose label is a status word ("Update" is not); with
+/// none, no status and the newest update's word.
+fn incident_status(updates: &[UpdateObservation]) -> (Option<IncidentStatus>, String) {
+    let newest_status = updates
+        .iter()
+        .rev()
+        .find_map(|u| u.status.map(|s| (s, u.status_raw.clone())));
+    match newest_status {
+        Some((s, raw_word)) => (Some(s), raw_word.unwrap_or_default()),
+        None => (
+            None,
+            updates
+                .last()
+                .and_then(|u| u.status_raw.clone())
+                .unwrap_or_default(),
+        ),
+    }
+}
+
+/// For a closed incident, the time of its last closing update.
+fn closed_at(
+    status: Option<IncidentStatus>,
+    updates: &[UpdateObservation],
+) -> Option<DateTime<Utc>> {
+    status.filter(|s| s.is_closed()).and_then(|_| {
+        updates
+            .iter()
+            .rev()
+            .find(|u| u.status.is_some_and(IncidentStatus::is_closed))
+            .map(|u| u.occurred_at)
+    })
 }
 
 /// "Resolved - text" / "Investigating - text" / "[RESOLVED] text": the source word and its mapping.

@@ -81,6 +81,8 @@ fn impact_of(word: &str) -> Option<Impact> {
     }
 }
 
+/// One incident: its identity and times, its updates (oldest first), then the state, places
+/// and page the incident as a whole reports.
 fn incident(item: &Value, path: &str) -> Result<IncidentObservation, ParseError> {
     if !item.is_object() {
         return Err(ParseError::shape(
@@ -99,84 +101,15 @@ fn incident(item: &Value, path: &str) -> Result<IncidentObservation, ParseError>
     let end = time::opt_rfc3339(inc.end.as_deref(), &field("end"))?;
     let modified = time::opt_rfc3339(inc.modified.as_deref(), &field("modified"))?;
 
-    let mut updates = Vec::new();
-    let mut seen: HashMap<String, usize> = HashMap::new();
-    let items = json::array(item, "updates", path)?;
-    // Newest first in the source: number duplicates from the oldest so ids stay stable.
-    for (i, u) in items.iter().enumerate().rev() {
-        let p = format!("{path}.updates[{i}]");
-        let upd: Update = json::from_item(u, &p)?;
-        let (original_time, which) = match (&upd.when, &upd.created) {
-            (Some(w), _) => (w.clone(), "when"),
-            (None, Some(c)) => (c.clone(), "created"),
-            (None, None) => {
-                return Err(ParseError::shape(
-                    &p,
-                    "update has neither `when` nor `created`",
-                ));
-            }
-        };
-        let occurred_at = time::req_rfc3339(&original_time, &format!("{p}.{which}"))?;
-        let id_time = match upd.created.as_deref() {
-            Some(c) => time::req_rfc3339(c, &format!("{p}.created"))?,
-            None => occurred_at,
-        };
-        let base = format!("{id}@{}", time::id_stamp(id_time));
-        let n = seen.entry(base.clone()).or_insert(0);
-        *n += 1;
-        let components = upd
-            .affected_locations
-            .iter()
-            .flatten()
-            .filter_map(name_of)
-            .collect();
-        updates.push(UpdateObservation {
-            external_id: if *n == 1 { base } else { format!("{base}#{n}") },
-            occurred_at,
-            original_time,
-            status: upd.status.as_deref().and_then(status_of),
-            status_raw: upd.status,
-            kind: EntryKind::StatusUpdate,
-            body: html::body_text(upd.text.as_deref().unwrap_or_default()),
-            components,
-        });
-    }
-    updates.sort_by_key(|u| u.occurred_at);
-
-    let latest_word = item
-        .pointer("/most_recent_update/status")
-        .and_then(Value::as_str)
-        .map(str::to_string)
-        .or_else(|| updates.last().and_then(|u| u.status_raw.clone()))
-        .unwrap_or_default();
+    let updates = updates_of(item, path, &id)?;
+    let latest_word = latest_status_word(item, &updates);
     let status = if end.is_some() {
         Some(IncidentStatus::Resolved)
     } else {
         status_of(&latest_word)
     };
-
-    let mut components: Vec<String> = Vec::new();
-    let products = inc.affected_products.iter().flatten();
-    let locations = inc
-        .previously_affected_locations
-        .iter()
-        .chain(inc.currently_affected_locations.iter())
-        .flatten();
-    for name in products.chain(locations).filter_map(name_of) {
-        if !components.contains(&name) {
-            components.push(name);
-        }
-    }
-    if components.is_empty() {
-        components.extend(inc.service_name.clone());
-    }
-    let url = inc.uri.as_deref().map(|u| {
-        if u.starts_with("http") {
-            u.to_string()
-        } else {
-            format!("{BASE_URL}/{}", u.trim_start_matches('/'))
-        }
-    });
+    let components = components(&inc);
+    let url = inc.uri.as_deref().map(page_url);
     Ok(IncidentObservation {
         external_id: id,
         service: Some("gcp".to_string()),
@@ -195,6 +128,103 @@ fn incident(item: &Value, path: &str) -> Result<IncidentObservation, ParseError>
         updates,
         raw: json::raw(item),
     })
+}
+
+/// The incident's `updates`, oldest first.
+fn updates_of(item: &Value, path: &str, id: &str) -> Result<Vec<UpdateObservation>, ParseError> {
+    let mut updates = Vec::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let items = json::array(item, "updates", path)?;
+    // Newest first in the source: number duplicates from the oldest so ids stay stable.
+    for (i, u) in items.iter().enumerate().rev() {
+        updates.push(update(u, &format!("{path}.updates[{i}]"), id, &mut seen)?);
+    }
+    updates.sort_by_key(|u| u.occurred_at);
+    Ok(updates)
+}
+
+/// One update. Its time is `when`, else `created`; its id is the incident id and `created`
+/// (else that time), numbered `#2`, `#3`, ... after the first at the same second.
+fn update(
+    u: &Value,
+    p: &str,
+    id: &str,
+    seen: &mut HashMap<String, usize>,
+) -> Result<UpdateObservation, ParseError> {
+    let upd: Update = json::from_item(u, p)?;
+    let (original_time, which) = match (&upd.when, &upd.created) {
+        (Some(w), _) => (w.clone(), "when"),
+        (None, Some(c)) => (c.clone(), "created"),
+        (None, None) => {
+            return Err(ParseError::shape(
+                p,
+                "update has neither `when` nor `created`",
+            ));
+        }
+    };
+    let occurred_at = time::req_rfc3339(&original_time, &format!("{p}.{which}"))?;
+    let id_time = match upd.created.as_deref() {
+        Some(c) => time::req_rfc3339(c, &format!("{p}.created"))?,
+        None => occurred_at,
+    };
+    let base = format!("{id}@{}", time::id_stamp(id_time));
+    let n = seen.entry(base.clone()).or_insert(0);
+    *n += 1;
+    let components = upd
+        .affected_locations
+        .iter()
+        .flatten()
+        .filter_map(name_of)
+        .collect();
+    Ok(UpdateObservation {
+        external_id: if *n == 1 { base } else { format!("{base}#{n}") },
+        occurred_at,
+        original_time,
+        status: upd.status.as_deref().and_then(status_of),
+        status_raw: upd.status,
+        kind: EntryKind::StatusUpdate,
+        body: html::body_text(upd.text.as_deref().unwrap_or_default()),
+        components,
+    })
+}
+
+/// `most_recent_update.status`, else the newest update's status word, else empty.
+fn latest_status_word(item: &Value, updates: &[UpdateObservation]) -> String {
+    item.pointer("/most_recent_update/status")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .or_else(|| updates.last().and_then(|u| u.status_raw.clone()))
+        .unwrap_or_default()
+}
+
+/// Affected products, then previously and currently affected locations, first mention kept;
+/// the service name when there are none.
+fn components(inc: &Incident) -> Vec<String> {
+    let mut components: Vec<String> = Vec::new();
+    let products = inc.affected_products.iter().flatten();
+    let locations = inc
+        .previously_affected_locations
+        .iter()
+        .chain(inc.currently_affected_locations.iter())
+        .flatten();
+    for name in products.chain(locations).filter_map(name_of) {
+        if !components.contains(&name) {
+            components.push(name);
+        }
+    }
+    if components.is_empty() {
+        components.extend(inc.service_name.clone());
+    }
+    components
+}
+
+/// The incident page: `uri` as is when absolute, else under the dashboard's address.
+fn page_url(uri: &str) -> String {
+    if uri.starts_with("http") {
+        uri.to_string()
+    } else {
+        format!("{BASE_URL}/{}", uri.trim_start_matches('/'))
+    }
 }
 
 fn name_of(n: &Named) -> Option<String> {

@@ -1,9 +1,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use super::*;
-use crate::domain::status::Impact;
+use crate::domain::status::{EntryKind, Impact, IncidentStatus};
 use crate::ingest::test_support::{assert_snapshot, corpus_dir, files, fixture};
-use crate::ingest::{detect, parse as parse_format};
+use crate::ingest::{detect, html, parse as parse_format};
 
 fn doc(path: &str) -> ParsedDocument {
     let bytes = fixture(path);
