@@ -29,6 +29,7 @@ mod search_cli;
 mod search_index;
 mod search_relevance;
 mod services;
+mod snapshot;
 mod store_move;
 // User reports, spikes and cascade links.
 mod cascade;
