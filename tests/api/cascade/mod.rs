@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use crate::helpers::TestApp;
 
+mod catalog;
 mod incidents;
 mod links;
 mod postmortem;

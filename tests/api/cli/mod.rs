@@ -4,6 +4,7 @@ use std::process::Command;
 
 mod ingest;
 mod postmortems;
+mod reports;
 mod serve;
 mod setup;
 

@@ -19,6 +19,7 @@ use server::Server;
 mod failures;
 mod fetching;
 mod isolation;
+mod links;
 mod revalidation;
 mod server;
 mod state;

@@ -5,10 +5,13 @@ use serde_json::{Value, json};
 use crate::helpers::TestApp;
 
 mod bad_queries;
+mod cli;
 mod freshness;
+mod index;
 mod indexed_texts;
 mod page;
 mod queries;
+mod relevance;
 mod results;
 mod similar;
 

@@ -1,5 +1,5 @@
 //! Relevance on real data: GitHub, AWS and Google Cloud history from `AFTERMATH_CORPUS`,
-//! queried with the cases in `search_relevance.json`, each with its reason. Skipped (and it says
+//! queried with the cases in `relevance.json`, each with its reason. Skipped (and it says
 //! so) when the variable is not set.
 
 use std::collections::HashMap;
@@ -63,7 +63,7 @@ impl Predicate {
     }
 }
 
-/// One case of `search_relevance.json`, answered over the corpus.
+/// One case of `relevance.json`, answered over the corpus.
 struct Answered {
     case: Case,
     /// The top hits, best first.
@@ -138,7 +138,7 @@ fn answer_every_case(corpus: &Path) -> Vec<Answered> {
     let all = every_incident(&db);
 
     let cases: Vec<Case> =
-        serde_json::from_str(include_str!("search_relevance.json")).expect("the cases parse");
+        serde_json::from_str(include_str!("relevance.json")).expect("the cases parse");
     cases
         .into_iter()
         .map(|case| {
