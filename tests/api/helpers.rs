@@ -1,5 +1,7 @@
 //! `spawn_app()` and the small vocabulary tests are written in.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use aftermath::config::Config;
 use aftermath::db::Db;
 use aftermath::db::tokens::{self, Scope};
@@ -98,6 +100,22 @@ impl Drop for TestApp {
     }
 }
 
+/// `(table, rows)` for each table named, counted with diesel. A name missing from
+/// `aftermath::db::schema` does not compile; a table of the schema missing here fails
+/// `snapshot::the_snapshot_counts_every_table_the_schema_declares`.
+macro_rules! count_rows {
+    ($conn:expr; $($table:ident),+ $(,)?) => {{
+        use aftermath::db::schema;
+        use diesel::prelude::*;
+        BTreeMap::from([$(
+            (
+                stringify!($table),
+                schema::$table::table.count().get_result::<i64>($conn)?,
+            ),
+        )+])
+    }};
+}
+
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
@@ -183,28 +201,63 @@ impl TestApp {
         res.json().await.expect("json")
     }
 
-    /// Row counts of every table a write touches: a rejected request must leave them all equal.
-    pub fn snapshot(&self) -> Vec<(&'static str, i64)> {
-        use aftermath::db::schema::*;
-        use diesel::prelude::*;
+    /// Row counts of every table in the schema: a rejected request must leave them all equal.
+    pub fn snapshot(&self) -> Snapshot {
         self.db
             .run(|conn| {
-                Ok(vec![
-                    ("incidents", incidents::table.count().get_result(conn)?),
-                    (
-                        "timeline_entries",
-                        timeline_entries::table.count().get_result(conn)?,
-                    ),
-                    ("services", services::table.count().get_result(conn)?),
-                    (
-                        "incident_services",
-                        incident_services::table.count().get_result(conn)?,
-                    ),
-                    ("outbox", outbox::table.count().get_result(conn)?),
-                    ("api_tokens", api_tokens::table.count().get_result(conn)?),
-                ])
+                Ok(Snapshot(count_rows!(
+                    conn;
+                    services,
+                    sources,
+                    incidents,
+                    incident_services,
+                    timeline_entries,
+                    incident_links,
+                    outbox,
+                    api_tokens,
+                    app_secrets,
+                    observations,
+                    entry_versions,
+                    service_components,
+                    postmortems,
+                    reports,
+                    report_dedup,
+                    report_buckets,
+                    spike_state,
+                    report_spikes,
+                    link_decisions,
+                )))
             })
             .expect("counts")
+    }
+}
+
+/// The number of rows in every table of the schema, by table name. Two equal snapshots mean no
+/// row was added or removed anywhere (an update in place keeps the counts).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snapshot(BTreeMap<&'static str, i64>);
+
+impl Snapshot {
+    /// The rows of one table; panics on a name the schema does not have.
+    pub fn rows(&self, table: &str) -> i64 {
+        *self
+            .0
+            .get(table)
+            .unwrap_or_else(|| panic!("no table {table:?} in {self:?}"))
+    }
+
+    /// The names of the tables counted.
+    pub fn tables(&self) -> BTreeSet<&'static str> {
+        self.0.keys().copied().collect()
+    }
+
+    /// The tables whose row counts differ from `before`'s, in name order.
+    pub fn changed_since(&self, before: &Snapshot) -> Vec<&'static str> {
+        self.0
+            .iter()
+            .filter(|(table, rows)| before.0.get(*table) != Some(*rows))
+            .map(|(table, _)| *table)
+            .collect()
     }
 }
 

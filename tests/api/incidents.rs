@@ -289,13 +289,7 @@ async fn the_list_filters_by_status_service_and_start_time() {
 #[actix_web::test]
 async fn every_write_announces_the_incident_in_the_outbox() {
     let app = spawn_app().await;
-    let outbox = |app: &crate::helpers::TestApp| {
-        app.snapshot()
-            .into_iter()
-            .find(|(t, _)| *t == "outbox")
-            .unwrap()
-            .1
-    };
+    let outbox = |app: &crate::helpers::TestApp| app.snapshot().rows("outbox");
     let i = app
         .create_incident(json!({"title": "x", "services": ["api"]}))
         .await;

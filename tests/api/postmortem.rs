@@ -107,6 +107,24 @@ async fn the_first_request_drafts_revision_1_with_every_section_and_every_entry(
     assert_eq!(again["revision"], 1, "a draft is generated once");
 }
 
+/// A read that writes: the first GET of a postmortem stores its draft, and nothing else.
+#[actix_web::test]
+async fn the_first_read_of_a_postmortem_stores_its_draft_and_the_next_reads_store_nothing() {
+    let app = spawn_app().await;
+    let incident = demo_outage(&app).await;
+    let path = format!(
+        "/api/v1/incidents/{}/postmortem",
+        incident["id"].as_str().unwrap()
+    );
+    let before = app.snapshot();
+    app.get_json(&path).await;
+    let drafted = app.snapshot();
+    assert_eq!(drafted.changed_since(&before), ["outbox", "postmortems"]);
+    assert_eq!(drafted.rows("postmortems"), before.rows("postmortems") + 1);
+    app.get_json(&path).await;
+    assert_eq!(app.snapshot(), drafted);
+}
+
 #[actix_web::test]
 async fn the_drafts_of_every_demo_incident_match_their_snapshots() {
     let app = spawn_app().await;

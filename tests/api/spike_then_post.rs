@@ -31,11 +31,7 @@ fn seen(incident: &Value) -> Value {
 }
 
 fn incident_count(app: &TestApp) -> i64 {
-    app.snapshot()
-        .into_iter()
-        .find(|(table, _)| *table == "incidents")
-        .map(|(_, n)| n)
-        .unwrap()
+    app.snapshot().rows("incidents")
 }
 
 #[actix_web::test]

@@ -7,7 +7,7 @@ use super::{bytes, populated};
 use crate::helpers::assert_problem;
 
 #[actix_web::test]
-async fn service_scoping_and_bad_queries() {
+async fn a_document_scoped_to_a_service_holds_its_incidents_alone_and_its_components_ungrouped() {
     let (app, hostile) = populated().await;
     let acme = app.get_json("/api/v2/incidents.json?service=acme").await;
     assert_eq!(acme["page"]["id"], "acme");
@@ -47,7 +47,11 @@ async fn service_scoping_and_bad_queries() {
             |l| l.rel.as_deref() == Some("self") && l.href.ends_with("/feed.atom?service=acme")
         )
     );
+}
 
+#[actix_web::test]
+async fn unknown_services_and_parameters_are_problems_and_posts_are_refused_on_every_document() {
+    let (app, _) = populated().await;
     for path in [
         "/api/v2/summary.json",
         "/api/v2/incidents.json",

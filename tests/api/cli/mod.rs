@@ -1,0 +1,17 @@
+//! The command line, run as a real process.
+
+use std::process::Command;
+
+mod ingest;
+mod postmortems;
+mod reports;
+mod serve;
+mod setup;
+
+/// The built binary, with no database URL or log level inherited from the environment.
+fn aftermath() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_aftermath"));
+    cmd.env_remove("AFTERMATH_DATABASE_URL")
+        .env("RUST_LOG", "warn");
+    cmd
+}
