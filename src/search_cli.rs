@@ -7,7 +7,7 @@ use aftermath::db::Db;
 
 use crate::cli::Command;
 use aftermath::domain::milestones::humanize;
-use aftermath::http::api::search::results_json;
+use aftermath::http::api::search::{CONSISTENT_WAIT, results_json};
 use aftermath::search::{Hit, Search, SearchWords, parse_request};
 
 pub struct SearchArgs {
@@ -66,14 +66,17 @@ pub fn search(db: Db, data_dir: &Path, args: SearchArgs) -> anyhow::Result<()> {
     .map_err(|errors| anyhow::anyhow!("{}", describe(&errors)))?;
     request.limit = args.limit;
     let request = request.validated()?;
-    let search = Search::open_for_cli(db, data_dir)?;
+    let (search, consistent) = Search::open_for_cli(db, data_dir, CONSISTENT_WAIT)?;
     let results = search.query(&request)?;
     if args.json {
         println!(
             "{}",
-            serde_json::to_string_pretty(&results_json(&results, true))?
+            serde_json::to_string_pretty(&results_json(&results, consistent))?
         );
         return Ok(());
+    }
+    if !consistent {
+        eprintln!("note: writes still being committed elsewhere may be missing from these results");
     }
     let bold = std::io::stdout().is_terminal();
     for warning in &results.warnings {

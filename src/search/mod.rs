@@ -120,13 +120,20 @@ impl Search {
         Ok(search)
     }
 
-    /// For a command-line search: catches up in this thread when no server holds the writer,
-    /// otherwise reads what the server has indexed.
-    pub fn open_for_cli(db: Db, data_dir: &Path) -> Result<Self, SearchError> {
+    /// For a command-line search: catches up in this thread with every write committed before
+    /// the call (waiting at most `wait` for transactions still open elsewhere) when no server
+    /// holds the writer, otherwise reads what the server has indexed. Also returns whether it
+    /// caught up, for the answer's `consistent`.
+    pub fn open_for_cli(
+        db: Db,
+        data_dir: &Path,
+        wait: Duration,
+    ) -> Result<(Self, bool), SearchError> {
+        let mark = db.run(crate::db::outbox::consistency_mark)?;
         let search = Self::new(db);
         let root = IndexRoot::new(data_dir);
-        runner::open_once(&search, &root)?;
-        Ok(search)
+        let consistent = runner::open_once(&search, &root, mark, wait)?;
+        Ok((search, consistent))
     }
 
     fn new(db: Db) -> Self {

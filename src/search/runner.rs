@@ -1,7 +1,7 @@
 //! The indexer thread's loop, and the one-shot catch-up of command-line searches.
 
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::index_dir::IndexRoot;
 use super::indexer::{self, Writable};
@@ -95,7 +95,17 @@ fn rebuild_because(
 
 /// For a command: brings the index up to date if this process can take the writer, otherwise
 /// reads what the process holding it has indexed.
-pub(super) fn open_once(search: &Search, root: &IndexRoot) -> Result<(), SearchError> {
+/// Opens the index once in this thread and catches it up with every write committed before
+/// `mark`, waiting at most `wait` for transactions still open elsewhere (PostgreSQL hands out
+/// outbox positions before commit). Returns whether it got there; `true` when a server holds
+/// the writer, since it is the one keeping the index current.
+pub(super) fn open_once(
+    search: &Search,
+    root: &IndexRoot,
+    mark: u64,
+    wait: Duration,
+) -> Result<bool, SearchError> {
+    let until = (mark, Instant::now() + wait);
     match root.open_current() {
         Ok(opened) => {
             let readonly = Live {
@@ -105,31 +115,46 @@ pub(super) fn open_once(search: &Search, root: &IndexRoot) -> Result<(), SearchE
             };
             match Writable::from_opened(opened) {
                 Ok(mut w) => {
-                    drain(search, &mut w)?;
+                    let reached = drain(search, &mut w, until)?;
                     search.set_live(live_of(&w));
+                    Ok(reached)
                 }
                 Err(SearchError::Tantivy(tantivy::TantivyError::LockFailure(..))) => {
                     search.set_live(readonly);
+                    Ok(true)
                 }
-                Err(e) => return Err(e),
+                Err(e) => Err(e),
             }
         }
         Err(e) => {
             let mut w = rebuild_because(search, root, e)?;
-            drain(search, &mut w)?;
+            let reached = drain(search, &mut w, until)?;
             search.set_live(live_of(&w));
+            Ok(reached)
         }
     }
-    Ok(())
 }
 
-fn drain(search: &Search, w: &mut Writable) -> Result<(), SearchError> {
+/// Catches up until the horizon passes `mark` or the deadline passes; whether it got there.
+fn drain(
+    search: &Search,
+    w: &mut Writable,
+    (mark, deadline): (u64, Instant),
+) -> Result<bool, SearchError> {
     loop {
         let done = w.catch_up(search.db(), BATCHES_PER_PASS)?;
-        if let Some(horizon) = done.horizon {
-            search.publish_caught_up(horizon);
-            return Ok(());
+        let Some(horizon) = done.horizon else {
+            continue;
+        };
+        search.publish_caught_up(horizon);
+        if horizon >= mark {
+            return Ok(true);
         }
+        if Instant::now() >= deadline {
+            return Ok(false);
+        }
+        // A transaction elsewhere still holds the horizon back; it ends soon or never.
+        std::thread::sleep(Duration::from_millis(50));
     }
 }
 

@@ -180,3 +180,47 @@ async fn a_server_killed_mid_indexing_catches_up_after_a_restart() {
     assert_eq!(body["consistent"], true, "{body}");
     assert_eq!(body["total"], created, "every incident once: {body}");
 }
+
+/// On PostgreSQL an outbox position is handed out before its transaction commits, so any
+/// transaction open on the cluster holds the index horizon back. The command waits for the
+/// writes committed before it started instead of answering without them as consistent.
+#[test]
+fn search_waits_for_a_write_held_back_by_another_open_transaction() {
+    use diesel::{Connection, RunQueryDsl};
+    let Ok(pg_url) = std::env::var("AFTERMATH_TEST_DATABASE_URL") else {
+        return; // SQLite commits in order: nothing can hold the horizon back.
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (url, _schema) = fresh_database(dir.path());
+    let data = dir.path().join("data");
+    seed(&url, &["Webhooks delayed"]);
+    let first = aftermath(&url, &data)
+        .args(["search", "webhooks"])
+        .output()
+        .unwrap();
+    assert!(first.status.success());
+    // Another session opens a transaction that takes a transaction id, then a write commits.
+    let mut other = diesel::PgConnection::establish(&pg_url).unwrap();
+    diesel::sql_query("BEGIN").execute(&mut other).unwrap();
+    diesel::sql_query("SELECT txid_current()")
+        .execute(&mut other)
+        .unwrap();
+    seed(&url, &["Webhooks failing"]);
+    let closer = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(1500));
+        diesel::sql_query("COMMIT").execute(&mut other).unwrap();
+    });
+    let out = aftermath(&url, &data)
+        .args(["search", "webhooks", "--json"])
+        .output()
+        .unwrap();
+    closer.join().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let body: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(body["total"], 2, "{body}");
+    assert_eq!(body["consistent"], true, "{body}");
+}

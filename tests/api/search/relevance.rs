@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
+use std::time::Duration;
 
 use aftermath::db::Db;
 use aftermath::domain::SearchableIncident;
@@ -134,7 +135,8 @@ fn answer_every_case(corpus: &Path) -> Vec<Answered> {
     let (url, _schema) = fresh_database(dir.path());
     let db = Db::connect(&url).unwrap();
     ingest_corpus(&db, corpus);
-    let search = Search::open_for_cli(db.clone(), &dir.path().join("data")).unwrap();
+    let (search, _) =
+        Search::open_for_cli(db.clone(), &dir.path().join("data"), Duration::from_secs(5)).unwrap();
     let all = every_incident(&db);
 
     let cases: Vec<Case> =
