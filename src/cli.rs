@@ -5,7 +5,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use aftermath::config::{DEFAULT_BIND, DEFAULT_DATABASE_URL};
+use aftermath::config::{Cidrs, DEFAULT_BIND, DEFAULT_DATABASE_URL, PrivateSources};
 use aftermath::db::tokens::Scope;
 use aftermath::domain::ServiceSlug;
 use aftermath::ingest::Format;
@@ -37,6 +37,10 @@ pub(crate) struct Global {
     /// Directory whose `default.md.j2` overrides the built-in postmortem template.
     #[arg(long, env = "AFTERMATH_TEMPLATE_DIR", global = true)]
     pub(crate) template_dir: Option<PathBuf>,
+    /// Private addresses the poller may fetch: false (none), true (all), or host:port pairs.
+    #[arg(long, env = "AFTERMATH_ALLOW_PRIVATE_SOURCES", default_value = "false", global = true,
+        value_parser = PrivateSources::parse)]
+    pub(crate) allow_private_sources: PrivateSources,
 }
 
 #[derive(Subcommand)]
@@ -55,6 +59,16 @@ pub(crate) enum Command {
         /// Public reports each client address may file per minute.
         #[arg(long, env = "AFTERMATH_REPORT_RATE", default_value_t = aftermath::config::DEFAULT_REPORT_RATE)]
         report_rate: u32,
+        /// Where people reach this instance (absolute links; https makes the cookie Secure).
+        #[arg(long, env = "AFTERMATH_PUBLIC_URL", value_parser = aftermath::config::parse_public_url)]
+        public_url: Option<String>,
+        /// Proxies whose X-Forwarded-For is believed: comma-separated CIDRs (none by default).
+        #[arg(long, env = "AFTERMATH_TRUSTED_PROXIES", default_value = "",
+            value_parser = aftermath::config::parse_cidrs)]
+        trusted_proxies: Cidrs,
+        /// Whether GET routes answer without a token (true by default).
+        #[arg(long, env = "AFTERMATH_PUBLIC_READ", default_value_t = true, action = clap::ArgAction::Set)]
+        public_read: bool,
     },
     /// Fetch every source that is due (conditional GET, timeouts, backoff) and ingest what changed.
     Poll {

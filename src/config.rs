@@ -3,6 +3,8 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use ipnet::IpNet;
+
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/aftermath.db";
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 
@@ -16,12 +18,102 @@ pub struct Config {
     pub poll: bool,
     /// Public reports each client address may file per minute (`AFTERMATH_REPORT_RATE`).
     pub report_rate_per_minute: u32,
+    /// Where people reach this instance (`AFTERMATH_PUBLIC_URL`), without a trailing slash:
+    /// absolute links come from it, and `https` makes the session cookie `Secure`.
+    pub public_url: Option<String>,
+    /// Peers whose `X-Forwarded-For` and `X-Forwarded-Host` are believed
+    /// (`AFTERMATH_TRUSTED_PROXIES`); nobody's by default.
+    pub trusted_proxies: Vec<IpNet>,
+    /// Which private addresses the poller may fetch (`AFTERMATH_ALLOW_PRIVATE_SOURCES`).
+    pub private_sources: PrivateSources,
+    /// Whether GET routes answer without a token (`AFTERMATH_PUBLIC_READ`, on by default).
+    pub public_read: bool,
+}
+
+/// Which non-public addresses (loopback, RFC 1918, link-local, CGNAT, unique-local,
+/// multicast, unspecified) the poller may reach.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum PrivateSources {
+    /// None: the default, so a hostile status page cannot make us fetch internal services.
+    #[default]
+    Refused,
+    /// Every address (`true`): an intranet deployment.
+    All,
+    /// Exactly these `host:port` pairs.
+    Only(Vec<String>),
+}
+
+impl PrivateSources {
+    /// `true`/`false`, or a comma-separated list of `host:port` pairs.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        match raw.trim() {
+            "" | "false" => Ok(Self::Refused),
+            "true" => Ok(Self::All),
+            list => {
+                let pairs: Vec<String> = list
+                    .split(',')
+                    .map(|p| p.trim().to_ascii_lowercase())
+                    .filter(|p| !p.is_empty())
+                    .collect();
+                match pairs.iter().find(|p| !is_host_port(p)) {
+                    Some(bad) => Err(format!(
+                        "{bad:?} is not host:port (use true, false, or host:port pairs)"
+                    )),
+                    None => Ok(Self::Only(pairs)),
+                }
+            }
+        }
+    }
+}
+
+fn is_host_port(pair: &str) -> bool {
+    pair.rsplit_once(':')
+        .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok())
+}
+
+/// Address ranges, as `AFTERMATH_TRUSTED_PROXIES` gives them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Cidrs(pub Vec<IpNet>);
+
+/// A comma-separated list of CIDRs (`10.0.0.0/8, ::1/128`); a bare address is a /32 or /128.
+pub fn parse_cidrs(raw: &str) -> Result<Cidrs, String> {
+    raw.split(',')
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(|c| {
+            c.parse::<IpNet>()
+                .or_else(|_| c.parse::<std::net::IpAddr>().map(IpNet::from))
+                .map_err(|_| format!("{c:?} is not a CIDR such as 10.0.0.0/8"))
+        })
+        .collect::<Result<_, _>>()
+        .map(Cidrs)
+}
+
+/// An absolute `http(s)` base URL without a trailing slash.
+pub fn parse_public_url(raw: &str) -> Result<String, String> {
+    let url = raw.trim().trim_end_matches('/');
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or_else(|| format!("{raw:?} is not an http(s) URL"))?;
+    let host = rest.split('/').next().unwrap_or_default();
+    if host.is_empty() || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(format!("{raw:?} is not an http(s) URL"));
+    }
+    Ok(url.to_string())
 }
 
 /// Reports a minute per client address, unless configured otherwise.
 pub const DEFAULT_REPORT_RATE: u32 = 20;
 
 impl Config {
+    /// Whether links and cookies are for `https`.
+    pub fn is_https(&self) -> bool {
+        self.public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"))
+    }
+
     /// Settings for a test or a tool: everything under one directory.
     pub fn for_dir(database_url: String, data_dir: PathBuf) -> Self {
         Self {
@@ -31,6 +123,10 @@ impl Config {
             template_dir: None,
             poll: false,
             report_rate_per_minute: DEFAULT_REPORT_RATE,
+            public_url: None,
+            trusted_proxies: Vec::new(),
+            private_sources: PrivateSources::Refused,
+            public_read: true,
         }
     }
 }

@@ -41,6 +41,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         database_url,
         data_dir,
         template_dir,
+        allow_private_sources,
     } = cli.global;
     match cli.command {
         Command::Serve {
@@ -48,6 +49,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             demo,
             no_poll,
             report_rate,
+            public_url,
+            trusted_proxies,
+            public_read,
         } => {
             let config = Config {
                 database_url,
@@ -56,6 +60,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 template_dir,
                 poll: !no_poll,
                 report_rate_per_minute: report_rate,
+                public_url,
+                trusted_proxies: trusted_proxies.0,
+                private_sources: allow_private_sources,
+                public_read,
             };
             serve(config, demo)
         }

@@ -169,7 +169,11 @@ fn field_after(text: &str) -> Option<&str> {
         rest = rest.trim_start();
         if let Some(attribute) = rest.strip_prefix("#[") {
             rest = &attribute[closing_bracket(attribute)? + 1..];
-        } else if let Some(after) = rest.strip_prefix("pub") {
+        } else if let Some(after) = rest
+            .strip_prefix("pub")
+            .filter(|a| a.starts_with(|c: char| c.is_whitespace() || c == '('))
+        {
+            // `pub` and `pub(crate)`, not a field named `public_url`.
             rest = after.trim_start();
             if let Some(scope) = rest.strip_prefix('(') {
                 rest = &scope[closing_paren(scope)? + 1..];
@@ -270,13 +274,21 @@ fn the_flag_reader_finds_derived_explicit_and_multi_line_flags() {
             files: Vec<PathBuf>,
             #[arg(short, long)]
             help: bool,
+            #[arg(long)]
+            pub public_url: Option<String>,
         }
     "#;
     let settings = settings_of(source);
     let flags: Vec<&str> = settings.flags.iter().map(String::as_str).collect();
     assert_eq!(
         flags,
-        ["--data-dir", "--database-url", "--no-poll", "--work-dir"]
+        [
+            "--data-dir",
+            "--database-url",
+            "--no-poll",
+            "--public-url",
+            "--work-dir"
+        ]
     );
     let env: Vec<&str> = settings.env.iter().map(String::as_str).collect();
     assert_eq!(env, ["AFTERMATH_DATABASE_URL", "AFTERMATH_DATA_DIR"]);
