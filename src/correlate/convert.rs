@@ -1,6 +1,7 @@
 //! Parser observations → domain observations.
 
 use crate::domain::observed::{ObservedIncident, ObservedUpdate};
+use crate::domain::link::web_link;
 use crate::domain::{Origin, ServiceSlug};
 use crate::ingest::{Format, IncidentObservation, ParsedDocument};
 
@@ -38,6 +39,8 @@ pub fn to_observed(
     format: Format,
 ) -> ObservedIncident {
     let source = source_label(format, slug);
+    // Only http(s) links are kept; the raw observation keeps whatever the source said.
+    let url = obs.url.as_deref().and_then(web_link);
     let mut observed = ObservedIncident {
         external_id: canonical_key(obs),
         title: obs.title.clone(),
@@ -49,7 +52,7 @@ pub fn to_observed(
             .collect(),
         impact: obs.impact,
         origin: Origin::StatusPage,
-        url: obs.url.clone(),
+        url: url.clone(),
         started_at: obs.started_at,
         status: obs.status,
         resolved_at: obs.resolved_at,
@@ -66,7 +69,7 @@ pub fn to_observed(
                 kind: u.kind,
                 body: u.body.clone(),
                 source: source.clone(),
-                url: obs.url.clone(),
+                url: url.clone(),
                 original_time: Some(u.original_time.clone()),
             })
             .collect(),
@@ -86,7 +89,7 @@ pub fn to_observed(
                 kind: crate::domain::EntryKind::StatusUpdate,
                 body: format!("{} ({})", obs.title, obs.status_raw),
                 source,
-                url: obs.url.clone(),
+                url,
                 original_time: None,
             });
         }

@@ -6,6 +6,7 @@
 
 pub mod ids;
 pub mod incident;
+pub mod link;
 pub mod milestones;
 pub mod observed;
 pub mod searchable;

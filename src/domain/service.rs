@@ -130,13 +130,13 @@ impl Service {
             .collect();
         depends_on.sort();
         depends_on.dedup();
-        let status_page_url = fields
+        let given_url = fields
             .status_page_url
             .map(str::trim)
             .filter(|u| !u.is_empty());
-        if let Some(url) = status_page_url
-            && (!(url.starts_with("https://") || url.starts_with("http://"))
-                || url.len() > URL_MAX_BYTES)
+        let status_page_url = given_url.and_then(super::link::web_link);
+        if given_url.is_some()
+            && (status_page_url.is_none() || given_url.map_or(0, str::len) > URL_MAX_BYTES)
         {
             errors.push(ValidationError::new(
                 "status_page_url",
@@ -153,7 +153,7 @@ impl Service {
             region,
             kind,
             depends_on,
-            status_page_url: status_page_url.map(str::to_string),
+            status_page_url,
         })
     }
 }

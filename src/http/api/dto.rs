@@ -5,6 +5,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 
 use crate::db::incidents::IncidentDetail;
+use crate::domain::link::web_link;
 use crate::domain::{Incident, IncidentLink, Service, TimelineEntry};
 
 pub fn rfc3339(t: DateTime<Utc>) -> String {
@@ -49,7 +50,7 @@ impl From<&TimelineEntry> for TimelineEntryJson {
             impact: e.impact.clone(),
             body: e.body.clone(),
             author: e.author.clone(),
-            url: e.url.clone(),
+            url: e.url.as_deref().and_then(web_link),
             edited_at: opt_rfc3339(e.edited_at),
         }
     }
@@ -133,7 +134,7 @@ impl From<&Incident> for IncidentJson {
                 to_resolve_seconds: d.to_resolve.map(|d| d.num_seconds()),
             },
             report_count: i.report_count,
-            url: i.url.clone(),
+            url: i.url.as_deref().and_then(web_link),
             updated_at: rfc3339(i.updated_at),
             components: None,
             timeline: None,
@@ -187,7 +188,7 @@ impl From<&Service> for ServiceJson {
             region: s.region.clone(),
             kind: s.kind.as_str().into(),
             depends_on: s.depends_on.iter().map(ToString::to_string).collect(),
-            status_page_url: s.status_page_url.clone(),
+            status_page_url: s.status_page_url.as_deref().and_then(web_link),
         }
     }
 }

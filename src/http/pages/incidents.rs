@@ -11,6 +11,7 @@ use super::forms::UpdateForm;
 use super::view::{IncidentItem, iso, utc};
 use super::{Layout, error_page, html, page_error};
 use crate::db::incidents::{self, Cursor, IncidentDetail, IncidentFilter};
+use crate::domain::link::web_link;
 use crate::domain::milestones::humanize;
 use crate::domain::{Incident, IncidentId, IncidentStatus, LinkKind, Milestones, TimelineEntry};
 use crate::http::AppState;
@@ -298,7 +299,7 @@ pub async fn render_incident(
         status: i.status.as_str(),
         impact: i.impact.as_str(),
         origin: i.origin.as_str().replace('_', " "),
-        url: i.url.clone(),
+        url: i.url.as_deref().and_then(web_link),
         services: service_views(&detail.components),
         milestones: milestone_views(&i.milestones),
         durations: duration_views(&i.milestones),

@@ -58,7 +58,11 @@ pub async fn service_page(
                 kind: s.kind.as_str(),
                 provider: s.provider,
                 region: s.region,
-                status_page_url: s.status_page_url,
+                // Checked again: a link stored by an older version must not reach an href.
+                status_page_url: s
+                    .status_page_url
+                    .as_deref()
+                    .and_then(crate::domain::link::web_link),
                 depends_on: s.depends_on.iter().map(ToString::to_string).collect(),
                 dependents,
                 items: history.iter().map(IncidentItem::from).collect(),
