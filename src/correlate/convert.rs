@@ -1,7 +1,7 @@
 //! Parser observations → domain observations.
 
-use crate::domain::observed::{ObservedIncident, ObservedUpdate};
 use crate::domain::link::web_link;
+use crate::domain::observed::{ObservedIncident, ObservedUpdate};
 use crate::domain::{Origin, ServiceSlug};
 use crate::ingest::{Format, IncidentObservation, ParsedDocument};
 

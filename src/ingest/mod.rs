@@ -16,6 +16,7 @@ pub mod instatus;
 pub mod json;
 mod memo;
 pub mod observation;
+mod range;
 pub mod reports;
 pub mod slack;
 pub mod slug;
@@ -26,6 +27,8 @@ pub mod time;
 pub mod vocab;
 
 use std::fmt;
+
+use chrono::Utc;
 
 use serde::Serialize;
 
@@ -123,6 +126,12 @@ pub enum ParseError {
     Shape { path: String, message: String },
     #[error("bad timestamp {value:?} at {path}")]
     Time { path: String, value: String },
+    #[error("timestamp {value:?} at {path} is out of range: times must lie {range}")]
+    TimeOutOfRange {
+        path: String,
+        value: String,
+        range: &'static str,
+    },
 }
 
 impl ParseError {
@@ -147,6 +156,12 @@ pub(crate) fn check_size(bytes: &[u8]) -> Result<(), ParseError> {
 
 /// Parse `bytes` as `format`.
 pub fn parse(format: Format, bytes: &[u8]) -> Result<ParsedDocument, ParseError> {
+    let doc = parse_unchecked(format, bytes)?;
+    range::check_times(&doc, Utc::now())?;
+    Ok(doc)
+}
+
+fn parse_unchecked(format: Format, bytes: &[u8]) -> Result<ParsedDocument, ParseError> {
     check_size(bytes)?;
     match format {
         Format::Statuspage => statuspage::parse(bytes),
@@ -174,11 +189,12 @@ pub fn detect_and_parse(bytes: &[u8]) -> Option<Result<ParsedDocument, ParseErro
         return Some(parse(format, bytes));
     }
     let value: serde_json::Value = serde_json::from_str(&text).ok()?;
-    Some(match detect_json(&value)? {
+    let parsed = match detect_json(&value)? {
         Format::Statuspage => statuspage::parse_value(&value, Format::Statuspage),
         Format::AwsDatajson => aws_datajson::from_value(&value),
-        other => parse(other, bytes),
-    })
+        other => return Some(parse(other, bytes)),
+    };
+    Some(parsed.and_then(|doc| range::check_times(&doc, Utc::now()).map(|()| doc)))
 }
 
 /// Guess the format from the content; `None` when nothing matches.

@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use crate::domain::report::{self, NewReport, ReportFields};
+use crate::domain::time::EARLIEST;
 
 /// A line or document that cannot be taken, and where.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -72,6 +73,12 @@ pub fn parse_jsonl(
             .with_timezone(&Utc);
         if at > now {
             return Err(err("reported_at: must not be in the future".into()));
+        }
+        if at < EARLIEST {
+            return Err(err(format!(
+                "reported_at: {} is before 1990-01-01",
+                r.reported_at.trim()
+            )));
         }
         let reporter = r.reporter.trim();
         if reporter.is_empty() || reporter.len() > 200 {

@@ -14,6 +14,9 @@ use crate::http::api::incidents::parse_id;
 
 const SIZE: (u32, u32) = (760, 240);
 
+/// The longest span one chart covers.
+pub const MAX_SPAN: Duration = Duration::days(31);
+
 /// Draws the bins; `label` formats a bin's start for the x axis.
 pub fn render(
     bins: &[ChartBin],
@@ -139,7 +142,10 @@ pub async fn incident_chart(state: web::Data<AppState>, id: web::Path<String>) -
                 .chain(m.resolved)
                 .max()
                 .unwrap_or_else(Utc::now);
-            let (from, to) = (start - Duration::hours(1), end + Duration::hours(1));
+            let from = start - Duration::hours(1);
+            // However long the incident, the chart covers at most its first 31 days, so one
+            // request's work is bounded (a start in 1990 must not mean 36 years of bins).
+            let to = (end + Duration::hours(1)).min(from + MAX_SPAN);
             let bin = ((to - from).num_minutes() / 150).max(1);
             let mut services: Vec<String> = spikes.iter().map(|s| s.service_slug.clone()).collect();
             if services.is_empty() {

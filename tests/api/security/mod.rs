@@ -4,3 +4,4 @@
 
 mod headers;
 mod links;
+mod times;
