@@ -10,7 +10,8 @@
 //! items, work the applying thread would otherwise do while the others wait for it.
 
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, mpsc};
 use std::time::Instant;
 
 use super::{
@@ -83,95 +84,19 @@ pub fn ingest_files(
         files: files.len(),
         ..Default::default()
     };
-    let chunks = batches(files);
-    // One single-use channel per batch: workers finish out of order, the applier takes the
-    // batches in file order.
-    let (slots_tx, slots_rx): (Vec<_>, Vec<_>) = (0..chunks.len())
-        .map(|_| mpsc::sync_channel::<Vec<Parsed>>(1))
-        .unzip();
-    // A worker needs a permit to start a batch and the applier hands one back per batch
-    // applied: parsing runs at most AHEAD batches ahead, so memory stays bounded.
-    let (permit_tx, permit_rx) = mpsc::sync_channel::<()>(AHEAD);
-    for _ in 0..AHEAD {
-        let _ = permit_tx.send(());
-    }
-    let permits = std::sync::Mutex::new(permit_rx);
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    // The pool's connections serve when a connection of its own cannot be had.
-    let mut own = match db.dedicated_writer() {
-        Ok(conn) => Some(conn),
-        Err(e) => {
-            tracing::warn!(error = %e, "ingest uses pooled connections");
-            None
-        }
-    };
-    // Log checkpoints on a thread of their own; without a connection of its own the run
-    // leaves them to SQLite.
-    let checkpointer = match own.as_mut().map(|conn| Checkpointer::start(db, conn)) {
-        Some(Ok(started)) => started,
-        Some(Err(e)) => {
-            tracing::warn!(error = %e, "ingest checkpoints the log as it commits");
-            None
-        }
-        None => None,
-    };
+    let (parsing, parsed) = handoff(batches(files), format);
+    let (mut own, checkpointer) = own_writer(db);
     std::thread::scope(|scope| -> Result<(), IngestError> {
         for _ in 0..PARSERS {
-            let (chunks, slots_tx, permits, next) = (&chunks, &slots_tx, &permits, &next);
-            scope.spawn(move || {
-                make_way_for_the_applier();
-                loop {
-                    // The applier hung up after a store failure: nothing left to parse for.
-                    let permit = permits.lock().map(|rx| rx.recv());
-                    if !matches!(permit, Ok(Ok(()))) {
-                        break;
-                    }
-                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some(chunk) = chunks.get(i) else { break };
-                    let parsed = chunk.iter().map(|p| (p.clone(), read(p, format))).collect();
-                    let _ = slots_tx[i].send(parsed);
-                }
-            });
+            scope.spawn(|| parsing.run());
         }
-        // Moved in, so that a store failure returning early drops it: the parsers' next wait
-        // for a permit then ends (after the few already granted) instead of blocking the scope.
-        let permit_tx = permit_tx;
-        let mut slots = slots_rx.into_iter().peekable();
-        // A transaction opens only once a batch is parsed, and takes further batches only if
-        // they are parsed already or within [`NEXT_BATCH_GRACE`]: it never stays open waiting
-        // long for the parsers. On PostgreSQL an open transaction holds back the search
-        // index's consistency mark for every session, and on SQLite it holds the write lock.
-        while let Some(first) = slots.next().and_then(|slot| slot.recv().ok()) {
-            // Files are reported once their transaction has committed, never before.
-            let mut landed = Vec::new();
-            in_transaction(db, own.as_mut(), |conn| {
-                let opened = Instant::now();
-                let mut batch = first;
-                loop {
-                    landed.push(apply_parsed(conn, service, batch)?);
-                    let _ = permit_tx.try_send(());
-                    if opened.elapsed() >= COMMIT_AFTER {
-                        return Ok(());
-                    }
-                    let grace = NEXT_BATCH_GRACE.min(COMMIT_AFTER.saturating_sub(opened.elapsed()));
-                    match slots.peek().map(|slot| slot.recv_timeout(grace)) {
-                        Some(Ok(parsed)) => {
-                            slots.next();
-                            batch = parsed;
-                        }
-                        // Not parsed in time, or no more batches: commit now.
-                        _ => return Ok(()),
-                    }
-                }
-            })?;
-            if let Some(checkpointer) = &checkpointer {
-                checkpointer.committed();
-            }
-            for batch in landed {
-                report(batch, &mut summary, &mut on_file);
-            }
-        }
-        Ok(())
+        let mut applier = Applier {
+            db,
+            own: own.as_mut(),
+            service,
+            checkpointer: checkpointer.as_ref(),
+        };
+        applier.apply_all(parsed, &mut summary, &mut on_file)
     })?;
     // Cascade links around whatever changed.
     in_transaction(db, own.as_mut(), |conn| {
@@ -185,6 +110,163 @@ pub fn ingest_files(
     drop(checkpointer);
     drop(own);
     Ok(summary)
+}
+
+/// The run's own writer connection and the thread that checkpoints its log. The pool's
+/// connections serve when a connection of its own cannot be had; without one the run leaves
+/// checkpoints to SQLite.
+fn own_writer(db: &Db) -> (Option<DbConn>, Option<Checkpointer>) {
+    let mut own = match db.dedicated_writer() {
+        Ok(conn) => Some(conn),
+        Err(e) => {
+            tracing::warn!(error = %e, "ingest uses pooled connections");
+            None
+        }
+    };
+    let checkpointer = match own.as_mut().map(|conn| Checkpointer::start(db, conn)) {
+        Some(Ok(started)) => started,
+        Some(Err(e)) => {
+            tracing::warn!(error = %e, "ingest checkpoints the log as it commits");
+            None
+        }
+        None => None,
+    };
+    (own, checkpointer)
+}
+
+/// The parsing threads' side of the hand-off: the batches, a permit to start each and a slot
+/// to leave it in.
+struct Parsing<'a> {
+    chunks: Vec<&'a [PathBuf]>,
+    format: Option<Format>,
+    slots: Vec<mpsc::SyncSender<Vec<Parsed>>>,
+    permits: Mutex<mpsc::Receiver<()>>,
+    next: AtomicUsize,
+}
+
+/// The applier's side: the batches' slots in file order, and the permits it hands back.
+struct ParsedBatches {
+    slots: std::iter::Peekable<std::vec::IntoIter<mpsc::Receiver<Vec<Parsed>>>>,
+    permits: mpsc::SyncSender<()>,
+}
+
+/// One single-use channel per batch: workers finish out of order, the applier takes the
+/// batches in file order. A worker needs a permit to start a batch and the applier hands one
+/// back per batch applied: parsing runs at most [`AHEAD`] batches ahead, so memory stays
+/// bounded.
+fn handoff(chunks: Vec<&[PathBuf]>, format: Option<Format>) -> (Parsing<'_>, ParsedBatches) {
+    let (slots_tx, slots_rx): (Vec<_>, Vec<_>) = (0..chunks.len())
+        .map(|_| mpsc::sync_channel::<Vec<Parsed>>(1))
+        .unzip();
+    let (permit_tx, permit_rx) = mpsc::sync_channel::<()>(AHEAD);
+    for _ in 0..AHEAD {
+        let _ = permit_tx.send(());
+    }
+    let parsing = Parsing {
+        chunks,
+        format,
+        slots: slots_tx,
+        permits: Mutex::new(permit_rx),
+        next: AtomicUsize::new(0),
+    };
+    let parsed = ParsedBatches {
+        slots: slots_rx.into_iter().peekable(),
+        permits: permit_tx,
+    };
+    (parsing, parsed)
+}
+
+impl Parsing<'_> {
+    /// One parsing thread: parses the next batch whenever it gets a permit, until none is left.
+    fn run(&self) {
+        make_way_for_the_applier();
+        loop {
+            // The applier hung up after a store failure: nothing left to parse for.
+            let permit = self.permits.lock().map(|rx| rx.recv());
+            if !matches!(permit, Ok(Ok(()))) {
+                break;
+            }
+            let i = self.next.fetch_add(1, Ordering::Relaxed);
+            let Some(chunk) = self.chunks.get(i) else {
+                break;
+            };
+            let parsed = chunk
+                .iter()
+                .map(|p| (p.clone(), read(p, self.format)))
+                .collect();
+            let _ = self.slots[i].send(parsed);
+        }
+    }
+}
+
+/// Applies parsed batches on the run's own connection, or the pool's.
+struct Applier<'a, 'c> {
+    db: &'a Db,
+    own: Option<&'c mut DbConn>,
+    service: Option<&'a ServiceSlug>,
+    checkpointer: Option<&'a Checkpointer>,
+}
+
+impl Applier<'_, '_> {
+    /// Applies every batch in file order and reports each file once its transaction has
+    /// committed, never before.
+    ///
+    /// `parsed` is taken by value so that a store failure returning early drops it: the
+    /// parsers' next wait for a permit then ends (after the few already granted) instead of
+    /// blocking the scope.
+    fn apply_all(
+        &mut self,
+        mut parsed: ParsedBatches,
+        summary: &mut FilesSummary,
+        on_file: &mut impl FnMut(&Path, Result<&IngestReport, &str>),
+    ) -> Result<(), IngestError> {
+        // A transaction opens only once a batch is parsed, and takes further batches only if
+        // they are parsed already or within [`NEXT_BATCH_GRACE`]: it never stays open waiting
+        // long for the parsers. On PostgreSQL an open transaction holds back the search
+        // index's consistency mark for every session, and on SQLite it holds the write lock.
+        while let Some(first) = parsed.slots.next().and_then(|slot| slot.recv().ok()) {
+            let landed = self.apply_transaction(&mut parsed, first)?;
+            if let Some(checkpointer) = self.checkpointer {
+                checkpointer.committed();
+            }
+            for batch in landed {
+                report(batch, summary, on_file);
+            }
+        }
+        Ok(())
+    }
+
+    /// One transaction: `first`, then the batches that follow as long as they are parsed
+    /// already or within [`NEXT_BATCH_GRACE`], until [`COMMIT_AFTER`]. Returns what it applied.
+    fn apply_transaction(
+        &mut self,
+        parsed: &mut ParsedBatches,
+        first: Vec<Parsed>,
+    ) -> Result<Vec<Applied>, DbError> {
+        let mut landed = Vec::new();
+        let service = self.service;
+        in_transaction(self.db, self.own.as_deref_mut(), |conn| {
+            let opened = Instant::now();
+            let mut batch = first;
+            loop {
+                landed.push(apply_parsed(conn, service, batch)?);
+                let _ = parsed.permits.try_send(());
+                if opened.elapsed() >= COMMIT_AFTER {
+                    return Ok(());
+                }
+                let grace = NEXT_BATCH_GRACE.min(COMMIT_AFTER.saturating_sub(opened.elapsed()));
+                match parsed.slots.peek().map(|slot| slot.recv_timeout(grace)) {
+                    Some(Ok(next)) => {
+                        parsed.slots.next();
+                        batch = next;
+                    }
+                    // Not parsed in time, or no more batches: commit now.
+                    _ => return Ok(()),
+                }
+            }
+        })?;
+        Ok(landed)
+    }
 }
 
 /// Lowers the calling parser thread to nice 10. The applier is the one thread the run waits

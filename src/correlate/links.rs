@@ -60,79 +60,101 @@ fn lag_words(lag: Duration) -> String {
     }
 }
 
-/// The links the catalog and the timing imply among `spans`.
+/// The links the catalog and the timing imply among `spans`: the declared ones, then the
+/// suggested ones where no declared link joins the same two incidents.
 pub fn causes(spans: &[Span], catalog: &HashMap<String, Service>) -> Vec<Cause> {
-    let name = |slug: &str| {
-        catalog
+    let catalog = Catalog(catalog);
+    let (mut out, linked) = declared(spans, &catalog);
+    out.extend(suggested(spans, &catalog, &linked));
+    out
+}
+
+/// The catalog as the rules read it: a service it does not know is an application named by
+/// its slug, with no dependencies.
+struct Catalog<'a>(&'a HashMap<String, Service>);
+
+impl Catalog<'_> {
+    fn name(&self, slug: &str) -> String {
+        self.0
             .get(slug)
             .map_or(slug.to_string(), |s| s.name.clone())
-    };
-    let kind = |slug: &str| {
-        catalog
+    }
+
+    fn kind(&self, slug: &str) -> ServiceKind {
+        self.0
             .get(slug)
             .map_or(ServiceKind::Application, |s| s.kind)
-    };
-    let depends = |a: &str, b: &str| {
-        catalog
+    }
+
+    fn depends(&self, a: &str, b: &str) -> bool {
+        self.0
             .get(a)
             .is_some_and(|s| s.depends_on.iter().any(|d| d.as_str() == b))
-    };
+    }
+}
+
+/// The declared links, and the (downstream, upstream) pairs of indexes they join.
+fn declared(spans: &[Span], catalog: &Catalog<'_>) -> (Vec<Cause>, HashSet<(usize, usize)>) {
     let mut out = Vec::new();
-    let mut linked: HashSet<(usize, usize)> = HashSet::new();
+    let mut linked = HashSet::new();
     for (i, down) in spans.iter().enumerate() {
         for (j, up) in spans.iter().enumerate() {
             if i == j || !overlaps(down, up) || down.start < up.start - Duration::minutes(30) {
                 continue;
             }
-            let dep = down.services.iter().find_map(|a| {
-                up.services
-                    .iter()
-                    .find(|b| a != *b && depends(a, b))
-                    .map(|b| (a.clone(), b.clone()))
-            });
-            let Some((a, b)) = dep else { continue };
-            let lag = down.start - up.start;
-            let confidence = if lag >= Duration::zero() && lag <= Duration::hours(2) {
-                DECLARED_HIGH
-            } else {
-                DECLARED_LOW
-            };
-            linked.insert((i, j));
-            out.push(Cause {
-                downstream: down.id.clone(),
-                upstream: up.id.clone(),
-                confidence,
-                reason: format!(
-                    "{} {}; {} depends on it",
-                    lag_words(lag),
-                    name(&b),
-                    name(&a)
-                ),
-            });
+            if let Some(cause) = declared_link(down, up, catalog) {
+                linked.insert((i, j));
+                out.push(cause);
+            }
         }
     }
+    (out, linked)
+}
+
+/// The link from `down` to `up` when a service of `down` depends on one of `up`.
+fn declared_link(down: &Span, up: &Span, catalog: &Catalog<'_>) -> Option<Cause> {
+    let (a, b) = down.services.iter().find_map(|a| {
+        up.services
+            .iter()
+            .find(|b| a != *b && catalog.depends(a, b))
+            .map(|b| (a, b))
+    })?;
+    let lag = down.start - up.start;
+    let confidence = if lag >= Duration::zero() && lag <= Duration::hours(2) {
+        DECLARED_HIGH
+    } else {
+        DECLARED_LOW
+    };
+    Some(Cause {
+        downstream: down.id.clone(),
+        upstream: up.id.clone(),
+        confidence,
+        reason: format!(
+            "{} {}; {} depends on it",
+            lag_words(lag),
+            catalog.name(b),
+            catalog.name(a)
+        ),
+    })
+}
+
+/// The suggested links: to each incident of an infrastructure service from the incidents of
+/// applications that followed it, when they are of [`MIN_APPS`] distinct services or more.
+fn suggested(
+    spans: &[Span],
+    catalog: &Catalog<'_>,
+    linked: &HashSet<(usize, usize)>,
+) -> Vec<Cause> {
+    let mut out = Vec::new();
     for (j, up) in spans.iter().enumerate() {
         let Some(infra) = up
             .services
             .iter()
-            .find(|s| kind(s) == ServiceKind::Infrastructure)
+            .find(|s| catalog.kind(s) == ServiceKind::Infrastructure)
         else {
             continue;
         };
-        let followers: Vec<usize> = spans
-            .iter()
-            .enumerate()
-            .filter(|(i, a)| {
-                *i != j
-                    && !a.services.is_empty()
-                    && a.services
-                        .iter()
-                        .all(|s| kind(s) == ServiceKind::Application)
-                    && a.start >= up.start
-                    && a.start - up.start <= Duration::minutes(30)
-            })
-            .map(|(i, _)| i)
-            .collect();
+        let followers = followers(spans, j, catalog);
         let distinct: HashSet<&String> = followers
             .iter()
             .flat_map(|i| spans[*i].services.iter())
@@ -152,13 +174,32 @@ pub fn causes(spans: &[Span], catalog: &HashMap<String, Service>) -> Vec<Cause> 
                 reason: format!(
                     "{} {}, as did {} other applications within 30 min; no dependency declared",
                     lag_words(down.start - up.start),
-                    name(infra),
+                    catalog.name(infra),
                     distinct.len() - 1
                 ),
             });
         }
     }
     out
+}
+
+/// The incidents of applications only that started within 30 minutes after `spans[j]`.
+fn followers(spans: &[Span], j: usize, catalog: &Catalog<'_>) -> Vec<usize> {
+    let up = &spans[j];
+    spans
+        .iter()
+        .enumerate()
+        .filter(|(i, a)| {
+            *i != j
+                && !a.services.is_empty()
+                && a.services
+                    .iter()
+                    .all(|s| catalog.kind(s) == ServiceKind::Application)
+                && a.start >= up.start
+                && a.start - up.start <= Duration::minutes(30)
+        })
+        .map(|(i, _)| i)
+        .collect()
 }
 
 /// Recomputes the automatic links of incidents that started within a day of `[from, to]`.

@@ -54,9 +54,31 @@ fn assemble(conn: &mut DbConn, rows: Vec<IncidentRow>) -> Result<Vec<SearchableI
         return Ok(Vec::new());
     }
     let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
-    let affected: Vec<AffectedRow> = incident_services::table
+    let mut parts: HashMap<String, Parts> = HashMap::with_capacity(rows.len());
+    for (incident, slug, component, provider, region) in affected(conn, &ids)? {
+        let p = parts.entry(incident).or_default();
+        p.affects(slug, component, provider, region);
+    }
+    for (incident, body) in bodies(conn, &ids)? {
+        parts.entry(incident).or_default().texts.push(body);
+    }
+    for (incident, comment) in comments(conn, &ids)? {
+        parts.entry(incident).or_default().comment(comment);
+    }
+    for (incident, markdown) in written_postmortems(conn, &ids)? {
+        // Oldest first, so the newest revision is the one left.
+        parts.entry(incident).or_default().postmortem = Some(markdown);
+    }
+    rows.iter()
+        .map(|row| searchable(row, parts.remove(&row.id).unwrap_or_default()))
+        .collect()
+}
+
+/// The services and components the incidents affect, with each service's provider and region.
+fn affected(conn: &mut DbConn, ids: &[&str]) -> Result<Vec<AffectedRow>, DbError> {
+    Ok(incident_services::table
         .inner_join(services::table)
-        .filter(incident_services::incident_id.eq_any(&ids))
+        .filter(incident_services::incident_id.eq_any(ids))
         .select((
             incident_services::incident_id,
             incident_services::service_slug,
@@ -68,25 +90,41 @@ fn assemble(conn: &mut DbConn, rows: Vec<IncidentRow>) -> Result<Vec<SearchableI
             incident_services::service_slug.asc(),
             incident_services::component.asc(),
         ))
-        .load(conn)?;
-    let bodies: Vec<(String, String)> = timeline_entries::table
-        .filter(timeline_entries::incident_id.eq_any(&ids))
+        .load(conn)?)
+}
+
+/// (incident, body) of every timeline entry, in timeline order.
+fn bodies(conn: &mut DbConn, ids: &[&str]) -> Result<Vec<(String, String)>, DbError> {
+    Ok(timeline_entries::table
+        .filter(timeline_entries::incident_id.eq_any(ids))
         .select((timeline_entries::incident_id, timeline_entries::body))
         .order((
             timeline_entries::occurred_at.asc(),
             timeline_entries::id.asc(),
         ))
-        .load(conn)?;
-    let comments: Vec<(Option<String>, String)> = reports::table
-        .filter(reports::incident_id.eq_any(&ids))
+        .load(conn)?)
+}
+
+/// (incident, comment) of the attached reports that have one, oldest first.
+fn comments(conn: &mut DbConn, ids: &[&str]) -> Result<Vec<(String, String)>, DbError> {
+    let rows: Vec<(Option<String>, String)> = reports::table
+        .filter(reports::incident_id.eq_any(ids))
         .filter(reports::comment.is_not_null())
         .order((reports::reported_at.asc(), reports::id.asc()))
         .select((reports::incident_id, reports::comment.assume_not_null()))
         .load(conn)?;
-    // Machine drafts repeat the timeline and the template's headings; only what people wrote
-    // is worth finding.
-    let written: Vec<(String, i32, String)> = postmortems::table
-        .filter(postmortems::incident_id.eq_any(&ids))
+    Ok(rows
+        .into_iter()
+        .filter_map(|(incident, comment)| Some((incident?, comment)))
+        .collect())
+}
+
+/// (incident, markdown) of the postmortem revisions people wrote, oldest first. Machine
+/// drafts repeat the timeline and the template's headings; only what people wrote is worth
+/// finding.
+fn written_postmortems(conn: &mut DbConn, ids: &[&str]) -> Result<Vec<(String, String)>, DbError> {
+    let rows: Vec<(String, i32, String)> = postmortems::table
+        .filter(postmortems::incident_id.eq_any(ids))
         .filter(postmortems::generated.eq(0))
         .select((
             postmortems::incident_id,
@@ -95,65 +133,36 @@ fn assemble(conn: &mut DbConn, rows: Vec<IncidentRow>) -> Result<Vec<SearchableI
         ))
         .order(postmortems::revision.asc())
         .load(conn)?;
-
-    let mut parts: HashMap<String, Parts> = HashMap::with_capacity(rows.len());
-    for (incident, slug, component, provider, region) in affected {
-        let p = parts.entry(incident).or_default();
-        push_unique(&mut p.services, slug);
-        if !component.is_empty() {
-            push_unique(&mut p.components, component);
-        }
-        if let Some(provider) = provider {
-            push_unique(&mut p.providers, provider);
-        }
-        if let Some(region) = region {
-            push_unique(&mut p.regions, region);
-        }
-    }
-    for (incident, body) in bodies {
-        parts.entry(incident).or_default().texts.push(body);
-    }
-    for (incident, comment) in comments {
-        if let Some(incident) = incident {
-            let p = parts.entry(incident).or_default();
-            // A big outage gathers thousands of comments; the first ones say what people saw.
-            if p.comments < MAX_COMMENTS {
-                p.comments += 1;
-                p.texts.push(comment);
-            }
-        }
-    }
-    for (incident, _, markdown) in written {
-        // Oldest first, so the newest revision is the one left.
-        parts.entry(incident).or_default().postmortem = Some(markdown);
-    }
-
-    rows.iter()
-        .map(|row| {
-            let mut p = parts.remove(&row.id).unwrap_or_default();
-            p.texts.extend(p.postmortem.take());
-            Ok(SearchableIncident {
-                id: row.id.parse::<IncidentId>().map_err(|e| DbError::Corrupt {
-                    table: "incidents",
-                    message: format!("{:?}: {e}", row.id),
-                })?,
-                title: row.title.clone(),
-                status: row.status()?,
-                impact: row.impact()?,
-                origin: row.origin()?,
-                started_at: from_db_time(row.started_at),
-                resolved_at: opt_from_db(row.resolved_at),
-                updated_at: from_db_time(row.updated_at),
-                services: p.services,
-                providers: p.providers,
-                regions: p.regions,
-                components: p.components,
-                texts: p.texts,
-            })
-        })
-        .collect()
+    Ok(rows
+        .into_iter()
+        .map(|(incident, _, markdown)| (incident, markdown))
+        .collect())
 }
 
+/// The document of one incident, from its row and its gathered parts.
+fn searchable(row: &IncidentRow, mut p: Parts) -> Result<SearchableIncident, DbError> {
+    p.texts.extend(p.postmortem.take());
+    Ok(SearchableIncident {
+        id: row.id.parse::<IncidentId>().map_err(|e| DbError::Corrupt {
+            table: "incidents",
+            message: format!("{:?}: {e}", row.id),
+        })?,
+        title: row.title.clone(),
+        status: row.status()?,
+        impact: row.impact()?,
+        origin: row.origin()?,
+        started_at: from_db_time(row.started_at),
+        resolved_at: opt_from_db(row.resolved_at),
+        updated_at: from_db_time(row.updated_at),
+        services: p.services,
+        providers: p.providers,
+        regions: p.regions,
+        components: p.components,
+        texts: p.texts,
+    })
+}
+
+/// What an incident's document gathers from the other tables.
 #[derive(Default)]
 struct Parts {
     services: Vec<String>,
@@ -163,6 +172,35 @@ struct Parts {
     texts: Vec<String>,
     comments: usize,
     postmortem: Option<String>,
+}
+
+impl Parts {
+    fn affects(
+        &mut self,
+        slug: String,
+        component: String,
+        provider: Option<String>,
+        region: Option<String>,
+    ) {
+        push_unique(&mut self.services, slug);
+        if !component.is_empty() {
+            push_unique(&mut self.components, component);
+        }
+        if let Some(provider) = provider {
+            push_unique(&mut self.providers, provider);
+        }
+        if let Some(region) = region {
+            push_unique(&mut self.regions, region);
+        }
+    }
+
+    fn comment(&mut self, comment: String) {
+        // A big outage gathers thousands of comments; the first ones say what people saw.
+        if self.comments < MAX_COMMENTS {
+            self.comments += 1;
+            self.texts.push(comment);
+        }
+    }
 }
 
 /// Report comments indexed per incident at most.

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, QueryParser, RangeQuery, TermQuery};
 use tantivy::schema::{IndexRecordOption, Term, Value};
-use tantivy::{DocAddress, Order, TantivyDocument};
+use tantivy::{DocAddress, Order, Searcher, TantivyDocument};
 
 use super::document::{from_tantivy, to_tantivy};
 use super::facet_counts::FacetCounter;
@@ -123,15 +123,38 @@ impl SearchRequest {
 }
 
 pub fn run(live: &Live, request: &SearchRequest) -> Result<SearchResults, SearchError> {
-    let f = &live.fields;
     let searcher = live.reader.searcher();
     let (text_query, warnings) = parse_text(live, &request.q);
-    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-    let has_text = text_query.is_some();
-    clauses.push((
+    let sort = request.sort.unwrap_or(if text_query.is_some() {
+        Sort::Relevance
+    } else {
+        Sort::Date
+    });
+    let clauses = clauses(live, request, text_query);
+    let single_word = clauses.len() == 1 && is_single_word(clauses[0].1.as_ref());
+    let query = BooleanQuery::new(clauses);
+    let (addresses, total, facets) = collect(&searcher, &query, request, sort, single_word)?;
+    let hits = hits(live, &searcher, &query, addresses)?;
+    Ok(SearchResults {
+        total,
+        hits,
+        facets,
+        warnings,
+    })
+}
+
+/// The text query (everything, when there is none) and one clause per filter of `request`,
+/// all required.
+fn clauses(
+    live: &Live,
+    request: &SearchRequest,
+    text_query: Option<Box<dyn Query>>,
+) -> Vec<(Occur, Box<dyn Query>)> {
+    let f = &live.fields;
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(
         Occur::Must,
         text_query.unwrap_or_else(|| Box::new(AllQuery)),
-    ));
+    )];
     if let Some(service) = &request.service {
         clauses.push((Occur::Must, keyword(f.service, service)));
     }
@@ -157,49 +180,56 @@ pub fn run(live: &Live, request: &SearchRequest) -> Result<SearchResults, Search
             )),
         ));
     }
-    let single_word = clauses.len() == 1 && is_single_word(clauses[0].1.as_ref());
-    let query = BooleanQuery::new(clauses);
+    clauses
+}
 
+/// The page's documents with their scores (0 when sorted by date), the total and the facet
+/// counts.
+type Collected = (Vec<(f32, DocAddress)>, usize, Facets);
+
+fn collect(
+    searcher: &Searcher,
+    query: &BooleanQuery,
+    request: &SearchRequest,
+    sort: Sort,
+    single_word: bool,
+) -> Result<Collected, SearchError> {
     let facets = FacetCounter;
     let top = TopDocs::with_limit(request.limit).and_offset(request.offset);
-    let sort = request.sort.unwrap_or(if has_text {
-        Sort::Relevance
-    } else {
-        Sort::Date
-    });
-    let (addresses, total, facets): (Vec<(f32, DocAddress)>, usize, Facets) = match sort {
-        // Two passes: alone, the top-k collector skips blocks that cannot make the page
-        // (block-max WAND); the counts need every match but no score.
+    Ok(match sort {
         // One word with no filter is a union of its fields: alone, the top-k collector skips
         // the blocks that cannot make the page (block-max WAND), and counting every match
         // without scores is a second, cheaper pass. Anything else intersects, where nothing is
         // skipped, and one pass that scores and counts at once costs less than two.
         Sort::Relevance if single_word => {
-            let addresses = searcher.search(&query, &top.order_by_score())?;
-            let (total, facets) = searcher.search(&query, &(Count, facets))?;
+            let addresses = searcher.search(query, &top.order_by_score())?;
+            let (total, facets) = searcher.search(query, &(Count, facets))?;
             (addresses, total, facets)
         }
-        Sort::Relevance => searcher.search(&query, &(top.order_by_score(), Count, facets))?,
+        Sort::Relevance => searcher.search(query, &(top.order_by_score(), Count, facets))?,
         Sort::Date => {
             let (docs, total, counts) = searcher.search(
-                &query,
+                query,
                 &(
                     top.order_by_fast_field::<tantivy::DateTime>("started_at", Order::Desc),
                     Count,
                     facets,
                 ),
             )?;
-            (
-                docs.into_iter()
-                    .map(|(_, address)| (0.0, address))
-                    .collect(),
-                total,
-                counts,
-            )
+            let addresses = docs.into_iter().map(|(_, a)| (0.0, a)).collect();
+            (addresses, total, counts)
         }
-    };
+    })
+}
 
-    let snippets = Snippets::new(&searcher, &query, live)?;
+/// The hits of the page, each with its snippet cut from its stored text.
+fn hits(
+    live: &Live,
+    searcher: &Searcher,
+    query: &BooleanQuery,
+    addresses: Vec<(f32, DocAddress)>,
+) -> Result<Vec<Hit>, SearchError> {
+    let snippets = Snippets::new(searcher, query, live)?;
     let mut hits = Vec::with_capacity(addresses.len());
     for (score, address) in addresses {
         let doc: TantivyDocument = searcher.doc(address)?;
@@ -207,12 +237,7 @@ pub fn run(live: &Live, request: &SearchRequest) -> Result<SearchResults, Search
         hit.snippet = snippets.cut(stored_text(&doc, live.fields.body));
         hits.push(hit);
     }
-    Ok(SearchResults {
-        total,
-        hits,
-        facets,
-        warnings,
-    })
+    Ok(hits)
 }
 
 /// Whether a text query is one word (in any number of fields), with no phrase.

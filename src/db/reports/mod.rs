@@ -71,7 +71,22 @@ impl Stored {
 
 /// Stores reports, deciding which count. Call inside a write transaction.
 pub fn insert_batch(conn: &mut DbConn, batch: &[NewReport]) -> Result<Stored, DbError> {
-    let keys: Vec<(String, String, NaiveDateTime)> = batch
+    let keys = dedup_keys(batch);
+    let mut taken = stored_keys(conn, &keys)?;
+    let stored = decide(batch, &keys, &mut taken);
+    insert_new_keys(conn, &keys, &stored.counted)?;
+    insert_reports(conn, batch, &stored.counted)?;
+    for ((service, minute), n) in &stored.buckets {
+        add_to_bucket(conn, service, *minute, *n)?;
+    }
+    Ok(stored)
+}
+
+/// (reporter, service, window start): a report counts when its key is new.
+type DedupKey = (String, String, NaiveDateTime);
+
+fn dedup_keys(batch: &[NewReport]) -> Vec<DedupKey> {
+    batch
         .iter()
         .map(|r| {
             (
@@ -80,16 +95,20 @@ pub fn insert_batch(conn: &mut DbConn, batch: &[NewReport]) -> Result<Stored, Db
                 to_db_time(dedup_window(r.reported_at)),
             )
         })
-        .collect();
+        .collect()
+}
+
+/// Which of `keys` the store holds already.
+fn stored_keys(conn: &mut DbConn, keys: &[DedupKey]) -> Result<HashSet<DedupKey>, DbError> {
     // Looked up per (window, service), so each lookup is a range of the primary key.
     let mut groups: BTreeMap<(NaiveDateTime, &str), Vec<&str>> = BTreeMap::new();
-    for (hash, service, window) in &keys {
+    for (hash, service, window) in keys {
         groups
             .entry((*window, service.as_str()))
             .or_default()
             .push(hash.as_str());
     }
-    let mut taken: HashSet<(String, String, NaiveDateTime)> = HashSet::new();
+    let mut taken: HashSet<DedupKey> = HashSet::new();
     for ((window, service), mut hashes) in groups {
         hashes.sort_unstable();
         hashes.dedup();
@@ -103,23 +122,38 @@ pub fn insert_batch(conn: &mut DbConn, batch: &[NewReport]) -> Result<Stored, Db
             taken.extend(found.into_iter().map(|h| (h, service.to_string(), window)));
         }
     }
+    Ok(taken)
+}
+
+/// Which reports count: those whose key is neither `taken` nor an earlier report's in the
+/// batch. The counted ones' keys join `taken` and their minutes make the bucket counts.
+fn decide(batch: &[NewReport], keys: &[DedupKey], taken: &mut HashSet<DedupKey>) -> Stored {
     let mut stored = Stored::default();
-    let mut new_keys = Vec::new();
-    for (report, key) in batch.iter().zip(&keys) {
+    for (report, key) in batch.iter().zip(keys) {
         let counted = taken.insert(key.clone());
         stored.counted.push(counted);
         if counted {
-            new_keys.push(DedupRow {
-                reporter_hash: &key.0,
-                service_slug: &key.1,
-                window_start: key.2,
-            });
             *stored
                 .buckets
                 .entry((key.1.clone(), to_db_time(minute_of(report.reported_at))))
                 .or_default() += 1;
         }
     }
+    stored
+}
+
+/// The keys of the reports that counted.
+fn insert_new_keys(conn: &mut DbConn, keys: &[DedupKey], counted: &[bool]) -> Result<(), DbError> {
+    let mut new_keys: Vec<DedupRow<'_>> = keys
+        .iter()
+        .zip(counted)
+        .filter(|(_, counted)| **counted)
+        .map(|(key, _)| DedupRow {
+            reporter_hash: &key.0,
+            service_slug: &key.1,
+            window_start: key.2,
+        })
+        .collect();
     // In key order: neighbouring inserts touch the same index pages.
     new_keys.sort_by(|a, b| {
         (a.window_start, a.service_slug, a.reporter_hash).cmp(&(
@@ -136,10 +170,14 @@ pub fn insert_batch(conn: &mut DbConn, batch: &[NewReport]) -> Result<Stored, Db
             DbConn::Postgres(c) => insert.execute(c)?,
         };
     }
+    Ok(())
+}
+
+fn insert_reports(conn: &mut DbConn, batch: &[NewReport], counted: &[bool]) -> Result<(), DbError> {
     let received = to_db_time(now());
     let rows: Vec<ReportRow<'_>> = batch
         .iter()
-        .zip(&stored.counted)
+        .zip(counted)
         .map(|(r, counted)| ReportRow {
             id: uuid::Uuid::now_v7().to_string(),
             service_slug: r.service.as_str(),
@@ -160,10 +198,7 @@ pub fn insert_batch(conn: &mut DbConn, batch: &[NewReport]) -> Result<Stored, Db
             DbConn::Postgres(c) => insert.execute(c)?,
         };
     }
-    for ((service, minute), n) in &stored.buckets {
-        add_to_bucket(conn, service, *minute, *n)?;
-    }
-    Ok(stored)
+    Ok(())
 }
 
 fn add_to_bucket(
@@ -348,3 +383,6 @@ pub fn totals(conn: &mut DbConn) -> Result<(i64, i64), DbError> {
         .get_result(conn)?;
     Ok((all, counted))
 }
+
+#[cfg(test)]
+mod tests;

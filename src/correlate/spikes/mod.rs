@@ -10,13 +10,16 @@
 //!   write is keyed, so evaluating a minute twice changes nothing.
 //! - Reads are bounded to the 7 days before the evaluated minutes (cost independent of history).
 
+mod persisted;
+
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Duration, DurationRound, TimeDelta, Utc};
 
 use crate::db::{self, DbConn, DbError, spike_state, spikes as store};
 use crate::domain::IncidentId;
-use crate::domain::spikes::{self, Episode, Rules, Series, Signal, SpikeState};
+use crate::domain::spikes::{self, Rules, Series, Signal, SpikeState};
+use persisted::{decode, encode};
 
 fn minute_index(t: DateTime<Utc>) -> i64 {
     t.timestamp().div_euclid(60)
@@ -29,64 +32,6 @@ fn minute_time(m: i64) -> DateTime<Utc> {
 /// The start of the current minute: evaluation runs up to it.
 pub fn closed_until(now: DateTime<Utc>) -> DateTime<Utc> {
     now.duration_trunc(TimeDelta::minutes(1)).unwrap_or(now)
-}
-
-/// The persisted form of [`SpikeState`].
-#[derive(Debug, Clone, Copy, Default, serde::Serialize, serde::Deserialize)]
-struct StateJson {
-    run: Option<(i64, u32, f64, i64, u32)>,
-    run_len: u32,
-    open: Option<EpisodeJson>,
-}
-
-#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
-struct EpisodeJson {
-    onset: i64,
-    onset_count: u32,
-    baseline: f64,
-    trailing: bool,
-    peak_at: i64,
-    peak_count: u32,
-    quiet_since: Option<i64>,
-}
-
-fn encode(s: &SpikeState) -> Option<String> {
-    if s.run.is_none() && s.open.is_none() {
-        return None;
-    }
-    let json = StateJson {
-        run: s.run,
-        run_len: s.run_len,
-        open: s.open.map(|e| EpisodeJson {
-            onset: e.onset,
-            onset_count: e.onset_count,
-            baseline: e.baseline,
-            trailing: e.trailing,
-            peak_at: e.peak_at,
-            peak_count: e.peak_count,
-            quiet_since: e.quiet_since,
-        }),
-    };
-    serde_json::to_string(&json).ok()
-}
-
-fn decode(raw: Option<&str>) -> SpikeState {
-    let Some(json) = raw.and_then(|r| serde_json::from_str::<StateJson>(r).ok()) else {
-        return SpikeState::default();
-    };
-    SpikeState {
-        run: json.run,
-        run_len: json.run_len,
-        open: json.open.map(|e| Episode {
-            onset: e.onset,
-            onset_count: e.onset_count,
-            baseline: e.baseline,
-            trailing: e.trailing,
-            peak_at: e.peak_at,
-            peak_count: e.peak_count,
-            quiet_since: e.quiet_since,
-        }),
-    }
 }
 
 /// Evaluates one service's closed minutes before `until`. `dirty_from` is the earliest minute
@@ -104,100 +49,14 @@ pub fn evaluate_service(
     };
     let history = minute_index(history);
     let until_m = minute_index(closed_until(until));
-    let stored = spike_state::load_state(conn, service)?;
-    let (mut from, mut state) = match &stored {
-        None => (history, SpikeState::default()),
-        Some(s) => (
-            minute_index(s.evaluated_until),
-            decode(s.open_state.as_deref()),
-        ),
-    };
-    if let Some(dirty) = dirty_from.map(minute_index)
-        && dirty < from
-    {
-        let mut target = dirty - i64::from(rules.sustain_minutes);
-        if let Some(open) = store::spike_open_at(conn, service, minute_time(target))? {
-            target = minute_index(open.onset());
-        }
-        from = target.max(history);
-        state = SpikeState::default();
-    }
+    let (from, mut state) = resume_from(conn, service, history, dirty_from, rules)?;
     if from >= until_m {
         return Ok(Vec::new());
     }
     let series = load_for_evaluation(conn, service, from, until_m, rules)?;
     let signals = spikes::evaluate(&series, history, &mut state, from, until_m, rules);
-    let name = db::services::get(conn, service).map_or_else(|_| service.to_string(), |s| s.name);
-    let mut touched: BTreeSet<IncidentId> = BTreeSet::new();
-    for (i, signal) in signals.iter().enumerate() {
-        match *signal {
-            Signal::Onset {
-                minute,
-                count,
-                baseline,
-            } => {
-                let detected = minute_time(minute + i64::from(rules.sustain_minutes));
-                let id = store::record_onset(
-                    conn,
-                    service,
-                    &name,
-                    minute_time(minute),
-                    i64::from(count),
-                    baseline,
-                    detected,
-                )?;
-                touched.insert(id);
-            }
-            Signal::Peak {
-                onset,
-                minute,
-                count,
-                baseline,
-            } => {
-                // Only the last peak of an episode in this run is written.
-                let later = signals[i + 1..]
-                    .iter()
-                    .any(|s| matches!(s, Signal::Peak { onset: o, .. } if *o == onset));
-                if later {
-                    continue;
-                }
-                if let Some(spike) = store::find_spike(conn, service, minute_time(onset))? {
-                    store::record_peak(
-                        conn,
-                        &spike,
-                        minute_time(minute),
-                        i64::from(count),
-                        baseline,
-                    )?;
-                }
-            }
-            Signal::Returned { onset, minute } | Signal::Resolved { onset, minute } => {
-                let resolved = matches!(signal, Signal::Resolved { .. });
-                if let Some(spike) = store::find_spike(conn, service, minute_time(onset))? {
-                    store::record_end(conn, &spike, minute_time(minute), resolved)?;
-                }
-            }
-        }
-    }
-    if let Some(open) = state.open
-        && let Some(spike) = store::find_spike(conn, service, minute_time(open.onset))?
-        && let Some(id) = spike.incident_id.as_deref()
-    {
-        touched.insert(parse_id(id)?);
-    }
-    for signal in &signals {
-        let onset = match signal {
-            Signal::Onset { minute, .. } => *minute,
-            Signal::Peak { onset, .. }
-            | Signal::Returned { onset, .. }
-            | Signal::Resolved { onset, .. } => *onset,
-        };
-        if let Some(spike) = store::find_spike(conn, service, minute_time(onset))?
-            && let Some(id) = spike.incident_id.as_deref()
-        {
-            touched.insert(parse_id(id)?);
-        }
-    }
+    let mut touched = record_signals(conn, service, &signals, rules)?;
+    touched.extend(incidents_of(conn, service, &signals, &state)?);
     for id in &touched {
         refresh_report_count(conn, id, minute_time(until_m))?;
     }
@@ -210,6 +69,120 @@ pub fn evaluate_service(
         },
     )?;
     Ok(touched.into_iter().collect())
+}
+
+/// The minute evaluation resumes from and the state it carries there: where the last
+/// evaluation stopped, or the service's first minute. Counts for minutes already evaluated
+/// rewind it to just before them (to the onset of the episode open then, if any), not before
+/// the first minute, with a fresh state.
+fn resume_from(
+    conn: &mut DbConn,
+    service: &str,
+    history: i64,
+    dirty_from: Option<DateTime<Utc>>,
+    rules: &Rules,
+) -> Result<(i64, SpikeState), DbError> {
+    let stored = spike_state::load_state(conn, service)?;
+    let (from, state) = match &stored {
+        None => (history, SpikeState::default()),
+        Some(s) => (
+            minute_index(s.evaluated_until),
+            decode(s.open_state.as_deref()),
+        ),
+    };
+    let Some(dirty) = dirty_from.map(minute_index).filter(|d| *d < from) else {
+        return Ok((from, state));
+    };
+    let mut target = dirty - i64::from(rules.sustain_minutes);
+    if let Some(open) = store::spike_open_at(conn, service, minute_time(target))? {
+        target = minute_index(open.onset());
+    }
+    Ok((target.max(history), SpikeState::default()))
+}
+
+/// Writes what the rule found, in order. Returns the incidents the onsets opened or joined.
+fn record_signals(
+    conn: &mut DbConn,
+    service: &str,
+    signals: &[Signal],
+    rules: &Rules,
+) -> Result<BTreeSet<IncidentId>, DbError> {
+    let name = db::services::get(conn, service).map_or_else(|_| service.to_string(), |s| s.name);
+    let mut opened = BTreeSet::new();
+    for (i, signal) in signals.iter().enumerate() {
+        match *signal {
+            Signal::Onset {
+                minute,
+                count,
+                baseline,
+            } => {
+                let detected = minute_time(minute + i64::from(rules.sustain_minutes));
+                let at = minute_time(minute);
+                let count = i64::from(count);
+                let id = store::record_onset(conn, service, &name, at, count, baseline, detected)?;
+                opened.insert(id);
+            }
+            Signal::Peak { .. } if peaks_again(signal, &signals[i + 1..]) => {}
+            Signal::Peak {
+                onset,
+                minute,
+                count,
+                baseline,
+            } => {
+                if let Some(spike) = store::find_spike(conn, service, minute_time(onset))? {
+                    let (at, count) = (minute_time(minute), i64::from(count));
+                    store::record_peak(conn, &spike, at, count, baseline)?;
+                }
+            }
+            Signal::Returned { onset, minute } | Signal::Resolved { onset, minute } => {
+                let resolved = matches!(signal, Signal::Resolved { .. });
+                if let Some(spike) = store::find_spike(conn, service, minute_time(onset))? {
+                    store::record_end(conn, &spike, minute_time(minute), resolved)?;
+                }
+            }
+        }
+    }
+    Ok(opened)
+}
+
+/// Whether a peak is followed in `later` signals by another peak of its episode: only the last
+/// peak of an episode in a run is written.
+fn peaks_again(peak: &Signal, later: &[Signal]) -> bool {
+    let Signal::Peak { onset, .. } = peak else {
+        return false;
+    };
+    later
+        .iter()
+        .any(|s| matches!(s, Signal::Peak { onset: o, .. } if o == onset))
+}
+
+/// The episode a signal belongs to, by its onset minute.
+fn onset_of(signal: &Signal) -> i64 {
+    match signal {
+        Signal::Onset { minute, .. } => *minute,
+        Signal::Peak { onset, .. }
+        | Signal::Returned { onset, .. }
+        | Signal::Resolved { onset, .. } => *onset,
+    }
+}
+
+/// The incidents of the episode still open and of every episode a signal touched.
+fn incidents_of(
+    conn: &mut DbConn,
+    service: &str,
+    signals: &[Signal],
+    state: &SpikeState,
+) -> Result<BTreeSet<IncidentId>, DbError> {
+    let open = state.open.map(|e| e.onset);
+    let mut out = BTreeSet::new();
+    for onset in open.into_iter().chain(signals.iter().map(onset_of)) {
+        if let Some(spike) = store::find_spike(conn, service, minute_time(onset))?
+            && let Some(id) = spike.incident_id.as_deref()
+        {
+            out.insert(parse_id(id)?);
+        }
+    }
+    Ok(out)
 }
 
 /// An incident's report count: the counted reports of each of its spikes' services during the
@@ -365,3 +338,6 @@ pub fn chart_bins(
     }
     Ok(bins)
 }
+
+#[cfg(test)]
+mod tests;
