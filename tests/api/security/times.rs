@@ -116,10 +116,7 @@ async fn a_document_with_a_time_out_of_range_is_refused_whole_naming_the_place()
             crate::ingest::ingest(&app, "statuspage", "?service=bomb", statuspage_dated(bomb))
                 .await;
         let problem = assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY).await;
-        assert!(
-            names(&problem, "at incidents[0]."),
-            "{bomb}: {problem}"
-        );
+        assert!(names(&problem, "at incidents[0]."), "{bomb}: {problem}");
         assert!(names(&problem, "1990-01-01"), "{problem}");
     }
     assert_eq!(app.snapshot(), before);
@@ -151,10 +148,7 @@ async fn a_file_with_a_time_out_of_range_is_refused_naming_the_file_and_the_plac
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("bomb.json"), "{stderr}");
-    assert!(
-        stderr.contains("at incidents[0]."),
-        "{stderr}"
-    );
+    assert!(stderr.contains("at incidents[0]."), "{stderr}");
     assert_eq!(app.snapshot(), before);
 }
 
