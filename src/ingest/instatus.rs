@@ -114,6 +114,3 @@ fn active(
     })
 }
 
-#[cfg(test)]
-#[path = "small_formats_tests.rs"]
-mod tests;

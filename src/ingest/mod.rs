@@ -289,4 +289,6 @@ fn detect_json(value: &serde_json::Value) -> Option<Format> {
 }
 
 #[cfg(test)]
+mod small_formats_tests;
+#[cfg(test)]
 mod tests;

@@ -386,5 +386,4 @@ fn report(
 }
 
 #[cfg(test)]
-#[path = "files_tests.rs"]
 mod tests;

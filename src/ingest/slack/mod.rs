@@ -156,5 +156,4 @@ fn incident(item: &Value, path: &str) -> Result<IncidentObservation, ParseError>
 }
 
 #[cfg(test)]
-#[path = "slack_tests.rs"]
 mod tests;

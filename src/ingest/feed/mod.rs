@@ -17,9 +17,7 @@ use crate::ingest::observation::{
 };
 use crate::ingest::{Format, ParseError, html, json, slug, time, vocab};
 
-#[path = "feed_aws.rs"]
 mod aws;
-#[path = "feed_xml.rs"]
 pub(crate) mod xml;
 
 pub fn parse(format: Format, bytes: &[u8]) -> Result<ParsedDocument, ParseError> {
@@ -363,5 +361,4 @@ fn header_time(text: &str, published: DateTime<Utc>) -> Option<DateTime<Utc>> {
 }
 
 #[cfg(test)]
-#[path = "feed_tests.rs"]
 mod tests;

@@ -236,5 +236,4 @@ fn name_of(n: &Named) -> Option<String> {
 }
 
 #[cfg(test)]
-#[path = "gcp_tests.rs"]
 mod tests;

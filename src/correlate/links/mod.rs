@@ -353,5 +353,4 @@ fn merged_windows(
 }
 
 #[cfg(test)]
-#[path = "links_tests.rs"]
 mod tests;

@@ -211,5 +211,4 @@ fn host_of(origin: &str) -> String {
 }
 
 #[cfg(test)]
-#[path = "statuspage_tests.rs"]
 mod tests;

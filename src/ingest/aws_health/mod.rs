@@ -245,5 +245,4 @@ fn numbered(seen: &mut HashMap<String, usize>, base: String) -> String {
 }
 
 #[cfg(test)]
-#[path = "aws_health_tests.rs"]
 mod tests;

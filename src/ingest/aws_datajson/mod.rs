@@ -278,5 +278,4 @@ fn resolve_stamp(
 }
 
 #[cfg(test)]
-#[path = "aws_datajson_tests.rs"]
 mod tests;
