@@ -113,4 +113,3 @@ fn active(
         raw: json::raw(item),
     })
 }
-

@@ -34,6 +34,9 @@ pub fn closed_until(now: DateTime<Utc>) -> DateTime<Utc> {
     now.duration_trunc(TimeDelta::minutes(1)).unwrap_or(now)
 }
 
+/// The most minutes one evaluation pass covers: 31 days.
+pub const PASS_MINUTES: i64 = 31 * 1440;
+
 /// Evaluates one service's closed minutes before `until`. `dirty_from` is the earliest minute
 /// that got new counts, when they may lie before where evaluation stands. Returns the incidents
 /// it opened, joined or changed.
@@ -53,10 +56,18 @@ pub fn evaluate_service(
     if from >= until_m {
         return Ok(Vec::new());
     }
-    let series = load_for_evaluation(conn, service, from, until_m, rules)?;
-    let signals = spikes::evaluate(&series, history, &mut state, from, until_m, rules);
-    let mut touched = record_signals(conn, service, &signals, rules)?;
-    touched.extend(incidents_of(conn, service, &signals, &state)?);
+    let mut touched = BTreeSet::new();
+    // In passes of at most 31 days: what one pass loads and holds is bounded, however far back
+    // a backfill rewinds. Passes give the same signals as one run, since the state carries.
+    let mut pass_from = from;
+    while pass_from < until_m {
+        let pass_to = (pass_from + PASS_MINUTES).min(until_m);
+        let series = load_for_evaluation(conn, service, pass_from, pass_to, rules)?;
+        let signals = spikes::evaluate(&series, history, &mut state, pass_from, pass_to, rules);
+        touched.extend(record_signals(conn, service, &signals, rules)?);
+        touched.extend(incidents_of(conn, service, &signals, &state)?);
+        pass_from = pass_to;
+    }
     for id in &touched {
         refresh_report_count(conn, id, minute_time(until_m))?;
     }

@@ -192,3 +192,55 @@ async fn the_chart_of_an_incident_open_since_1990_covers_a_bounded_span() {
     let app = spawn_app().await;
     assert_eq!(chart_of_the_longest_incident(&app).await, StatusCode::OK);
 }
+
+/// Reports bursting for five minutes from `start`: 20 a minute, each from its own reporter.
+fn burst(service: &str, start: chrono::DateTime<chrono::Utc>, tag: &str) -> String {
+    let mut lines = String::new();
+    for minute in 0..5 {
+        for n in 0..20 {
+            let at = start + chrono::Duration::minutes(minute) + chrono::Duration::seconds(n);
+            lines.push_str(&format!(
+                "{{\"service\":\"{service}\",\"reported_at\":\"{}\",\"reporter\":\"{tag}-{minute}-{n}\"}}\n",
+                at.to_rfc3339()
+            ));
+        }
+    }
+    lines
+}
+
+#[actix_web::test]
+async fn a_backfill_two_months_back_is_evaluated_in_bounded_passes_and_finds_every_spike() {
+    use chrono::{DurationRound, TimeDelta, Utc};
+    let app = spawn_app().await;
+    app.put_json("/api/v1/services/api", &json!({"name": "API"}))
+        .await;
+    let now = Utc::now().duration_trunc(TimeDelta::minutes(1)).unwrap();
+    // One spike 60 days back and one 2 days back: more than one 31-day pass apart. A report a
+    // day before the first gives the service history, so the first burst is measured against
+    // a quiet hour rather than against itself.
+    let history = format!(
+        "{{\"service\":\"api\",\"reported_at\":\"{}\",\"reporter\":\"first\"}}\n",
+        (now - chrono::Duration::days(61)).to_rfc3339()
+    );
+    let body = history
+        + &burst("api", now - chrono::Duration::days(60), "old")
+        + &burst("api", now - chrono::Duration::days(2), "new");
+    let res = app
+        .client
+        .post(app.url("/api/v1/ingest/reports-jsonl"))
+        .bearer_auth(&app.token)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let onsets: Vec<chrono::NaiveDateTime> = app
+        .db
+        .run(|c| {
+            use aftermath::db::schema::report_spikes;
+            use diesel::prelude::*;
+            Ok(report_spikes::table.select(report_spikes::onset).load(c)?)
+        })
+        .unwrap();
+    assert_eq!(onsets.len(), 2, "{onsets:?} now {now}");
+}
