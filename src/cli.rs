@@ -114,6 +114,10 @@ pub(crate) enum Command {
         /// Directory (postmortems) or file (jsonl; standard output when left out).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// With --format jsonl: also the reporter salt and the webhook secrets (sessions and
+        /// the cookie key never leave the store).
+        #[arg(long)]
+        include_secrets: bool,
     },
     /// Load a whole-store export (from `export --format jsonl`) into an empty database.
     Import { file: PathBuf },

@@ -12,20 +12,24 @@ use aftermath::ingest::Format;
 use super::{SourceCommand, TokenCommand};
 
 /// `aftermath export --format jsonl [--out FILE]`.
-pub fn export_store(db: &Db, out: Option<&std::path::Path>) -> anyhow::Result<()> {
+pub fn export_store(
+    db: &Db,
+    out: Option<&std::path::Path>,
+    secrets: db::dump::Secrets,
+) -> anyhow::Result<()> {
     let rows = match out {
         Some(path) => {
             let file = std::fs::File::create(path)
                 .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
             let mut writer = std::io::BufWriter::new(file);
-            let n = db.run(|conn| db::dump::export(conn, &mut writer))?;
+            let n = db.run(|conn| db::dump::export(conn, &mut writer, secrets))?;
             std::io::Write::flush(&mut writer)?;
             n
         }
         None => {
             let stdout = std::io::stdout();
             let mut writer = std::io::BufWriter::new(stdout.lock());
-            let n = db.run(|conn| db::dump::export(conn, &mut writer))?;
+            let n = db.run(|conn| db::dump::export(conn, &mut writer, secrets))?;
             std::io::Write::flush(&mut writer)?;
             n
         }
@@ -38,10 +42,16 @@ pub fn export_store(db: &Db, out: Option<&std::path::Path>) -> anyhow::Result<()
 pub fn import_store(db: &Db, file: &std::path::Path) -> anyhow::Result<()> {
     let reader =
         std::fs::File::open(file).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-    let rows = db
+    let imported = db
         .write(|conn| db::dump::import(conn, std::io::BufReader::new(reader)))
         .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-    eprintln!("imported {rows} rows from {}", file.display());
+    eprintln!("imported {} rows from {}", imported.rows, file.display());
+    if imported.new_webhook_secrets > 0 {
+        eprintln!(
+            "the export carried no webhook secrets (export --include-secrets keeps them): {} webhook URL(s) changed; `aftermath source list` shows the new ones",
+            imported.new_webhook_secrets
+        );
+    }
     Ok(())
 }
 

@@ -79,13 +79,20 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             out,
             template_dir.as_deref(),
         ),
-        Command::Export { what, format, out } => export(
-            &Db::connect(&database_url)?,
+        Command::Export {
             what,
             format,
             out,
-            template_dir.as_deref(),
-        ),
+            include_secrets,
+        } => {
+            let secrets = if include_secrets {
+                aftermath::db::dump::Secrets::Include
+            } else {
+                aftermath::db::dump::Secrets::Leave
+            };
+            let db = Db::connect(&database_url)?;
+            export(&db, what, (format, secrets), out, template_dir.as_deref())
+        }
         Command::Import { file } => commands::import_store(&Db::connect(&database_url)?, &file),
         Command::Token(cmd) => token(&Db::connect(&database_url)?, cmd),
         Command::Ingest {
@@ -124,7 +131,7 @@ fn poll_once(db: &Db) -> anyhow::Result<()> {
 fn export(
     db: &Db,
     what: Option<ExportWhat>,
-    format: Option<StoreFormat>,
+    (format, secrets): (Option<StoreFormat>, aftermath::db::dump::Secrets),
     out: Option<std::path::PathBuf>,
     template_dir: Option<&std::path::Path>,
 ) -> anyhow::Result<()> {
@@ -133,7 +140,7 @@ fn export(
             let out = out.ok_or_else(|| anyhow::anyhow!("export postmortems needs --out DIR"))?;
             commands::export_postmortems(db, &out, template_dir)
         }
-        (None, Some(StoreFormat::Jsonl)) => commands::export_store(db, out.as_deref()),
+        (None, Some(StoreFormat::Jsonl)) => commands::export_store(db, out.as_deref(), secrets),
         (None, None) => anyhow::bail!(
             "name what to export: `export postmortems --out DIR` or `export --format jsonl`"
         ),

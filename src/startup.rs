@@ -50,7 +50,7 @@ impl Application {
             .with_context(|| format!("cannot listen on {}", config.bind))?;
         let port = listener.local_addr()?.port();
         // Shared by every instance on one database, so a session survives a restart or a load balancer.
-        let key_bytes = db.run(|conn| secrets::get_or_create(conn, "session_key", 64))?;
+        let key_bytes = db.run(|conn| secrets::get_or_create(conn, secrets::SESSION_KEY, 64))?;
         let key =
             Key::try_from(key_bytes.as_slice()).context("the stored session key is too short")?;
         let (metrics, prometheus) = Metrics::new().map_err(|e| anyhow::anyhow!("metrics: {e}"))?;
@@ -66,6 +66,7 @@ impl Application {
             metrics,
             search: search.clone(),
         });
+        let secure_cookie = state.config.is_https();
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(ErrorHandlers::new().default_handler(problem_for_plain_errors))
@@ -78,8 +79,9 @@ impl Application {
                         .cookie_content_security(CookieContentSecurity::Signed)
                         .cookie_http_only(true)
                         .cookie_same_site(SameSite::Lax)
-                        // Served over plain HTTP on loopback by default; put TLS in front for the internet.
-                        .cookie_secure(false)
+                        // Secure when people reach us over https (AFTERMATH_PUBLIC_URL); plain
+                        // HTTP on loopback otherwise, where a Secure cookie would never come back.
+                        .cookie_secure(secure_cookie)
                         .build(),
                 )
                 .wrap(prometheus.clone())

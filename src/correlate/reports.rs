@@ -18,7 +18,7 @@ use crate::domain::spikes::Rules;
 use crate::ingest::reports::{LineError, parse_jsonl};
 
 /// The name of the secret the reporter hashes are salted with.
-pub const SALT_NAME: &str = "reporter_salt";
+pub const SALT_NAME: &str = db::secrets::REPORTER_SALT;
 
 /// The salt, created on first use and shared by every instance.
 pub fn reporter_salt(conn: &mut DbConn) -> Result<Vec<u8>, DbError> {

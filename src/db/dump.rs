@@ -2,8 +2,14 @@
 //!
 //! Format: a header line `{"aftermath_export": 1}`, then one line per row,
 //! `{"table": NAME, "row": {...columns...}}`, tables in foreign-key order. Times keep their
-//! microseconds; ids, hashes and secrets are copied as stored. The outbox is not exported (it is
+//! microseconds; ids and hashes are copied as stored. The outbox is not exported (it is
 //! derived): import announces every incident to the search index instead.
+//!
+//! Secrets: sessions and the cookie key never leave the store. The reporter salt and inbound
+//! webhook secrets go out only with [`Secrets::Include`]; without them, the importing store
+//! makes a new salt on first use and new webhook secrets at import, and says how many webhook
+//! URLs changed. So a copy of an export lets nobody sign in, post to a webhook, or match a
+//! reporter's hash.
 //!
 //! Import is all or nothing (one transaction) and only into an empty store, so nothing can be
 //! merged half-way; a bad line is reported with its number.
@@ -267,8 +273,37 @@ macro_rules! for_each_table {
     };
 }
 
+/// Whether an export carries the secrets that let it stand in for the store it came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Secrets {
+    Leave,
+    Include,
+}
+
+/// The row as it may leave the store, or `None` when it may not leave at all.
+fn for_export(
+    table: &str,
+    mut row: serde_json::Value,
+    secrets: Secrets,
+) -> Option<serde_json::Value> {
+    match table {
+        "app_secrets" => {
+            let name = row.get("name").and_then(|n| n.as_str()).unwrap_or_default();
+            let portable = name == super::secrets::REPORTER_SALT && secrets == Secrets::Include;
+            portable.then_some(row)
+        }
+        "sources" if secrets == Secrets::Leave => {
+            if let Some(secret) = row.get_mut("secret") {
+                *secret = serde_json::Value::Null;
+            }
+            Some(row)
+        }
+        _ => Some(row),
+    }
+}
+
 /// Writes the whole store; returns the number of rows written.
-pub fn export(conn: &mut DbConn, out: &mut impl Write) -> Result<usize, DbError> {
+pub fn export(conn: &mut DbConn, out: &mut impl Write, secrets: Secrets) -> Result<usize, DbError> {
     let io = |e: std::io::Error| DbError::Invalid {
         field: "output",
         message: e.to_string(),
@@ -292,17 +327,21 @@ pub fn export(conn: &mut DbConn, out: &mut impl Write) -> Result<usize, DbError>
                 .select(schema::$t::all_columns)
                 .load(conn)?;
             for row in &rows {
+                let value = serde_json::to_value(row).map_err(json)?;
+                let Some(row) = for_export(stringify!($t), value, secrets) else {
+                    continue;
+                };
                 serde_json::to_writer(
                     &mut *out,
                     &LineOut {
                         table: stringify!($t),
-                        row,
+                        row: &row,
                     },
                 )
                 .map_err(json)?;
                 out.write_all(b"\n").map_err(io)?;
+                count += 1;
             }
-            count += rows.len();
         };
     }
     for_each_table!(dump);
@@ -310,7 +349,7 @@ pub fn export(conn: &mut DbConn, out: &mut impl Write) -> Result<usize, DbError>
 }
 
 /// Reads an export into an empty store, inside the caller's write transaction.
-pub fn import(conn: &mut DbConn, input: impl BufRead) -> Result<usize, DbError> {
+pub fn import(conn: &mut DbConn, input: impl BufRead) -> Result<Imported, DbError> {
     let existing: i64 = schema::incidents::table.count().get_result(conn)?;
     let services: i64 = schema::services::table.count().get_result(conn)?;
     if existing > 0 || services > 0 {
@@ -378,5 +417,35 @@ pub fn import(conn: &mut DbConn, input: impl BufRead) -> Result<usize, DbError> 
             outbox::Operation::Upsert,
         )?;
     }
-    Ok(count)
+    let new_webhook_secrets = new_webhook_secrets(conn)?;
+    Ok(Imported {
+        rows: count,
+        new_webhook_secrets,
+    })
+}
+
+/// What an import stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Imported {
+    pub rows: usize,
+    /// Webhook sources that came without their secret and got a new one: their URLs changed.
+    pub new_webhook_secrets: usize,
+}
+
+/// A new secret for every webhook source that has none (an export without secrets).
+fn new_webhook_secrets(conn: &mut DbConn) -> Result<usize, DbError> {
+    use rand::RngCore;
+    let ids: Vec<String> = schema::sources::table
+        .filter(schema::sources::kind.eq("statuspage-webhook"))
+        .filter(schema::sources::secret.is_null())
+        .select(schema::sources::id)
+        .load(conn)?;
+    for id in &ids {
+        let mut bytes = [0u8; 24];
+        rand::rng().fill_bytes(&mut bytes);
+        diesel::update(schema::sources::table.find(id))
+            .set(schema::sources::secret.eq(hex::encode(bytes)))
+            .execute(conn)?;
+    }
+    Ok(ids.len())
 }

@@ -46,6 +46,7 @@ pub mod schema;
 pub mod search_docs;
 pub mod secrets;
 pub mod services;
+pub mod sessions;
 pub mod sources;
 pub mod spike_opened;
 pub mod spike_state;

@@ -249,6 +249,18 @@ diesel::joinable!(incident_services -> services (service_slug));
 diesel::joinable!(timeline_entries -> incidents (incident_id));
 diesel::joinable!(sources -> services (service_slug));
 
+diesel::table! {
+    sessions (id_hash) {
+        id_hash -> Text,
+        token_id -> Text,
+        csrf -> Text,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(sessions -> api_tokens (token_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     services,
     sources,
@@ -269,4 +281,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     spike_state,
     report_spikes,
     link_decisions,
+    sessions,
 );

@@ -1,5 +1,6 @@
-//! Secrets every instance must share (the session cookie key): created once by whichever
-//! instance gets there first, then read by all.
+//! Secrets every instance must share (the reporter salt, the session cookie key): created once
+//! by whichever instance gets there first, then read by all. Neither leaves the store in an
+//! export unless asked (`db::dump`).
 
 use diesel::prelude::*;
 use rand::RngCore;
@@ -8,6 +9,11 @@ use super::DbConn;
 use super::convert::{now, to_db_time};
 use super::error::DbError;
 use super::schema::app_secrets;
+
+/// The salt reporter hashes are made with (`correlate::reports`).
+pub const REPORTER_SALT: &str = "reporter_salt";
+/// The key that signs the session cookie (which holds only a session id).
+pub const SESSION_KEY: &str = "session_key";
 
 /// The named secret of `len` random bytes, created on first use.
 pub fn get_or_create(conn: &mut DbConn, name: &str, len: usize) -> Result<Vec<u8>, DbError> {

@@ -150,6 +150,19 @@ pub fn list(conn: &mut DbConn) -> Result<Vec<TokenInfo>, DbError> {
 
 /// Revokes every live token with this name or id; returns how many.
 pub fn revoke(conn: &mut DbConn, name_or_id: &str) -> Result<usize, DbError> {
+    let ids: Vec<String> = api_tokens::table
+        .filter(
+            api_tokens::name
+                .eq(name_or_id)
+                .or(api_tokens::id.eq(name_or_id)),
+        )
+        .filter(api_tokens::revoked_at.is_null())
+        .select(api_tokens::id)
+        .load(conn)?;
+    // Its web sessions end with it.
+    for id in &ids {
+        super::sessions::end_all_of(conn, id)?;
+    }
     let n = diesel::update(
         api_tokens::table
             .filter(

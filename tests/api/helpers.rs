@@ -226,6 +226,7 @@ impl TestApp {
                     spike_state,
                     report_spikes,
                     link_decisions,
+                    sessions,
                 )))
             })
             .expect("counts")

@@ -61,7 +61,8 @@ fn filled(db: &Db) {
 
 fn export_lines(db: &Db) -> Vec<String> {
     let mut out = Vec::new();
-    db.run(|c| dump::export(c, &mut out)).unwrap();
+    db.run(|c| dump::export(c, &mut out, dump::Secrets::Include))
+        .unwrap();
     let mut lines: Vec<String> = String::from_utf8(out)
         .unwrap()
         .lines()
@@ -82,7 +83,8 @@ fn other_db(dir: &std::path::Path) -> (Db, Option<crate::helpers::SchemaGuard>) 
 
 fn copy(from: &Db, to: &Db) {
     let mut bytes = Vec::new();
-    from.run(|c| dump::export(c, &mut bytes)).unwrap();
+    from.run(|c| dump::export(c, &mut bytes, dump::Secrets::Include))
+        .unwrap();
     to.write(|c| dump::import(c, std::io::Cursor::new(bytes)))
         .unwrap();
 }
@@ -131,7 +133,9 @@ fn an_import_is_all_or_nothing_and_only_into_an_empty_store() {
     let source = sqlite_db(dir.path(), "source.db");
     filled(&source);
     let mut bytes = Vec::new();
-    source.run(|c| dump::export(c, &mut bytes)).unwrap();
+    source
+        .run(|c| dump::export(c, &mut bytes, dump::Secrets::Include))
+        .unwrap();
 
     let (target, _g4) = other_db(dir.path());
     let mut broken = bytes.clone();

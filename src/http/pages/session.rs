@@ -1,9 +1,12 @@
 //! Signing in with a token, and CSRF protection for every form.
 //!
-//! The session is a signed, HttpOnly, SameSite=Lax cookie (actix-session's cookie store) holding
-//! the token's id (never the secret) and a random CSRF token. Every request re-checks that the
-//! token is still live, so revoking a token signs its sessions out. Every POST form carries the
-//! CSRF token in a hidden field and is refused with 403 when it does not match.
+//! Sessions live on the server (`db::sessions`): the cookie (signed, HttpOnly, SameSite=Lax, and
+//! Secure when the public URL is https) holds only a random session id, and the table its
+//! SHA-256, the token it signed in with and its CSRF token. A session ends after 12 hours idle
+//! or 7 days in all, when its token is revoked, or when its owner signs out (the row is deleted,
+//! so a copied cookie is worth nothing afterwards). A visitor who is not signed in gets a CSRF
+//! token in the cookie alone, so anonymous pages never write to the database. Every POST form
+//! carries the CSRF token in a hidden field and is refused with 403 when it does not match.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -17,11 +20,14 @@ use rand::RngCore;
 use serde::Deserialize;
 
 use super::{error_page, html};
+use crate::db::sessions::{self, Found};
 use crate::db::tokens;
 use crate::http::AppState;
 
+/// A visitor's CSRF token, for the forms of someone not signed in.
 const CSRF_KEY: &str = "csrf";
-const TOKEN_ID_KEY: &str = "token_id";
+/// The server-side session's id.
+const SID_KEY: &str = "sid";
 
 /// What every page needs: who is signed in, and the CSRF token for its forms.
 #[derive(Clone, Default)]
@@ -30,6 +36,8 @@ pub struct Layout {
     pub token_id: Option<String>,
     pub csrf: String,
     session: Option<Session>,
+    /// The server-side session's id, when signed in.
+    sid: Option<String>,
 }
 
 fn new_csrf() -> String {
@@ -65,49 +73,78 @@ impl FromRequest for Layout {
         let session = req.get_session();
         let state = req.app_data::<web::Data<AppState>>().cloned();
         Box::pin(async move {
-            let csrf = match session.get::<String>(CSRF_KEY).ok().flatten() {
-                Some(t) => t,
-                None => {
-                    let t = new_csrf();
-                    // A failed insert only means forms on this page will be refused; say so in the logs.
-                    if let Err(e) = session.insert(CSRF_KEY, &t) {
-                        tracing::warn!(error = %e, "could not store the CSRF token in the session");
-                    }
-                    t
-                }
-            };
             let mut layout = Layout {
-                csrf,
                 session: Some(session.clone()),
                 ..Default::default()
             };
-            let token_id = session.get::<String>(TOKEN_ID_KEY).ok().flatten();
-            if let (Some(id), Some(state)) = (token_id, state) {
-                let lookup = id.clone();
-                match state
-                    .db_run(move |conn| tokens::live_by_id(conn, &lookup))
-                    .await
-                {
-                    Ok(Some(token)) => {
-                        layout.signed_in = Some(token.name);
-                        layout.token_id = Some(id);
-                    }
-                    Ok(None) => session.remove(TOKEN_ID_KEY).map(|_| ()).unwrap_or(()),
-                    Err(e) => tracing::warn!(error = %e, "could not check the session's token"),
-                }
+            let sid = session.get::<String>(SID_KEY).ok().flatten();
+            if let (Some(sid), Some(state)) = (sid, state) {
+                signed_in(&mut layout, &state, &session, sid).await;
+            }
+            if layout.signed_in.is_none() {
+                layout.csrf = visitor_csrf(&session);
             }
             Ok(layout)
         })
     }
 }
 
-/// Only local paths, so a crafted link cannot bounce a fresh session to another site.
-fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
-        next.to_string()
-    } else {
-        "/".into()
+/// Fills in who is signed in from the server-side session, and forgets a session that ended.
+async fn signed_in(layout: &mut Layout, state: &AppState, session: &Session, sid: String) {
+    let now = chrono::Utc::now();
+    let lookup = sid.clone();
+    match state
+        .db_run(move |conn| sessions::find(conn, &lookup, now))
+        .await
+    {
+        Ok(Found::Live { session: s, stale }) => {
+            if stale {
+                let id = sid.clone();
+                if let Err(e) = state.db_write(move |c| sessions::touch(c, &id, now)).await {
+                    tracing::warn!(error = %e, "could not record that a session was used");
+                }
+            }
+            layout.signed_in = Some(s.token_name);
+            layout.token_id = Some(s.token_id);
+            layout.csrf = s.csrf;
+            layout.sid = Some(sid);
+        }
+        Ok(Found::Ended) => {
+            let id = sid.clone();
+            if let Err(e) = state.db_write(move |c| sessions::end(c, &id)).await {
+                tracing::warn!(error = %e, "could not delete an ended session");
+            }
+            session.remove(SID_KEY);
+        }
+        Ok(Found::Missing) => {
+            session.remove(SID_KEY);
+        }
+        Err(e) => tracing::warn!(error = %e, "could not check the session"),
     }
+}
+
+/// The CSRF token kept in the cookie of a visitor who is not signed in.
+fn visitor_csrf(session: &Session) -> String {
+    if let Some(t) = session.get::<String>(CSRF_KEY).ok().flatten() {
+        return t;
+    }
+    let t = new_csrf();
+    // A failed insert only means forms on this page will be refused; say so in the logs.
+    if let Err(e) = session.insert(CSRF_KEY, &t) {
+        tracing::warn!(error = %e, "could not store the CSRF token in the session");
+    }
+    t
+}
+
+/// Only local paths, so a crafted link cannot bounce a fresh session to another site: one `/`,
+/// then neither `/` nor `\\`, and no control character anywhere (browsers drop tabs and line
+/// breaks, so `/\t/evil.example` would become `//evil.example`).
+pub fn safe_next(next: &str) -> String {
+    let local = next.starts_with('/')
+        && !next[1..].starts_with(['/', '\\'])
+        && !next.contains('\\')
+        && !next.chars().any(char::is_control);
+    if local { next.to_string() } else { "/".into() }
 }
 
 #[derive(Template)]
@@ -163,14 +200,20 @@ pub async fn signin(
     };
     match found {
         Ok(Some(token)) => {
-            let Some(session) = layout.session() else {
+            let Some(session) = layout.session().cloned() else {
                 return forged(layout);
             };
-            // A new session id on privilege change, and a new CSRF token with it.
+            let now = chrono::Utc::now();
+            let (id, name) = (token.id.clone(), token.name.clone());
+            let started = state
+                .db_write(move |conn| sessions::start(conn, &id, &name, now))
+                .await;
+            // A new cookie on privilege change; the session brings its own CSRF token.
             session.renew();
-            let stored = session
-                .insert(TOKEN_ID_KEY, &token.id)
-                .and_then(|_| session.insert(CSRF_KEY, new_csrf()));
+            session.remove(CSRF_KEY);
+            let stored = started
+                .map_err(|e| e.to_string())
+                .and_then(|(sid, _)| session.insert(SID_KEY, sid).map_err(|e| e.to_string()));
             if let Err(e) = stored {
                 tracing::error!(error = %e, "could not store the session");
                 return error_page(
@@ -201,9 +244,19 @@ pub struct CsrfOnly {
     csrf_token: String,
 }
 
-pub async fn signout(layout: Layout, form: web::Form<CsrfOnly>) -> HttpResponse {
+pub async fn signout(
+    state: web::Data<AppState>,
+    layout: Layout,
+    form: web::Form<CsrfOnly>,
+) -> HttpResponse {
     if !layout.csrf_ok(&form.csrf_token) {
         return forged(layout);
+    }
+    if let Some(sid) = layout.sid.clone()
+        && let Err(e) = state.db_write(move |c| sessions::end(c, &sid)).await
+    {
+        tracing::error!(error = %e, "could not end a session");
+        return super::page_error(layout, e);
     }
     if let Some(session) = layout.session() {
         session.purge();
