@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod client;
 pub mod feeds;
 pub mod headers;
 pub mod metrics;
