@@ -10,6 +10,7 @@ pub mod auth;
 pub mod client;
 pub mod feeds;
 pub mod headers;
+pub mod limiter;
 pub mod metrics;
 pub mod ops;
 pub mod pages;
