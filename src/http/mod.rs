@@ -13,6 +13,7 @@ pub mod headers;
 pub mod limiter;
 pub mod metrics;
 pub mod ops;
+pub mod origin;
 pub mod pages;
 pub mod problem;
 

@@ -3,4 +3,5 @@
 //! nothing.
 
 mod headers;
+mod links;
 mod reporters;
