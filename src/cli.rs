@@ -56,13 +56,13 @@ pub(crate) enum Command {
         /// Do not poll the configured sources from this instance.
         #[arg(long)]
         no_poll: bool,
-        /// Public reports each client address may file per minute.
+        /// Public reports each reporter (a client address; IPv6 by its /64) may file per minute.
         #[arg(long, env = "AFTERMATH_REPORT_RATE", default_value_t = aftermath::config::DEFAULT_REPORT_RATE)]
         report_rate: u32,
         /// Where people reach this instance (absolute links; https makes the cookie Secure).
         #[arg(long, env = "AFTERMATH_PUBLIC_URL", value_parser = aftermath::config::parse_public_url)]
         public_url: Option<String>,
-        /// Proxies whose X-Forwarded-For is believed: comma-separated CIDRs (none by default).
+        /// Proxies whose X-Forwarded-For/-Host/-Proto are believed: comma-separated CIDRs (none by default).
         #[arg(long, env = "AFTERMATH_TRUSTED_PROXIES", default_value = "",
             value_parser = aftermath::config::parse_cidrs)]
         trusted_proxies: Cidrs,

@@ -16,12 +16,13 @@ pub struct Config {
     pub template_dir: Option<PathBuf>,
     /// Whether `serve` polls the configured sources (off in tests, which poll explicitly).
     pub poll: bool,
-    /// Public reports each client address may file per minute (`AFTERMATH_REPORT_RATE`).
+    /// Public reports each reporter (an address, IPv6 by /64) may file per minute
+    /// (`AFTERMATH_REPORT_RATE`).
     pub report_rate_per_minute: u32,
     /// Where people reach this instance (`AFTERMATH_PUBLIC_URL`), without a trailing slash:
     /// absolute links come from it, and `https` makes the session cookie `Secure`.
     pub public_url: Option<String>,
-    /// Peers whose `X-Forwarded-For` and `X-Forwarded-Host` are believed
+    /// Peers whose `X-Forwarded-For`, `X-Forwarded-Host` and `X-Forwarded-Proto` are believed
     /// (`AFTERMATH_TRUSTED_PROXIES`); nobody's by default.
     pub trusted_proxies: Vec<IpNet>,
     /// Which private addresses the poller may fetch (`AFTERMATH_ALLOW_PRIVATE_SOURCES`).
@@ -103,7 +104,7 @@ pub fn parse_public_url(raw: &str) -> Result<String, String> {
     Ok(url.to_string())
 }
 
-/// Reports a minute per client address, unless configured otherwise.
+/// Reports a minute per reporter, unless configured otherwise.
 pub const DEFAULT_REPORT_RATE: u32 = 20;
 
 impl Config {

@@ -1,7 +1,9 @@
--- Load for `POST /api/v1/reports`: distinct reporters (user agents) over 50 services, so every
--- report is counted and stored the way a real flood is. See docs/performance.md, "Report intake".
+-- Load for `POST /api/v1/reports`: distinct reporters over 50 services, so every report is
+-- counted and stored the way a real flood is. A reporter is an address (an IPv6 /64), so wrk
+-- plays a trusted proxy and names a new one in X-Forwarded-For on every report.
+-- See docs/performance.md, "Report intake".
 --   aftermath ingest --format services benches/load/services.toml
---   aftermath serve --report-rate 1000000000
+--   aftermath serve --report-rate 1000000000 --trusted-proxies 127.0.0.1
 --   wrk -t2 -c64 -d10s --latency -s benches/load/report_intake.lua http://127.0.0.1:8080
 local counter = 0
 local threads = 0
@@ -22,6 +24,8 @@ function request()
   local body = string.format('{"service":"svc-%d","symptom":"login"}', counter % 50)
   return wrk.format("POST", "/api/v1/reports", {
     ["Content-Type"] = "application/json",
-    ["User-Agent"] = string.format("load-%d-%d-%d", run, id, counter),
+    -- A /64 of its own per report: this run, this thread, this report.
+    ["X-Forwarded-For"] = string.format("%x:%x:%x:%x::1", 0x2001 + id, run % 65536,
+      math.floor(counter / 65536) % 65536, counter % 65536),
   }, body)
 end

@@ -6,6 +6,8 @@
 //! - One entry per incident, the [`RECENT`] most recent, scoped by `?service=` like the
 //!   Statuspage reads (and loaded by the same code, so both tell the same story).
 //! - Entry ids are `tag:` URIs built from the host and the incident id, so they never change.
+//!   Host and links come from [`crate::http::origin`]: the public URL when set, else the
+//!   request's own Host; `X-Forwarded-Host` only from a trusted proxy.
 //! - `content type="html"` holds every update newest first as
 //!   `<p><small>Mon D, HH:MM UTC</small><br><strong>Label</strong> - body</p>`; the label is the
 //!   status in Title Case when the update moved it, `Update` otherwise. Bodies are plain text or
@@ -22,6 +24,7 @@ use crate::db::incidents::IncidentDetail;
 use crate::domain::IncidentStatus;
 use crate::http::AppState;
 use crate::http::api::statuspage_v2::{self as v2, Loaded, RECENT, ScopeQuery, Which};
+use crate::http::origin::origin;
 use crate::http::problem::ApiError;
 
 pub const ATOM: &str = "application/atom+xml; charset=utf-8";
@@ -40,9 +43,9 @@ pub async fn feed_atom(
 ) -> Result<HttpResponse, ApiError> {
     let service = query.into_inner().service;
     let loaded = v2::load(&state, service.clone(), Which::Recent).await?;
-    let base = v2::base_url(&req);
-    let host = req.connection_info().host().to_string();
-    let xml = render(&loaded, &base, &host, service.as_deref()).map_err(ApiError::internal)?;
+    let origin = origin(&req, &state.config);
+    let xml = render(&loaded, &origin.base, &origin.host, service.as_deref())
+        .map_err(ApiError::internal)?;
     Ok(HttpResponse::Ok().content_type(ATOM).body(xml))
 }
 

@@ -7,10 +7,13 @@
 
 pub mod api;
 pub mod auth;
+pub mod client;
 pub mod feeds;
 pub mod headers;
+pub mod limiter;
 pub mod metrics;
 pub mod ops;
+pub mod origin;
 pub mod pages;
 pub mod problem;
 

@@ -65,9 +65,15 @@ pub fn fresh_database(dir: &std::path::Path) -> (String, Option<SchemaGuard>) {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// [`spawn_app`] with settings of its own (a public URL, trusted proxies, ...).
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let (database_url, pg_schema) = fresh_database(dir.path());
-    let config = Config::for_dir(database_url.clone(), dir.path().join("data"));
+    let mut config = Config::for_dir(database_url.clone(), dir.path().join("data"));
+    configure(&mut config);
     let app = Application::build(config).expect("app builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let db = app.db().clone();

@@ -2,19 +2,23 @@
 //! report is durable) and the token holder's bulk routes `POST /api/v1/ingest/reports-jsonl`
 //! and `POST /api/v1/ingest/services`.
 //!
-//! Rules: the per-request path stays in memory (rate limit, salted hash, known services) and
-//! leaves storing to the group-commit writer (`jobs::report_writer`). The client is the peer
-//! address: forwarded-for headers are not trusted, since anyone can send them. A `reported_at`
-//! from the public is ignored: public reports are stamped with their arrival time.
+//! Rules:
+//! - The per-request path stays in memory (rate limit, salted hash, known services) and leaves
+//!   storing to the group-commit writer (`jobs::report_writer`).
+//! - A `reported_at` from the public is ignored: public reports are stamped with their arrival
+//!   time.
+//! - One reporter is one address ([`crate::http::client`]): IPv4 as is, IPv6 by its /64, taken
+//!   from `X-Forwarded-For` only behind a trusted proxy. The user agent is no part of it, since
+//!   the client chooses it. The same key is hashed, deduplicated and rate limited.
+//! - The limiter remembers at most [`REPORTERS_REMEMBERED`] reporters ([`crate::http::limiter`]).
 
 use std::collections::HashSet;
-use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::RwLock;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use governor::Quota;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -23,43 +27,51 @@ use crate::db::{self, Db};
 use crate::domain::report::{self, NewReport, ReportFields};
 use crate::http::AppState;
 use crate::http::auth::WriteAccess;
+use crate::http::client::{Reporter, client_address, reporter_key};
+use crate::http::limiter::{BoundedLimiter, bounded_limiter};
 use crate::http::problem::{ApiError, Problem};
 use crate::jobs::report_writer::{IntakeError, ReportIntake};
+
+/// The most reporters the rate limiter remembers at once: about 10 MiB. A reporter it has
+/// forgotten starts again with a full minute's allowance; its reports still count once per
+/// window, since deduplication is in the store.
+pub const REPORTERS_REMEMBERED: usize = 100_000;
 
 /// What report intake keeps in memory, shared by every worker.
 pub struct ReportsState {
     pub intake: ReportIntake,
-    limiter: DefaultKeyedRateLimiter<IpAddr>,
+    limiter: BoundedLimiter<Reporter>,
     salt: Vec<u8>,
     known: RwLock<HashSet<String>>,
 }
 
 impl ReportsState {
-    /// Starts the writer and reads the salt. `per_minute` reports per client address.
+    /// Starts the writer and reads the salt. `per_minute` reports per reporter.
     pub fn start(db: &Db, per_minute: u32) -> anyhow::Result<Self> {
         let salt = db.run(bulk::reporter_salt)?;
         let rate = NonZeroU32::new(per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
         Ok(Self {
             intake: ReportIntake::start(db.clone())?,
-            limiter: RateLimiter::keyed(Quota::per_minute(rate)),
+            limiter: bounded_limiter(Quota::per_minute(rate), REPORTERS_REMEMBERED),
             salt,
             known: RwLock::new(HashSet::new()),
         })
     }
 
-    /// Forgets rate-limit state of addresses that have been quiet (bounded memory).
+    /// Forgets the rate-limit state of reporters that have been quiet. Memory is bounded by
+    /// the limiter's capacity anyway; this keeps it small when nobody is flooding.
     pub fn forget_quiet_clients(&self) {
         self.limiter.retain_recent();
-        self.limiter.shrink_to_fit();
     }
 
-    /// Whether a client may file another report now.
-    pub fn admit(&self, client: IpAddr) -> bool {
-        self.limiter.check_key(&client).is_ok()
+    /// Whether a reporter may file another report now.
+    pub fn admit(&self, reporter: Reporter) -> bool {
+        self.limiter.check_key(&reporter).is_ok()
     }
 
-    pub fn reporter_hash(&self, client: IpAddr, user_agent: &str) -> String {
-        report::reporter_hash(&self.salt, &["public", &client.to_string(), user_agent])
+    /// The salted hash a public reporter is stored as.
+    pub fn reporter_hash(&self, reporter: Reporter) -> String {
+        report::reporter_hash(&self.salt, &["public", &reporter.to_string()])
     }
 
     /// Whether a service exists, remembering the ones that do.
@@ -77,22 +89,6 @@ impl ReportsState {
         }
         Ok(exists)
     }
-}
-
-/// The client address and user agent a public report is identified by (hashed).
-pub fn client_of(req: &HttpRequest) -> (IpAddr, String) {
-    let ip = req
-        .peer_addr()
-        .map_or(IpAddr::from([0, 0, 0, 0]), |a| a.ip());
-    let ua = req
-        .headers()
-        .get("user-agent")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .chars()
-        .take(512)
-        .collect();
-    (ip, ua)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -126,8 +122,8 @@ pub async fn accept_public(
     req: &HttpRequest,
     fields: ReportFields<'_>,
 ) -> Result<ReportAccepted, ApiError> {
-    let (client, ua) = client_of(req);
-    if !reports.admit(client) {
+    let reporter = reporter_key(client_address(req, &state.config.trusted_proxies));
+    if !reports.admit(reporter) {
         return Err(ApiError::TooManyRequests(
             "too many reports from this address; try again in a minute".into(),
         ));
@@ -146,7 +142,7 @@ pub async fn accept_public(
         symptom: text.symptom,
         comment: text.comment,
         country: text.country,
-        reporter_hash: reports.reporter_hash(client, &ua),
+        reporter_hash: reports.reporter_hash(reporter),
         via: "public",
     };
     let counted = reports.intake.submit(new).await.map_err(|e| match e {

@@ -12,6 +12,8 @@
 //!   them (a feed's "Update", a note) carries the incident's status at that point, or "update"
 //!   before any status is known.
 //! - Loading is shared with `/feed.atom` ([`load`]), so both tell the same story.
+//! - Page URLs and shortlinks are absolute, from [`crate::http::origin`]: the public URL, or the
+//!   request's own Host; a forwarded host only from a trusted proxy.
 
 use std::collections::HashMap;
 
@@ -24,6 +26,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::db::incidents::IncidentDetail;
 use crate::domain::{Impact, IncidentStatus};
 use crate::http::AppState;
+use crate::http::origin::origin;
 use crate::http::problem::{ApiError, Problem};
 
 mod load;
@@ -49,12 +52,6 @@ pub struct ScopeQuery {
 /// ISO 8601 with milliseconds and `Z`.
 pub fn iso_ms(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
-}
-
-/// Our own origin as the client reached us: page URLs and shortlinks point back here.
-pub fn base_url(req: &HttpRequest) -> String {
-    let info = req.connection_info();
-    format!("{}://{}", info.scheme(), info.host())
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -334,7 +331,7 @@ async fn incidents_doc(
     which: Which,
 ) -> Result<HttpResponse, ApiError> {
     let loaded = load(state, service, which).await?;
-    let ctx = ctx(base_url(req), &loaded);
+    let ctx = ctx(origin(req, &state.config).base, &loaded);
     Ok(HttpResponse::Ok().json(IncidentsV2Json {
         page: page(&ctx, &loaded),
         incidents: loaded.incidents.iter().map(|d| incident(&ctx, d)).collect(),
@@ -349,7 +346,7 @@ pub async fn summary(
     query: web::Query<ScopeQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let loaded = load(&state, query.into_inner().service, Which::Unresolved).await?;
-    let ctx = ctx(base_url(&req), &loaded);
+    let ctx = ctx(origin(&req, &state.config).base, &loaded);
     Ok(HttpResponse::Ok().json(SummaryV2Json {
         page: page(&ctx, &loaded),
         status: status_of(&loaded.incidents),

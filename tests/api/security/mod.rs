@@ -2,7 +2,9 @@
 //! Each test here is a hole an attacker could use, written as the attack, which must get
 //! nothing.
 
+mod absolute_urls;
 mod headers;
 mod links;
+mod reporters;
 mod sessions;
 mod times;
