@@ -30,6 +30,7 @@ use crate::db::{Db, poll_state};
 use crate::domain::ServiceSlug;
 use crate::ingest::Format;
 
+pub mod address;
 mod fetch;
 
 use fetch::{Fetched, PollError, build_client, fetch, short};
