@@ -3,3 +3,4 @@
 //! nothing.
 
 mod headers;
+mod ssrf;
