@@ -2,8 +2,11 @@
 //!
 //! Rules:
 //! - [`PollError`]'s `Display` is what `last_error` stores: one short line naming what failed.
-//! - A refusal by the address guard is "refused: private address", with no address:
-//!   [`PollError::detail`] has it, for the log.
+//! - It never holds text from a response: not the body of an error page, and not the values
+//!   or tag names a parse or apply error quotes. What was fetched may come from a service the
+//!   page's author cannot read, and `/admin/sources` must not read it for them. Those errors
+//!   keep their kind and position; [`PollError::detail`] has the whole text, for the log.
+//! - A refusal by the address guard is "refused: private address", with no address either.
 
 use std::error::Error as _;
 use std::time::Duration;
@@ -33,19 +36,21 @@ pub(super) enum PollError {
     TooLarge(usize),
     #[error("{0}")]
     Transport(String),
-    #[error("cannot parse the {0} document: {1}")]
+    #[error("cannot parse the {format} document: {kind}", format = .0, kind = parse_kind(.1))]
     Parse(Format, ParseError),
-    #[error("cannot apply the {0} document: {1}")]
+    #[error("cannot apply the {format} document: {kind}", format = .0, kind = apply_kind(.1))]
     Apply(Format, IngestError),
     #[error("internal error: {0}")]
     Internal(String),
 }
 
 impl PollError {
-    /// The whole story, for the log only: the refused address.
+    /// The whole story, for the log only: the refused address, the parser's own message.
     pub(super) fn detail(&self) -> String {
         match self {
             PollError::Refused(refused) => refused.explain(),
+            PollError::Parse(format, e) => format!("cannot parse the {format} document: {e}"),
+            PollError::Apply(format, e) => format!("cannot apply the {format} document: {e}"),
             other => other.to_string(),
         }
     }
@@ -54,6 +59,34 @@ impl PollError {
 impl From<DbError> for PollError {
     fn from(e: DbError) -> Self {
         PollError::Internal(format!("database: {e}"))
+    }
+}
+
+/// A parse error without what it quotes: its kind and where, never the text found there.
+/// (Paths such as `$.incidents[3].updated_at` are built by the parsers from field names and
+/// indices, not from the document's text.)
+fn parse_kind(e: &ParseError) -> String {
+    match e {
+        ParseError::TooLarge { .. } => e.to_string(),
+        ParseError::Encoding { encoding, .. } => format!("input is not valid {encoding}"),
+        ParseError::Json { line, column, .. } => {
+            format!("invalid JSON at line {line}, column {column}")
+        }
+        ParseError::Xml { .. } => "invalid XML".to_string(),
+        ParseError::Shape { path, .. } => format!("unexpected document shape at {path}"),
+        ParseError::Time { path, .. } => format!("bad timestamp at {path}"),
+    }
+}
+
+/// An apply error without the values it may quote (a service name, a conflicting key).
+fn apply_kind(e: &IngestError) -> String {
+    match e {
+        IngestError::Parse(p) => parse_kind(p),
+        IngestError::BadService(_) => "bad service name".to_string(),
+        IngestError::Db(DbError::Invalid { field, .. }) => format!("invalid {field}"),
+        IngestError::Db(DbError::Conflict(_)) => "conflict".to_string(),
+        IngestError::Db(_) => "database error (see the log)".to_string(),
+        IngestError::UnknownFormat | IngestError::NoService => e.to_string(),
     }
 }
 

@@ -253,7 +253,7 @@ async fn poll_source(
         }
         Err(e) => {
             let message = short(&e.to_string());
-            // The log has the address `last_error` leaves out.
+            // The log has the detail `last_error` leaves out (the address, the parser's words).
             let detail = e.detail();
             tracing::warn!(source = %source.id, url = ?source.url, error = %detail, "poll failed");
             let failures = source.failures.saturating_add(1);

@@ -1,7 +1,7 @@
 //! Server-side request forgery through the poller: a status page that sends it to our own
-//! network (a redirect to the metadata service, to another port, to `localhost`), and a source
-//! whose URL is a private address. The poller fetches public addresses only, unless
-//! `--allow-private-sources` names them.
+//! network (a redirect to the metadata service, to another port, to `localhost`), a source
+//! whose URL is a private address, and `last_error` as a way to read what came back. The poller
+//! fetches public addresses only, unless `--allow-private-sources` names them.
 //!
 //! Every server here is on 127.0.0.1, so the first one is allowed by its exact `host:port` (as
 //! an intranet deployment would), and the others must see no request at all.
@@ -16,8 +16,10 @@ use aftermath::db::services;
 use aftermath::db::sources::{self, NewSource, SourceRow};
 use aftermath::domain::ServiceSlug;
 use aftermath::jobs::poller::{PollSummary, PollerSettings, poll_once};
+use reqwest::StatusCode;
 
-use crate::helpers::{TestApp, spawn_app};
+use crate::forms::sign_in;
+use crate::helpers::{TestApp, html, spawn_app};
 
 const REFUSED: &str = "refused: private address";
 
@@ -198,4 +200,51 @@ async fn a_source_at_a_private_address_is_refused_before_any_connection() {
         assert_eq!(r.failures, 1, "{url}: backs off like any failure");
     }
     assert!(inside.hits().is_empty(), "{:?}", inside.hits());
+}
+
+#[actix_web::test]
+async fn last_error_never_holds_text_from_the_response() {
+    const SECRET: &str = "hunter2";
+    let app = spawn_app().await;
+    let page = Page::start(|path| match path {
+        "/error" => response("500 Internal Server Error", "", "db password is hunter2"),
+        "/time" => response(
+            "200 OK",
+            "content-type: application/json\r\n",
+            r#"{"page":{"id":"p","name":"Acme"},"incidents":[{"id":"x","name":"Outage",
+               "status":"resolved","created_at":"hunter2","updated_at":"hunter2",
+               "incident_updates":[]}]}"#,
+        ),
+        "/xml" => response(
+            "200 OK",
+            "",
+            r#"<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><hunter2></feed>"#,
+        ),
+        _ => response("404 Not Found", "", ""),
+    });
+    let errors = [
+        (
+            add_source(&app, "statuspage", page.url("/error")),
+            "HTTP 500 Internal Server Error",
+        ),
+        (
+            add_source(&app, "statuspage", page.url("/time")),
+            "cannot parse the statuspage document: bad timestamp at $.incidents[0].created_at",
+        ),
+        (
+            add_source(&app, "atom", page.url("/xml")),
+            "cannot parse the atom document: invalid XML",
+        ),
+    ];
+
+    let summary = poll_once(&app.db, &page.allowed_alone()).await;
+
+    assert_eq!(summary.failed, 3, "{summary:?}");
+    for (id, expected) in &errors {
+        assert_eq!(last_error(&app, id), *expected);
+    }
+    sign_in(&app).await;
+    let admin = html(app.get("/admin/sources").await, StatusCode::OK).await;
+    assert!(admin.contains("invalid XML"), "{admin}");
+    assert!(!admin.contains(SECRET), "{admin}");
 }
