@@ -93,7 +93,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             service,
             files,
         } => ingest(&Db::connect(&database_url)?, format, service, &files),
-        Command::Source(cmd) => source(&Db::connect(&database_url)?, cmd),
+        Command::Source(cmd) => source(&Db::connect(&database_url)?, cmd, &allow_private_sources),
         search @ Command::Search { .. } => {
             search_cli::search_command(Db::connect(&database_url)?, &data_dir, search)
         }

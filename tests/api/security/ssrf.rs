@@ -18,8 +18,9 @@ use aftermath::domain::ServiceSlug;
 use aftermath::jobs::poller::{PollSummary, PollerSettings, poll_once};
 use reqwest::StatusCode;
 
+use crate::cli::aftermath;
 use crate::forms::sign_in;
-use crate::helpers::{TestApp, html, spawn_app};
+use crate::helpers::{TestApp, fresh_database, html, spawn_app};
 
 const REFUSED: &str = "refused: private address";
 
@@ -247,4 +248,61 @@ async fn last_error_never_holds_text_from_the_response() {
     let admin = html(app.get("/admin/sources").await, StatusCode::OK).await;
     assert!(admin.contains("invalid XML"), "{admin}");
     assert!(!admin.contains(SECRET), "{admin}");
+}
+
+#[test]
+fn source_add_refuses_a_private_address_unless_allowed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (url, _schema) = fresh_database(dir.path());
+    let add = |extra: &[&str], feed: &str| {
+        let mut cmd = aftermath();
+        cmd.args(["--database-url", &url])
+            .args(extra)
+            .args(["source", "add", "--kind", "atom", "--service", "acme"])
+            .args(["--url", &format!("http://10.0.0.1/{feed}")]);
+        cmd
+    };
+
+    let refused = add(&[], "a.atom").output().unwrap();
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("10.0.0.1:80 is private (RFC 1918)")
+            && stderr.contains("only public addresses")
+            && stderr.contains("--allow-private-sources"),
+        "{stderr}"
+    );
+
+    let by_flag = add(&["--allow-private-sources", "true"], "a.atom")
+        .output()
+        .unwrap();
+    assert!(
+        by_flag.status.success(),
+        "{}",
+        String::from_utf8_lossy(&by_flag.stderr)
+    );
+    let by_pair = add(&[], "b.atom")
+        .env("AFTERMATH_ALLOW_PRIVATE_SOURCES", "10.0.0.1:80")
+        .output()
+        .unwrap();
+    assert!(
+        by_pair.status.success(),
+        "{}",
+        String::from_utf8_lossy(&by_pair.stderr)
+    );
+    let other_pair = add(&["--allow-private-sources", "10.0.0.1:8080"], "c.atom")
+        .output()
+        .unwrap();
+    assert!(!other_pair.status.success(), "another port is not allowed");
+
+    let list = aftermath()
+        .args(["--database-url", &url, "source", "list"])
+        .output()
+        .unwrap();
+    let listed = String::from_utf8_lossy(&list.stdout);
+    assert!(
+        listed.contains("http://10.0.0.1/a.atom") && listed.contains("http://10.0.0.1/b.atom"),
+        "{listed}"
+    );
+    assert!(!listed.contains("c.atom"), "{listed}");
 }
