@@ -2,12 +2,14 @@
 
 use std::path::PathBuf;
 
+use aftermath::config::PrivateSources;
 use aftermath::correlate;
 use aftermath::db::sources::{self, NewSource};
 use aftermath::db::tokens;
 use aftermath::db::{self, Db};
 use aftermath::domain::{IncidentId, ServiceSlug};
 use aftermath::ingest::Format;
+use aftermath::jobs::poller::address::check_source_url;
 
 use super::{SourceCommand, TokenCommand};
 
@@ -165,7 +167,9 @@ pub fn ingest_files(
     Ok(())
 }
 
-pub fn source(db: &Db, cmd: SourceCommand) -> anyhow::Result<()> {
+/// `aftermath source add|list`. A polled URL that names a non-public address is refused at
+/// once unless `--allow-private-sources` allows it, rather than failing at every poll.
+pub fn source(db: &Db, cmd: SourceCommand, private: &PrivateSources) -> anyhow::Result<()> {
     match cmd {
         SourceCommand::Add {
             kind,
@@ -185,6 +189,9 @@ pub fn source(db: &Db, cmd: SourceCommand) -> anyhow::Result<()> {
                     .is_some_and(|u| u.starts_with("http://") || u.starts_with("https://"))
             {
                 anyhow::bail!("a polled source needs --url http(s)://…");
+            }
+            if let (false, Some(url)) = (webhook, url.as_deref()) {
+                check_source_url(url, private).map_err(anyhow::Error::msg)?;
             }
             let secret = webhook.then(|| hex::encode(rand::random::<[u8; 24]>()));
             let new = NewSource {

@@ -32,7 +32,7 @@ pub struct Config {
 }
 
 /// Which non-public addresses (loopback, RFC 1918, link-local, CGNAT, unique-local,
-/// multicast, unspecified) the poller may reach.
+/// multicast, unspecified; `jobs::poller::address` lists every range) the poller may reach.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum PrivateSources {
     /// None: the default, so a hostile status page cannot make us fetch internal services.
@@ -40,7 +40,8 @@ pub enum PrivateSources {
     Refused,
     /// Every address (`true`): an intranet deployment.
     All,
-    /// Exactly these `host:port` pairs.
+    /// Exactly these `host:port` pairs. An IP pair allows that address on that port; a host-name
+    /// pair lets that name resolve to private addresses, and fetches it on the listed ports only.
     Only(Vec<String>),
 }
 

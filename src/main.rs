@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use aftermath::config::Config;
+use aftermath::config::{Config, PrivateSources};
 use aftermath::db::{DatabaseUrl, Db, run_migrations};
 use aftermath::jobs::poller::{self, PollerSettings};
 use aftermath::startup::Application;
@@ -67,7 +67,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             };
             serve(config, demo)
         }
-        Command::Poll { once: _ } => poll_once(&Db::connect(&database_url)?),
+        Command::Poll { once: _ } => poll_once(&Db::connect(&database_url)?, allow_private_sources),
         Command::Migrate => {
             let applied = run_migrations(&DatabaseUrl::parse(&database_url)?)?;
             eprintln!("{applied} migration(s) applied");
@@ -100,7 +100,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             service,
             files,
         } => ingest(&Db::connect(&database_url)?, format, service, &files),
-        Command::Source(cmd) => source(&Db::connect(&database_url)?, cmd),
+        Command::Source(cmd) => source(&Db::connect(&database_url)?, cmd, &allow_private_sources),
         search @ Command::Search { .. } => {
             search_cli::search_command(Db::connect(&database_url)?, &data_dir, search)
         }
@@ -115,9 +115,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-fn poll_once(db: &Db) -> anyhow::Result<()> {
+fn poll_once(db: &Db, private_sources: PrivateSources) -> anyhow::Result<()> {
+    let settings = PollerSettings::default().with_private_sources(private_sources);
     let summary = actix_web::rt::System::new()
-        .block_on(async move { poller::poll_once(db, &PollerSettings::default()).await });
+        .block_on(async move { poller::poll_once(db, &settings).await });
     println!("{}", serde_json::to_string(&summary)?);
     if summary.failed > 0 {
         anyhow::bail!(

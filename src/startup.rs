@@ -55,6 +55,8 @@ impl Application {
             Key::try_from(key_bytes.as_slice()).context("the stored session key is too short")?;
         let (metrics, prometheus) = Metrics::new().map_err(|e| anyhow::anyhow!("metrics: {e}"))?;
         let poll = config.poll;
+        let poller_settings =
+            PollerSettings::default().with_private_sources(config.private_sources.clone());
         let search = Search::start(db.clone(), &config.data_dir)
             .context("cannot start the search indexer")?;
         // User reports: the group-commit writer and the per-address rate limiter.
@@ -100,7 +102,7 @@ impl Application {
         }));
         let stop_poller = poll.then(|| {
             let (tx, rx) = tokio::sync::watch::channel(false);
-            actix_web::rt::spawn(poller::run(db.clone(), PollerSettings::default(), rx));
+            actix_web::rt::spawn(poller::run(db.clone(), poller_settings, rx));
             tx
         });
         Ok(Self {

@@ -11,6 +11,9 @@
 //! - A body is applied through `correlate::ingest_bytes` on the blocking pool: one document, one
 //!   transaction, cascade links included; a body that fails to parse changes nothing and keeps
 //!   the old validators.
+//! - Only public addresses are fetched, on the first request and on every redirect hop, unless
+//!   [`PollerSettings::private_sources`] allows more (`address` lists the ranges, `guard` says
+//!   how the check and the connect use the same address).
 //! - Every outcome is recorded: success and `304 Not Modified` reset the failure count and
 //!   schedule `interval ± jitter`; a failure stores a short error naming what failed and backs
 //!   off `interval · 2^failures`, capped at `max_backoff`, with jitter.
@@ -30,9 +33,14 @@ use crate::db::{Db, poll_state};
 use crate::domain::ServiceSlug;
 use crate::ingest::Format;
 
+pub mod address;
+mod error;
 mod fetch;
+mod guard;
 
-use fetch::{Fetched, PollError, build_client, fetch, short};
+use crate::config::PrivateSources;
+use error::{PollError, short};
+use fetch::{Client, Fetched, build_client, fetch};
 
 /// Used when a source has no interval of its own.
 const DEFAULT_INTERVAL: Duration = Duration::from_secs(300);
@@ -53,6 +61,8 @@ pub struct PollerSettings {
     /// Fraction of the delay added or removed at random (0.1 = ±10 %), so sources added together
     /// do not stay in lock-step and many processes do not hit a provider at the same second.
     pub jitter: f64,
+    /// Which non-public addresses may be fetched: none by default (`--allow-private-sources`).
+    pub private_sources: PrivateSources,
 }
 
 impl Default for PollerSettings {
@@ -62,6 +72,7 @@ impl Default for PollerSettings {
             max_body_bytes: 8 * 1024 * 1024,
             max_backoff: Duration::from_secs(6 * 3600),
             jitter: 0.1,
+            private_sources: PrivateSources::Refused,
         }
     }
 }
@@ -74,6 +85,11 @@ impl PollerSettings {
 
     pub fn with_max_body_bytes(mut self, max_body_bytes: usize) -> Self {
         self.max_body_bytes = max_body_bytes;
+        self
+    }
+
+    pub fn with_private_sources(mut self, private_sources: PrivateSources) -> Self {
+        self.private_sources = private_sources;
         self
     }
 
@@ -203,7 +219,7 @@ async fn next_pause(db: &Db) -> Duration {
 #[tracing::instrument(name = "poll", skip_all, fields(source = %source.id, kind = %source.kind))]
 async fn poll_source(
     db: &Db,
-    client: &reqwest::Client,
+    client: &Client,
     settings: &PollerSettings,
     source: SourceRow,
 ) -> Outcome {
@@ -237,7 +253,9 @@ async fn poll_source(
         }
         Err(e) => {
             let message = short(&e.to_string());
-            tracing::warn!(source = %source.id, url = ?source.url, error = %message, "poll failed");
+            // The log has the detail `last_error` leaves out (the address, the parser's words).
+            let detail = e.detail();
+            tracing::warn!(source = %source.id, url = ?source.url, error = %detail, "poll failed");
             let failures = source.failures.saturating_add(1);
             let wait = backoff(interval, failures, settings.max_backoff);
             let next = now + delta(jittered(wait, settings.jitter));
@@ -260,7 +278,7 @@ async fn poll_source(
 /// Fetches the source and, when a new body came, applies it.
 async fn fetch_and_apply(
     db: &Db,
-    client: &reqwest::Client,
+    client: &Client,
     settings: &PollerSettings,
     source: &SourceRow,
 ) -> Result<Done, PollError> {

@@ -1,6 +1,6 @@
 //! Unit tests of the pure parts of the poller: schedule arithmetic and error text.
 
-use super::fetch::{MAX_ERROR_CHARS, PollError, short};
+use super::error::{MAX_ERROR_CHARS, PollError, short};
 use super::*;
 use reqwest::StatusCode;
 

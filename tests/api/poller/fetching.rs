@@ -46,7 +46,7 @@ async fn poller_follows_redirects_and_revalidates_with_last_modified() {
     let moved = add_source(&app, server.url("/moved"));
     let looping = add_source(&app, server.url("/loop"));
 
-    let summary = poll_once(&app.db, &settings()).await;
+    let summary = poll_once(&app.db, &settings(&server)).await;
     assert_eq!(
         summary,
         PollSummary {
@@ -65,7 +65,7 @@ async fn poller_follows_redirects_and_revalidates_with_last_modified() {
     assert_eq!(server.hits("/loop").len(), 6);
 
     make_due(&app.db, &[&moved]);
-    let summary = poll_once(&app.db, &settings()).await;
+    let summary = poll_once(&app.db, &settings(&server)).await;
     assert_eq!(
         summary,
         PollSummary {

@@ -37,7 +37,7 @@ async fn run_stops_promptly_on_shutdown_even_while_a_source_hangs() {
     let app = spawn_app().await;
     let server = Server::start();
     add_source(&app, server.url("/hang"));
-    let settings = settings().with_timeout(Duration::from_secs(30));
+    let settings = settings(&server).with_timeout(Duration::from_secs(30));
     let (stop, shutdown) = tokio::sync::watch::channel(false);
     let poller = tokio::spawn(run(app.db.clone(), settings, shutdown));
     // Let the cycle start and reach the hanging server.

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
+use aftermath::config::PrivateSources;
 use aftermath::db::services;
 use aftermath::db::sources::{self, NewSource, SourceRow};
 use aftermath::db::{Db, poll_state};
@@ -30,8 +31,11 @@ pub(super) const LAST_MODIFIED: &str = "Wed, 11 Feb 2026 15:41:08 GMT";
 
 const CAP: usize = 64 * 1024;
 
-fn settings() -> PollerSettings {
+/// Short limits, and the test server's exact `host:port` allowed: it is on loopback, which the
+/// poller refuses by default.
+fn settings(server: &Server) -> PollerSettings {
     PollerSettings::default()
+        .with_private_sources(PrivateSources::Only(vec![server.host_port()]))
         .with_timeout(Duration::from_secs(1))
         .with_max_body_bytes(CAP)
         .without_jitter()
@@ -109,7 +113,7 @@ async fn poll_six_sources_once() -> FirstCycle {
 
     let before = Utc::now().naive_utc();
     let started = Instant::now();
-    let summary = poll_once(&app.db, &settings()).await;
+    let summary = poll_once(&app.db, &settings(&server)).await;
     let elapsed = started.elapsed();
     FirstCycle {
         app,
@@ -136,12 +140,12 @@ struct SecondCycle {
 /// times), then makes every source due again and polls them a second time.
 async fn poll_six_sources_twice() -> SecondCycle {
     let first = poll_six_sources_once().await;
-    poll_once(&first.app.db, &settings()).await;
+    poll_once(&first.app.db, &settings(&first.server)).await;
     let all: Vec<&String> = first.bad.values().chain([&first.good]).collect();
     make_due(&first.app.db, &all);
     let counts = first.app.snapshot();
     let before = Utc::now().naive_utc();
-    let summary = poll_once(&first.app.db, &settings()).await;
+    let summary = poll_once(&first.app.db, &settings(&first.server)).await;
     SecondCycle {
         first,
         counts,

@@ -41,6 +41,11 @@ impl Server {
         Self { base, hits }
     }
 
+    /// `127.0.0.1:PORT`, the pair to allow with `--allow-private-sources`.
+    pub(super) fn host_port(&self) -> String {
+        self.base.trim_start_matches("http://").to_string()
+    }
+
     pub(super) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

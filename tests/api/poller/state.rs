@@ -11,7 +11,7 @@ async fn a_cycle_with_nothing_due_fetches_nothing_at_all() {
     let cycle = poll_six_sources_once().await;
     let hits_so_far = cycle.server.hits.lock().unwrap().len();
     assert_eq!(
-        poll_once(&cycle.app.db, &settings()).await,
+        poll_once(&cycle.app.db, &settings(&cycle.server)).await,
         PollSummary::default()
     );
     assert_eq!(cycle.server.hits.lock().unwrap().len(), hits_so_far);

@@ -7,4 +7,5 @@ mod headers;
 mod links;
 mod reporters;
 mod sessions;
+mod ssrf;
 mod times;
