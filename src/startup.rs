@@ -87,7 +87,7 @@ impl Application {
                         .build(),
                 )
                 .wrap(prometheus.clone())
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<http::request_log::RequestLog>::new())
                 .app_data(state.clone())
                 .app_data(reports_for_app.clone())
                 .configure(http::configure)

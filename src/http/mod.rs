@@ -16,6 +16,7 @@ pub mod ops;
 pub mod origin;
 pub mod pages;
 pub mod problem;
+pub mod request_log;
 
 use std::sync::Arc;
 

@@ -5,6 +5,7 @@
 mod absolute_urls;
 mod headers;
 mod links;
+mod logs;
 mod reporters;
 mod sessions;
 mod ssrf;
