@@ -109,19 +109,41 @@ table{border-collapse:collapse;width:100%;font-size:.9em}th,td{border:1px solid 
 blockquote{border-left:3px solid #999;margin-left:0;padding-left:1rem;color:#333}code{font-size:.9em}\
 @media print{main{margin:0;max-width:none}a[href^=\"http\"]::after{content:\" (\" attr(href) \")\";font-size:.8em}tr,blockquote{page-break-inside:avoid}h2{page-break-after:avoid}}";
 
-/// A unified diff between two revisions' texts, labelled with their numbers.
+/// How long a diff may take; past it, the diff is "too large" (see [`diff`]).
+pub const DIFF_DEADLINE: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// What a diff that ran past [`DIFF_DEADLINE`] says instead.
+pub const DIFF_TOO_LARGE: &str = "These revisions differ too much to show a diff.";
+
+/// A unified diff between two revisions' texts, labelled with their numbers; `None` when it
+/// could not be computed within [`DIFF_DEADLINE`] (two long texts that share little make the
+/// diff algorithm slow, so callers run this off the event loop and say the diff was too large).
 pub fn diff(
     from: &crate::db::postmortems::Revision,
     to: &crate::db::postmortems::Revision,
-) -> String {
-    similar::TextDiff::from_lines(&from.markdown, &to.markdown)
+) -> Option<String> {
+    diff_within(from, to, DIFF_DEADLINE)
+}
+
+/// [`diff`] with its time budget.
+pub fn diff_within(
+    from: &crate::db::postmortems::Revision,
+    to: &crate::db::postmortems::Revision,
+    budget: std::time::Duration,
+) -> Option<String> {
+    let deadline = std::time::Instant::now() + budget;
+    let text = similar::TextDiff::configure()
+        .deadline(deadline)
+        .diff_lines(&from.markdown, &to.markdown)
         .unified_diff()
         .context_radius(3)
         .header(
             &format!("revision {}", from.revision),
             &format!("revision {}", to.revision),
         )
-        .to_string()
+        .to_string();
+    // Past the deadline, similar settles for a coarse diff: say so rather than show it.
+    (std::time::Instant::now() <= deadline).then_some(text)
 }
 
 /// Drafts again from the current timeline as a new revision. People's revisions are never
@@ -144,7 +166,33 @@ pub fn regenerate(
     )?;
     let changes = previous
         .as_ref()
-        .map(|p| diff(p, &saved))
+        .map(|p| diff(p, &saved).unwrap_or_else(|| DIFF_TOO_LARGE.to_string()))
         .unwrap_or_default();
     Ok((saved, changes, rendered.fallback_reason))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::postmortems::Revision;
+
+    fn revision(n: i32, markdown: &str) -> Revision {
+        Revision {
+            incident_id: crate::domain::IncidentId::generate(),
+            revision: n,
+            status: "draft".into(),
+            markdown: markdown.into(),
+            author: "t".into(),
+            generated: false,
+            created_at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn a_diff_is_labelled_with_the_revisions_and_gives_up_past_its_deadline() {
+        let (a, b) = (revision(1, "# A\n\nold\n"), revision(2, "# A\n\nnew\n"));
+        let text = diff(&a, &b).unwrap();
+        assert!(text.contains("revision 1") && text.contains("-old") && text.contains("+new"));
+        assert_eq!(diff_within(&a, &b, std::time::Duration::ZERO), None);
+    }
 }

@@ -58,6 +58,15 @@ pub async fn latest(
     state: &AppState,
     id: IncidentId,
 ) -> Result<(Revision, Option<String>), ApiError> {
+    // Reading a postmortem that exists takes no write lock: only the first read, which
+    // drafts and stores revision 1, writes.
+    let found = state
+        .db_run(move |conn| crate::db::postmortems::latest(conn, id))
+        .await
+        .map_err(not_found(id))?;
+    if let Some(revision) = found {
+        return Ok((revision, None));
+    }
     let dir = state.config.template_dir.clone();
     state
         .db_write(move |conn| postmortem::latest_or_draft(conn, id, dir.as_deref()))
@@ -203,11 +212,10 @@ pub async fn diff_revisions(
             }
             other => other,
         })?;
-    Ok(HttpResponse::Ok().json(DiffJson {
-        from,
-        to,
-        diff: postmortem::diff(&a, &b),
-    }))
+    let diff = crate::http::blocking(move || postmortem::diff(&a, &b))
+        .await?
+        .ok_or_else(|| ApiError::field("to", postmortem::DIFF_TOO_LARGE))?;
+    Ok(HttpResponse::Ok().json(DiffJson { from, to, diff }))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

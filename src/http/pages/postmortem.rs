@@ -8,7 +8,7 @@ use serde::Deserialize;
 use super::session::forged;
 use super::view::utc;
 use super::{Layout, error_page, html, page_error};
-use crate::db::postmortems::{self, Authorship, Revision, Visibility};
+use crate::db::postmortems::{self, Authorship, Visibility};
 use crate::domain::IncidentId;
 use crate::http::AppState;
 use crate::http::api::incidents::parse_id;
@@ -99,6 +99,17 @@ async fn render(
         }
         Err(e) => return page_error(layout, e),
     };
+    // Off the event loop, with a deadline.
+    let diff = match diff {
+        Some((a, b)) => crate::http::blocking(move || {
+            let text =
+                postmortem::diff(&a, &b).unwrap_or_else(|| postmortem::DIFF_TOO_LARGE.to_string());
+            (a.revision, b.revision, text)
+        })
+        .await
+        .ok(),
+        None => None,
+    };
     let preview_mode = extra.edited.is_some();
     let markdown = extra.edited.unwrap_or_else(|| current.markdown.clone());
     let page = EditPage {
@@ -114,8 +125,7 @@ async fn render(
         preview_mode,
         error: extra.error,
         notice: extra.notice.or(warning),
-        diff: diff
-            .map(|(a, b): (Revision, Revision)| (a.revision, b.revision, postmortem::diff(&a, &b))),
+        diff,
         revisions: all
             .into_iter()
             .map(|r| RevisionRow {

@@ -4,6 +4,7 @@
 
 mod absolute_urls;
 mod headers;
+mod holes;
 mod links;
 mod logs;
 mod reporters;
