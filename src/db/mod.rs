@@ -138,6 +138,19 @@ impl Db {
         Ok(conn)
     }
 
+    /// [`Db::dedicated_writer`] whose commits survive power loss, not only a crash: on SQLite
+    /// the log is synced at every commit (`synchronous = FULL`; the pool runs NORMAL, which
+    /// can lose the last commits if the machine loses power). For a writer that promises
+    /// durability to its callers, and commits in groups so it pays one sync per group.
+    pub fn durable_writer(&self) -> Result<DbConn, DbError> {
+        use diesel::connection::SimpleConnection;
+        let mut conn = self.dedicated_writer()?;
+        if let DbConn::Sqlite(inner) = &mut conn {
+            inner.batch_execute("PRAGMA synchronous = FULL")?;
+        }
+        Ok(conn)
+    }
+
     /// Runs read-only work on a pooled connection. Blocking: call it from a blocking thread.
     pub fn run<T>(&self, f: impl FnOnce(&mut DbConn) -> Result<T, DbError>) -> Result<T, DbError> {
         let mut conn = self.pool.get().map_err(DbError::Pool)?;

@@ -3,6 +3,10 @@
 //! each request. One commit per batch instead of one per report is what lets a small machine
 //! take thousands of reports a second; an answer still means the report is durable.
 //!
+//! Durability: the writer's own connection syncs the log at every commit (`synchronous =
+//! FULL` on SQLite), so an answer survives power loss, not only a crash; one commit per batch
+//! keeps that to one sync per batch.
+//!
 //! Rules: the queue is bounded (handlers wait when it is full, which slows clients down instead
 //! of growing memory); a batch that fails answers each of its requests with the failure; the
 //! thread ends when the last handle is dropped.
@@ -82,7 +86,7 @@ fn store_batch(
 
 fn write_batches(db: &Db, mut rx: mpsc::Receiver<Job>) {
     // Its own connection, tuned for writing; the pool's when that cannot be had.
-    let mut own = match db.dedicated_writer() {
+    let mut own = match db.durable_writer() {
         Ok(conn) => Some(conn),
         Err(e) => {
             tracing::warn!(error = %e, "report writer uses pooled connections");
@@ -106,7 +110,7 @@ fn write_batches(db: &Db, mut rx: mpsc::Receiver<Job>) {
         let result = store_batch(db, &mut own, &reports);
         if result.is_err() {
             // The connection may be what broke: start the next batch on a fresh one.
-            own = db.dedicated_writer().ok();
+            own = db.durable_writer().ok();
         }
         match result {
             Ok(stored) => {

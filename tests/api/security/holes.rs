@@ -43,3 +43,26 @@ async fn reading_a_postmortem_that_exists_takes_no_write_lock() {
         StatusCode::OK
     );
 }
+
+/// "202 means durable" must hold through a power cut, not only a crash: the report writer's
+/// connection syncs the log at every commit.
+#[test]
+fn the_report_writer_syncs_every_commit() {
+    use diesel::RunQueryDsl;
+    use diesel::sql_types::Integer;
+    #[derive(diesel::QueryableByName)]
+    struct Sync {
+        #[diesel(sql_type = Integer)]
+        synchronous: i32,
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = aftermath::db::Db::connect(&format!("sqlite://{}", dir.path().join("a.db").display()))
+        .unwrap();
+    let aftermath::db::DbConn::Sqlite(mut conn) = db.durable_writer().unwrap() else {
+        unreachable!("a sqlite URL gives a SQLite connection")
+    };
+    let mode: Sync = diesel::sql_query("PRAGMA synchronous")
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(mode.synchronous, 2, "FULL");
+}
