@@ -17,7 +17,7 @@ use crate::helpers::spawn_app;
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/cascade");
 
 /// Answers every request with `body`.
-fn serve_forever(body: Vec<u8>) -> String {
+pub(crate) fn serve_forever(body: Vec<u8>) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!(
         "http://{}/api/v2/incidents.json",

@@ -20,7 +20,7 @@ use server::Server;
 mod failures;
 mod fetching;
 mod isolation;
-mod links;
+pub(crate) mod links;
 mod revalidation;
 mod server;
 mod state;

@@ -261,3 +261,39 @@ async fn a_service_whose_status_page_is_not_http_is_refused_by_the_api_and_the_c
         "a refused service changed the store"
     );
 }
+
+#[actix_web::test]
+async fn a_hostile_link_on_a_polled_page_is_dropped() {
+    use aftermath::config::PrivateSources;
+    use aftermath::jobs::poller::{PollerSettings, poll_once};
+    let app = spawn_app().await;
+    let page = json!({
+        "page": {"id": "hostile0page", "name": "Hostile"},
+        "incidents": [serde_json::from_slice::<Value>(&webhook_with_link("JaVaScRiPt:alert(document.domain)", 7)).unwrap()["incident"]]
+    });
+    let url = crate::poller::links::serve_forever(page.to_string().into_bytes());
+    let source = aftermath::db::sources::NewSource {
+        kind: "statuspage".into(),
+        format: Some("statuspage".into()),
+        url: Some(url.clone()),
+        service: "hostile".into(),
+        interval_secs: Some(300),
+        secret: None,
+    };
+    app.db
+        .write(|c| {
+            aftermath::db::services::ensure_exist(
+                c,
+                &[aftermath::domain::ServiceSlug::parse("s", "hostile").unwrap()],
+            )?;
+            aftermath::db::sources::add(c, &source)
+        })
+        .unwrap();
+    let host_port = url.trim_start_matches("http://").split('/').next().unwrap();
+    let settings = PollerSettings::default()
+        .with_private_sources(PrivateSources::Only(vec![host_port.to_string()]))
+        .without_jitter();
+    let summary = poll_once(&app.db, &settings).await;
+    assert_eq!(summary.created, 1, "{summary:?}");
+    assert_no_hostile_link(&app).await;
+}
