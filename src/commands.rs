@@ -183,11 +183,9 @@ pub fn source(db: &Db, cmd: SourceCommand, private: &PrivateSources) -> anyhow::
                     "unknown kind {kind:?}; use a format name (statuspage, atom, rss, aws-health, gcp, …) or statuspage-webhook"
                 );
             }
-            if !webhook
-                && !url
-                    .as_deref()
-                    .is_some_and(|u| u.starts_with("http://") || u.starts_with("https://"))
-            {
+            // The same rule as every stored link (domain::link): absolute http(s) with a host.
+            let url = url.as_deref().and_then(aftermath::domain::link::web_link);
+            if !webhook && url.is_none() {
                 anyhow::bail!("a polled source needs --url http(s)://…");
             }
             if let (false, Some(url)) = (webhook, url.as_deref()) {
