@@ -262,7 +262,8 @@ pub(crate) enum TokenCommand {
         /// Who or what uses the token; shown as the author of what it writes.
         #[arg(long)]
         name: String,
-        /// write: file and edit incidents; admin: also manage the store.
+        /// read: read a deployment whose reads are private; write: also file and edit
+        /// incidents; admin: also manage sources, webhooks and tokens.
         #[arg(long, default_value = "write")]
         scope: Scope,
     },

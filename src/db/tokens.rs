@@ -11,19 +11,35 @@ use super::convert::{from_db_time, now, opt_from_db, parse_stored, to_db_time};
 use super::error::DbError;
 use super::schema::api_tokens;
 
-/// What a token may do. `admin` includes `write`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+/// What a token may do, in order: each scope includes the ones before it.
+///
+/// - `read`: the GET routes a deployment made private (`AFTERMATH_PUBLIC_READ=false`);
+/// - `write`: also file and edit incidents, updates, postmortems, links and ingests;
+/// - `admin`: also manage sources, webhook secrets and tokens, and read the audit log.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum Scope {
+    Read,
     Write,
     Admin,
 }
 
 impl Scope {
+    pub const ALL: [Scope; 3] = [Scope::Read, Scope::Write, Scope::Admin];
+
     pub fn as_str(self) -> &'static str {
         match self {
+            Scope::Read => "read",
             Scope::Write => "write",
             Scope::Admin => "admin",
         }
+    }
+
+    /// Whether a token of this scope may do what `needed` allows.
+    pub fn includes(self, needed: Scope) -> bool {
+        self >= needed
     }
 }
 
@@ -31,9 +47,12 @@ impl std::str::FromStr for Scope {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
+            "read" => Ok(Scope::Read),
             "write" => Ok(Scope::Write),
             "admin" => Ok(Scope::Admin),
-            other => Err(format!("unknown scope {other:?}; expected write or admin")),
+            other => Err(format!(
+                "unknown scope {other:?}; expected read, write or admin"
+            )),
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod ops;
 pub mod pages;
 pub mod problem;
+pub mod routes;
 
 use std::sync::Arc;
 
@@ -66,7 +67,8 @@ pub async fn blocking<T: Send + 'static>(
 pub const JSON_LIMIT: usize = 256 * 1024;
 pub const FORM_LIMIT: usize = 64 * 1024;
 
-/// Registers every route. Extractor rejections are routed into problem+json here.
+/// Registers every route. Extractor rejections are routed into problem+json here. What each route
+/// needs from its caller is declared in [`routes::ROUTES`] and enforced by [`routes::guard`].
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(
         web::JsonConfig::default()

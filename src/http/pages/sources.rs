@@ -1,5 +1,5 @@
 //! `/admin/sources`: every polled source and webhook with its last success and last error, for
-//! signed-in people (webhook addresses carry their secret).
+//! admins only (webhook addresses carry their secret; `http::routes` asks for the admin scope).
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};

@@ -4,4 +4,5 @@
 
 mod headers;
 mod links;
+mod roles;
 mod times;
