@@ -207,6 +207,9 @@ pub(crate) enum SourceCommand {
     },
     /// List sources with their last success and last error.
     List,
+    /// Stop following a source: it is no longer polled, and a webhook's address stops working.
+    /// What it brought in stays.
+    Remove { id: String },
 }
 
 /// A status-page document format, or one of the user-report formats.
@@ -239,20 +242,7 @@ pub(crate) fn service_slug(s: &str) -> Result<ServiceSlug, String> {
 }
 
 pub(crate) fn interval(s: &str) -> Result<u32, String> {
-    let (number, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
-    let n: u32 = number
-        .parse()
-        .map_err(|_| format!("{s:?} is not an interval like 30s, 5m or 1h"))?;
-    let secs = match unit {
-        "s" | "" => n,
-        "m" => n.saturating_mul(60),
-        "h" => n.saturating_mul(3600),
-        _ => return Err(format!("{s:?} is not an interval like 30s, 5m or 1h")),
-    };
-    if secs < 10 {
-        return Err("poll at most every 10 seconds".into());
-    }
-    Ok(secs)
+    aftermath::domain::source::parse_interval(s)
 }
 
 #[derive(Subcommand)]

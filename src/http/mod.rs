@@ -80,6 +80,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .app_data(web::FormConfig::default().limit(FORM_LIMIT))
     .app_data(web::PayloadConfig::default().limit(JSON_LIMIT))
     .configure(api::configure)
+    .configure(api::admin::configure)
     .configure(feeds::configure)
     .configure(ops::configure)
     .configure(pages::configure);

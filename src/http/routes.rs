@@ -133,6 +133,13 @@ pub const ROUTES: &[Route] = &[
     r(Post, "/api/v1/hooks/{source_id}/{secret}", Public),
     r(Get, "/api/v1/services/{slug}", Read),
     r(Put, "/api/v1/services/{slug}", Write),
+    // Administration (src/http/api/admin.rs): webhook addresses carry their secret.
+    r(Get, "/api/v1/sources", Admin),
+    r(Post, "/api/v1/sources", Admin),
+    r(Delete, "/api/v1/sources/{id}", Admin),
+    r(Get, "/api/v1/tokens", Admin),
+    r(Post, "/api/v1/tokens", Admin),
+    r(Delete, "/api/v1/tokens/{id}", Admin),
     // Feeds and operations (src/http/feeds.rs, src/http/ops.rs).
     r(Get, "/feed.atom", Read),
     r(Get, "/healthz", Public),

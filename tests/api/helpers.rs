@@ -240,6 +240,7 @@ impl TestApp {
                     spike_state,
                     report_spikes,
                     link_decisions,
+                    audit_log,
                 )))
             })
             .expect("counts")

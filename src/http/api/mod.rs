@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`, and its OpenAPI description generated from the handlers' types.
 
+pub mod admin;
 pub mod dto;
 pub mod incidents;
 pub mod ingest;
@@ -153,6 +154,12 @@ impl Modify for BearerAuth {
         reports::ingest_catalog,
         links::confirm_link,
         links::remove_link,
+        admin::list_sources,
+        admin::add_source,
+        admin::remove_source,
+        admin::list_tokens,
+        admin::create_token,
+        admin::revoke_token,
     ),
     modifiers(&BearerAuth)
 )]

@@ -83,6 +83,20 @@ fn the_source_reader_sees_methods_of_a_resource_written_over_several_lines() {
     }
 }
 
+#[actix_web::test]
+async fn every_route_of_the_api_is_in_the_openapi_document() {
+    let app = spawn_app().await;
+    let doc = app.get_json("/api/openapi.json").await;
+    for route in ROUTES.iter().filter(|r| !r.is_page()) {
+        let method = route.method.as_str().to_lowercase();
+        assert!(
+            doc["paths"][route.path][&method].is_object(),
+            "{method} {} is not in the OpenAPI document",
+            route.path
+        );
+    }
+}
+
 /// The ids a route's path parameters are filled with.
 struct Fill {
     incident: String,
