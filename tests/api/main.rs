@@ -6,6 +6,7 @@
 mod helpers;
 
 mod admin;
+mod admin_pages;
 mod auth;
 mod bad_input;
 mod bench;
