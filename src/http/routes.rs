@@ -342,6 +342,29 @@ mod tests {
         assert_eq!(Need::Admin.scope(true), Some(Scope::Admin));
     }
 
+    /// A route registered without a row is refused, never opened; an undeclared method of a
+    /// declared route gets 405.
+    #[actix_web::test]
+    async fn what_the_table_does_not_declare_is_refused() {
+        use actix_web::{App, test};
+        let app = test::init_service(
+            App::new()
+                .wrap(actix_web::middleware::from_fn(guard))
+                .route("/undeclared", web::get().to(|| async { "open" }))
+                .route("/healthz", web::post().to(|| async { "open" })),
+        )
+        .await;
+        let res = test::call_service(
+            &app,
+            test::TestRequest::get().uri("/undeclared").to_request(),
+        )
+        .await;
+        assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let res =
+            test::call_service(&app, test::TestRequest::post().uri("/healthz").to_request()).await;
+        assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
+    }
+
     #[test]
     fn a_next_address_keeps_its_query_in_one_value() {
         assert_eq!(query_value("/incidents/new"), "/incidents/new");
