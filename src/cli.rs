@@ -211,6 +211,9 @@ pub(crate) enum SourceCommand {
     },
     /// List sources with their last success and last error.
     List,
+    /// Stop following a source: it is no longer polled, and a webhook's address stops working.
+    /// What it brought in stays.
+    Remove { id: String },
 }
 
 /// A status-page document format, or one of the user-report formats.
@@ -243,20 +246,7 @@ pub(crate) fn service_slug(s: &str) -> Result<ServiceSlug, String> {
 }
 
 pub(crate) fn interval(s: &str) -> Result<u32, String> {
-    let (number, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
-    let n: u32 = number
-        .parse()
-        .map_err(|_| format!("{s:?} is not an interval like 30s, 5m or 1h"))?;
-    let secs = match unit {
-        "s" | "" => n,
-        "m" => n.saturating_mul(60),
-        "h" => n.saturating_mul(3600),
-        _ => return Err(format!("{s:?} is not an interval like 30s, 5m or 1h")),
-    };
-    if secs < 10 {
-        return Err("poll at most every 10 seconds".into());
-    }
-    Ok(secs)
+    aftermath::domain::source::parse_interval(s)
 }
 
 #[derive(Subcommand)]
@@ -266,7 +256,8 @@ pub(crate) enum TokenCommand {
         /// Who or what uses the token; shown as the author of what it writes.
         #[arg(long)]
         name: String,
-        /// write: file and edit incidents; admin: also manage the store.
+        /// read: read a deployment whose reads are private; write: also file and edit
+        /// incidents; admin: also manage sources, webhooks and tokens.
         #[arg(long, default_value = "write")]
         scope: Scope,
     },

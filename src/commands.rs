@@ -4,9 +4,10 @@ use std::path::PathBuf;
 
 use aftermath::config::PrivateSources;
 use aftermath::correlate;
-use aftermath::db::sources::{self, NewSource};
+use aftermath::db::sources;
 use aftermath::db::tokens;
 use aftermath::db::{self, Db};
+use aftermath::domain::source::SourceSpec;
 use aftermath::domain::{IncidentId, ServiceSlug};
 use aftermath::ingest::Format;
 use aftermath::jobs::poller::address::check_source_url;
@@ -177,37 +178,25 @@ pub fn source(db: &Db, cmd: SourceCommand, private: &PrivateSources) -> anyhow::
             service,
             interval,
         } => {
-            let webhook = kind == "statuspage-webhook";
-            if !webhook && Format::from_name(&kind).is_none() {
-                anyhow::bail!(
-                    "unknown kind {kind:?}; use a format name (statuspage, atom, rss, aws-health, gcp, …) or statuspage-webhook"
-                );
-            }
-            // The same rule as every stored link (domain::link): absolute http(s) with a host.
-            let url = url.as_deref().and_then(aftermath::domain::link::web_link);
-            if !webhook && url.is_none() {
-                anyhow::bail!("a polled source needs --url http(s)://…");
-            }
-            if let (false, Some(url)) = (webhook, url.as_deref()) {
+            let formats: Vec<&str> = Format::ALL.iter().map(|f| f.as_str()).collect();
+            let spec = SourceSpec::parse(&kind, url.as_deref(), service, Some(interval), &formats)
+                .map_err(|e| anyhow::anyhow!("--{}: {}", e.field, e.message))?;
+            if let Some(url) = spec.url.as_deref() {
                 check_source_url(url, private).map_err(anyhow::Error::msg)?;
             }
-            let secret = webhook.then(|| hex::encode(rand::random::<[u8; 24]>()));
-            let new = NewSource {
-                format: (!webhook).then(|| kind.clone()),
-                kind,
-                url: if webhook { None } else { url },
-                service: service.to_string(),
-                interval_secs: (!webhook).then_some(interval as i32),
-                secret,
-            };
-            let row = db.write(|conn| {
-                db::services::ensure_exist(conn, std::slice::from_ref(&service))
-                    .and_then(|_| sources::add(conn, &new))
-            })?;
-            match (&row.secret, webhook) {
-                (Some(secret), true) => println!("/api/v1/hooks/{}/{secret}", row.id),
-                _ => println!("{}", row.id),
+            let row = db.write(|conn| sources::add_by(conn, &cli_actor(), &spec))?;
+            match row.hook_path() {
+                Some(path) => println!("{path}"),
+                None => println!("{}", row.id),
             }
+        }
+        SourceCommand::Remove { id } => {
+            db.write(|conn| sources::remove_by(conn, &cli_actor(), &id))
+                .map_err(|e| match e {
+                    aftermath::db::DbError::NotFound => anyhow::anyhow!("no source with id {id:?}"),
+                    other => other.into(),
+                })?;
+            eprintln!("removed source {id}");
         }
         SourceCommand::List => {
             for s in db.run(sources::list_configured)? {
@@ -232,10 +221,16 @@ pub fn source(db: &Db, cmd: SourceCommand, private: &PrivateSources) -> anyhow::
     Ok(())
 }
 
+/// Who the audit log says acted from the command line: `cli:` and the login name.
+fn cli_actor() -> String {
+    let user = std::env::var("USER").or_else(|_| std::env::var("USERNAME"));
+    format!("cli:{}", user.as_deref().unwrap_or("unknown"))
+}
+
 pub fn token(db: &Db, cmd: TokenCommand) -> anyhow::Result<()> {
     match cmd {
         TokenCommand::Create { name, scope } => {
-            let (_, raw) = db.write(|conn| tokens::create(conn, &name, scope))?;
+            let (_, raw) = db.write(|conn| tokens::create_by(conn, &cli_actor(), &name, scope))?;
             println!("{raw}");
         }
         TokenCommand::List => {
@@ -248,7 +243,7 @@ pub fn token(db: &Db, cmd: TokenCommand) -> anyhow::Result<()> {
         }
         TokenCommand::Revoke { name_or_id } => {
             let n = db
-                .write(|conn| tokens::revoke(conn, &name_or_id))
+                .write(|conn| tokens::revoke_by(conn, &cli_actor(), &name_or_id))
                 .map_err(|e| match e {
                     aftermath::db::DbError::NotFound => {
                         anyhow::anyhow!("no live token named {name_or_id:?}")

@@ -71,6 +71,8 @@ impl Application {
         let secure_cookie = state.config.is_https();
         let server = HttpServer::new(move || {
             App::new()
+                // Innermost, inside the session: every route's scope, before any handler runs.
+                .wrap(actix_web::middleware::from_fn(http::routes::guard))
                 .wrap(ErrorHandlers::new().default_handler(problem_for_plain_errors))
                 .wrap(actix_web::middleware::from_fn(
                     http::headers::security_headers,

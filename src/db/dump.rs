@@ -58,6 +58,9 @@ pub struct SourcesRow {
     pub format: Option<String>,
     pub failures: i32,
     pub next_poll_at: Option<NaiveDateTime>,
+    /// Absent from exports made before sources could be removed.
+    #[serde(default)]
+    pub removed_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Insertable, Serialize, Deserialize)]
@@ -237,6 +240,17 @@ pub struct LinkDecisionsRow {
     pub decided_at: NaiveDateTime,
 }
 
+#[derive(Debug, Clone, PartialEq, Queryable, Insertable, Serialize, Deserialize)]
+#[diesel(table_name = schema::audit_log)]
+#[serde(deny_unknown_fields)]
+pub struct AuditLogRow {
+    pub id: String,
+    pub at: NaiveDateTime,
+    pub actor: String,
+    pub action: String,
+    pub subject: String,
+}
+
 #[derive(Serialize)]
 struct LineOut<'a, T> {
     table: &'static str,
@@ -270,6 +284,7 @@ macro_rules! for_each_table {
         $m!(spike_state, SpikeStateRow);
         $m!(report_spikes, ReportSpikesRow);
         $m!(link_decisions, LinkDecisionsRow);
+        $m!(audit_log, AuditLogRow);
     };
 }
 

@@ -22,6 +22,7 @@ macro_rules! on_backend {
 }
 pub(crate) use on_backend;
 
+pub mod audit;
 pub mod checkpoint;
 pub mod components;
 mod connection;

@@ -34,6 +34,7 @@ diesel::table! {
         format -> Nullable<Text>,
         failures -> Integer,
         next_poll_at -> Nullable<Timestamp>,
+        removed_at -> Nullable<Timestamp>,
     }
 }
 
@@ -244,6 +245,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    audit_log (id) {
+        id -> Text,
+        at -> Timestamp,
+        actor -> Text,
+        action -> Text,
+        subject -> Text,
+    }
+}
+
 diesel::joinable!(incident_services -> incidents (incident_id));
 diesel::joinable!(incident_services -> services (service_slug));
 diesel::joinable!(timeline_entries -> incidents (incident_id));
@@ -282,4 +293,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     report_spikes,
     link_decisions,
     sessions,
+    audit_log,
 );

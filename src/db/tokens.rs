@@ -7,23 +7,40 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use super::DbConn;
+use super::audit::{self, Action};
 use super::convert::{from_db_time, now, opt_from_db, parse_stored, to_db_time};
 use super::error::DbError;
 use super::schema::api_tokens;
 
-/// What a token may do. `admin` includes `write`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+/// What a token may do, in order: each scope includes the ones before it.
+///
+/// - `read`: the GET routes a deployment made private (`AFTERMATH_PUBLIC_READ=false`);
+/// - `write`: also file and edit incidents, updates, postmortems, links and ingests;
+/// - `admin`: also manage sources, webhook secrets and tokens, and read the audit log.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum Scope {
+    Read,
     Write,
     Admin,
 }
 
 impl Scope {
+    pub const ALL: [Scope; 3] = [Scope::Read, Scope::Write, Scope::Admin];
+
     pub fn as_str(self) -> &'static str {
         match self {
+            Scope::Read => "read",
             Scope::Write => "write",
             Scope::Admin => "admin",
         }
+    }
+
+    /// Whether a token of this scope may do what `needed` allows.
+    pub fn includes(self, needed: Scope) -> bool {
+        self >= needed
     }
 }
 
@@ -31,9 +48,12 @@ impl std::str::FromStr for Scope {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
+            "read" => Ok(Scope::Read),
             "write" => Ok(Scope::Write),
             "admin" => Ok(Scope::Admin),
-            other => Err(format!("unknown scope {other:?}; expected write or admin")),
+            other => Err(format!(
+                "unknown scope {other:?}; expected read, write or admin"
+            )),
         }
     }
 }
@@ -178,4 +198,61 @@ pub fn revoke(conn: &mut DbConn, name_or_id: &str) -> Result<usize, DbError> {
         return Err(DbError::NotFound);
     }
     Ok(n)
+}
+
+/// How the audit log names a token: its name, scope and id (never the secret).
+fn subject(token: &TokenInfo) -> String {
+    format!(
+        "token {} ({}, {})",
+        token.name,
+        token.scope.as_str(),
+        token.id
+    )
+}
+
+/// [`create`], recorded in the audit log as done by `actor`.
+pub fn create_by(
+    conn: &mut DbConn,
+    actor: &str,
+    name: &str,
+    scope: Scope,
+) -> Result<(TokenInfo, String), DbError> {
+    let (token, raw) = create(conn, name, scope)?;
+    audit::record(conn, actor, Action::TokenCreated, &subject(&token))?;
+    Ok((token, raw))
+}
+
+/// Revokes the live token with this id (and only by id), recorded in the audit log as done by
+/// `actor`; `NotFound` when there is no live token with this id.
+pub fn revoke_id_by(conn: &mut DbConn, actor: &str, id: &str) -> Result<TokenInfo, DbError> {
+    let token = live_by_id(conn, id)?.ok_or(DbError::NotFound)?;
+    let t = now();
+    diesel::update(api_tokens::table.filter(api_tokens::id.eq(id)))
+        .set(api_tokens::revoked_at.eq(Some(to_db_time(t))))
+        .execute(conn)?;
+    audit::record(conn, actor, Action::TokenRevoked, &subject(&token))?;
+    Ok(TokenInfo {
+        revoked_at: Some(t),
+        ..token
+    })
+}
+
+/// [`revoke`] (every live token with this name or id), each recorded in the audit log.
+pub fn revoke_by(conn: &mut DbConn, actor: &str, name_or_id: &str) -> Result<usize, DbError> {
+    let ids: Vec<String> = api_tokens::table
+        .filter(
+            api_tokens::name
+                .eq(name_or_id)
+                .or(api_tokens::id.eq(name_or_id)),
+        )
+        .filter(api_tokens::revoked_at.is_null())
+        .select(api_tokens::id)
+        .load(conn)?;
+    if ids.is_empty() {
+        return Err(DbError::NotFound);
+    }
+    for id in &ids {
+        revoke_id_by(conn, actor, id)?;
+    }
+    Ok(ids.len())
 }

@@ -14,6 +14,7 @@ pub mod searchable;
 pub mod report;
 pub mod service;
 pub mod slug;
+pub mod source;
 pub mod spikes;
 pub mod status;
 pub mod text;

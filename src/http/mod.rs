@@ -17,6 +17,7 @@ pub mod origin;
 pub mod pages;
 pub mod problem;
 pub mod request_log;
+pub mod routes;
 
 use std::sync::Arc;
 
@@ -70,7 +71,8 @@ pub async fn blocking<T: Send + 'static>(
 pub const JSON_LIMIT: usize = 256 * 1024;
 pub const FORM_LIMIT: usize = 64 * 1024;
 
-/// Registers every route. Extractor rejections are routed into problem+json here.
+/// Registers every route. Extractor rejections are routed into problem+json here. What each route
+/// needs from its caller is declared in [`routes::ROUTES`] and enforced by [`routes::guard`].
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(
         web::JsonConfig::default()
@@ -82,6 +84,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .app_data(web::FormConfig::default().limit(FORM_LIMIT))
     .app_data(web::PayloadConfig::default().limit(JSON_LIMIT))
     .configure(api::configure)
+    .configure(api::admin::configure)
     .configure(feeds::configure)
     .configure(ops::configure)
     .configure(pages::configure);

@@ -16,13 +16,18 @@ pub fn csrf_of(page: &str) -> String {
 }
 
 pub async fn sign_in(app: &TestApp) {
+    sign_in_with(app, &app.token).await;
+}
+
+/// Signs `app.client` in with this token.
+pub async fn sign_in_with(app: &TestApp, token: &str) {
     let page = html(app.get("/signin").await, StatusCode::OK).await;
     let res = app
         .client
         .post(app.url("/signin"))
         .form(&[
             ("csrf_token", csrf_of(&page)),
-            ("token", app.token.clone()),
+            ("token", token.to_string()),
             ("next", "/incidents/new".into()),
         ])
         .send()

@@ -68,12 +68,12 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
 }
 
-/// [`spawn_app`] with settings of its own (a public URL, trusted proxies, ...).
-pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
+/// [`spawn_app`] with settings changed first (`|c| c.public_read = false`).
+pub async fn spawn_app_with(change: impl FnOnce(&mut Config)) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let (database_url, pg_schema) = fresh_database(dir.path());
     let mut config = Config::for_dir(database_url.clone(), dir.path().join("data"));
-    configure(&mut config);
+    change(&mut config);
     let app = Application::build(config).expect("app builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let db = app.db().clone();
@@ -123,6 +123,14 @@ macro_rules! count_rows {
 }
 
 impl TestApp {
+    /// A new live token of this scope (named after it), for tests of roles.
+    pub fn token_of(&self, scope: Scope) -> String {
+        self.db
+            .write(|conn| tokens::create(conn, scope.as_str(), scope))
+            .expect("token")
+            .1
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }
@@ -233,6 +241,7 @@ impl TestApp {
                     report_spikes,
                     link_decisions,
                     sessions,
+                    audit_log,
                 )))
             })
             .expect("counts")

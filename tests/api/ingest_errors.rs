@@ -176,10 +176,16 @@ async fn a_webhook_source_has_its_own_secret_url() {
     let incidents = app.get_json("/api/v1/incidents?service=acme").await;
     assert_eq!(incidents["items"].as_array().unwrap().len(), 1);
 
-    // The admin page shows the webhook with its last success and last error, to signed-in people.
+    // The admin page shows the webhook with its last success and last error, to admins only:
+    // the address carries the secret.
     let res = app.get("/admin/sources").await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     crate::forms::sign_in(&app).await;
+    let refused =
+        crate::helpers::html(app.get("/admin/sources").await, StatusCode::FORBIDDEN).await;
+    assert!(!refused.contains("s3cret"), "{refused}");
+    let admin = app.token_of(aftermath::db::tokens::Scope::Admin);
+    crate::forms::sign_in_with(&app, &admin).await;
     let page = crate::helpers::html(app.get("/admin/sources").await, StatusCode::OK).await;
     assert!(
         page.contains(&format!("/api/v1/hooks/{}/s3cret", source.id)),

@@ -5,6 +5,8 @@
 
 mod helpers;
 
+mod admin;
+mod admin_pages;
 mod auth;
 mod bad_input;
 mod bench;

@@ -9,7 +9,7 @@ use aftermath::domain::ServiceSlug;
 use crate::helpers::fresh_database;
 
 /// A store with a bit of everything: demo incidents, ingested documents (with provenance and an
-/// edited post), a postmortem revision and a token.
+/// edited post), a postmortem revision, a token and its line in the audit log.
 fn filled(db: &Db) {
     aftermath::demo::load(db).unwrap();
     let acme = ServiceSlug::parse("s", "acme").unwrap();
@@ -38,8 +38,16 @@ fn filled(db: &Db) {
         )
     })
     .unwrap();
-    db.write(|c| aftermath::db::tokens::create(c, "mover", aftermath::db::tokens::Scope::Admin))
-        .unwrap();
+    // Created through the audited path, so the audit log moves too.
+    db.write(|c| {
+        aftermath::db::tokens::create_by(
+            c,
+            "cli:mover",
+            "mover",
+            aftermath::db::tokens::Scope::Admin,
+        )
+    })
+    .unwrap();
     // User reports with a spike: reports, dedup keys, buckets, spike rows and state.
     let mut lines = String::new();
     let t0 = chrono::DateTime::parse_from_rfc3339("2025-01-01T10:00:00Z").unwrap();

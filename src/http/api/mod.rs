@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`, and its OpenAPI description generated from the handlers' types.
 
+pub mod admin;
 pub mod dto;
 pub mod incidents;
 pub mod ingest;
@@ -17,6 +18,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 /// Registers the routes. Each path is one resource, so a wrong method answers 405, not 404.
+/// Every path is written whole (no `web::scope`), so each `web::resource` string is exactly the
+/// pattern [`super::routes::ROUTES`] declares with its scope.
 // Whole on purpose: this is the API's route table, one entry per resource; split up, a reader
 // could no longer see every path and method of the API in one place.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -30,82 +33,79 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(statuspage_v2::incidents_unresolved)),
         );
     cfg.service(
-        web::scope("/api/v1")
-            .service(
-                web::resource("/incidents")
-                    .route(web::get().to(incidents::list_incidents))
-                    .route(web::post().to(incidents::create_incident)),
+        web::resource("/api/v1/incidents")
+            .route(web::get().to(incidents::list_incidents))
+            .route(web::post().to(incidents::create_incident)),
+    )
+    .service(
+        web::resource("/api/v1/incidents/{id}")
+            .route(web::get().to(incidents::get_incident))
+            .route(web::patch().to(incidents::patch_incident)),
+    )
+    .service(
+        web::resource("/api/v1/incidents/{id}/updates")
+            .route(web::post().to(incidents::post_update)),
+    )
+    .service(
+        web::resource("/api/v1/incidents/{id}/postmortem")
+            .app_data(
+                web::JsonConfig::default()
+                    .limit(postmortems::MARKDOWN_MAX_BYTES + 4096)
+                    .error_handler(crate::http::problem::json_error),
             )
-            .service(
-                web::resource("/incidents/{id}")
-                    .route(web::get().to(incidents::get_incident))
-                    .route(web::patch().to(incidents::patch_incident)),
-            )
-            .service(
-                web::resource("/incidents/{id}/updates")
-                    .route(web::post().to(incidents::post_update)),
-            )
-            .service(
-                web::resource("/incidents/{id}/postmortem")
-                    .app_data(
-                        web::JsonConfig::default()
-                            .limit(postmortems::MARKDOWN_MAX_BYTES + 4096)
-                            .error_handler(crate::http::problem::json_error),
-                    )
-                    .route(web::get().to(postmortems::get_postmortem))
-                    .route(web::post().to(postmortems::save_postmortem)),
-            )
-            .service(
-                web::resource("/incidents/{id}/postmortem/revisions")
-                    .route(web::get().to(postmortems::list_revisions)),
-            )
-            .service(
-                web::resource("/incidents/{id}/postmortem/diff")
-                    .route(web::get().to(postmortems::diff_revisions)),
-            )
-            .service(
-                web::resource("/incidents/{id}/postmortem/regenerate")
-                    .route(web::post().to(postmortems::regenerate)),
-            )
-            .service(web::resource("/services").route(web::get().to(services::list_services)))
-            .service(web::resource("/search").route(web::get().to(search::search)))
-            .service(web::resource("/incidents/{id}/similar").route(web::get().to(search::similar)))
-            // User reports and links; registered before /ingest/{format}, which
-            // would otherwise take these formats as unknown names.
-            .service(web::resource("/reports").route(web::post().to(reports::file_report)))
-            .service(
-                web::resource("/ingest/reports-jsonl")
-                    .app_data(web::PayloadConfig::default().limit(ingest::INGEST_LIMIT))
-                    .route(web::post().to(reports::backfill_reports)),
-            )
-            .service(
-                web::resource("/ingest/services")
-                    .app_data(web::PayloadConfig::default().limit(ingest::WEBHOOK_LIMIT))
-                    .route(web::post().to(reports::ingest_catalog)),
-            )
-            .service(
-                web::resource("/incidents/{id}/links/{other}/confirm")
-                    .route(web::post().to(links::confirm_link)),
-            )
-            .service(
-                web::resource("/incidents/{id}/links/{other}")
-                    .route(web::delete().to(links::remove_link)),
-            )
-            .service(
-                web::resource("/ingest/{format}")
-                    .app_data(web::PayloadConfig::default().limit(ingest::INGEST_LIMIT))
-                    .route(web::post().to(ingest::ingest_document)),
-            )
-            .service(
-                web::resource("/hooks/{source_id}/{secret}")
-                    .app_data(web::PayloadConfig::default().limit(ingest::WEBHOOK_LIMIT))
-                    .route(web::post().to(ingest::receive_webhook)),
-            )
-            .service(
-                web::resource("/services/{slug}")
-                    .route(web::get().to(services::get_service))
-                    .route(web::put().to(services::put_service)),
-            ),
+            .route(web::get().to(postmortems::get_postmortem))
+            .route(web::post().to(postmortems::save_postmortem)),
+    )
+    .service(
+        web::resource("/api/v1/incidents/{id}/postmortem/revisions")
+            .route(web::get().to(postmortems::list_revisions)),
+    )
+    .service(
+        web::resource("/api/v1/incidents/{id}/postmortem/diff")
+            .route(web::get().to(postmortems::diff_revisions)),
+    )
+    .service(
+        web::resource("/api/v1/incidents/{id}/postmortem/regenerate")
+            .route(web::post().to(postmortems::regenerate)),
+    )
+    .service(web::resource("/api/v1/services").route(web::get().to(services::list_services)))
+    .service(web::resource("/api/v1/search").route(web::get().to(search::search)))
+    .service(web::resource("/api/v1/incidents/{id}/similar").route(web::get().to(search::similar)))
+    // User reports and links; registered before /ingest/{format}, which
+    // would otherwise take these formats as unknown names.
+    .service(web::resource("/api/v1/reports").route(web::post().to(reports::file_report)))
+    .service(
+        web::resource("/api/v1/ingest/reports-jsonl")
+            .app_data(web::PayloadConfig::default().limit(ingest::INGEST_LIMIT))
+            .route(web::post().to(reports::backfill_reports)),
+    )
+    .service(
+        web::resource("/api/v1/ingest/services")
+            .app_data(web::PayloadConfig::default().limit(ingest::WEBHOOK_LIMIT))
+            .route(web::post().to(reports::ingest_catalog)),
+    )
+    .service(
+        web::resource("/api/v1/incidents/{id}/links/{other}/confirm")
+            .route(web::post().to(links::confirm_link)),
+    )
+    .service(
+        web::resource("/api/v1/incidents/{id}/links/{other}")
+            .route(web::delete().to(links::remove_link)),
+    )
+    .service(
+        web::resource("/api/v1/ingest/{format}")
+            .app_data(web::PayloadConfig::default().limit(ingest::INGEST_LIMIT))
+            .route(web::post().to(ingest::ingest_document)),
+    )
+    .service(
+        web::resource("/api/v1/hooks/{source_id}/{secret}")
+            .app_data(web::PayloadConfig::default().limit(ingest::WEBHOOK_LIMIT))
+            .route(web::post().to(ingest::receive_webhook)),
+    )
+    .service(
+        web::resource("/api/v1/services/{slug}")
+            .route(web::get().to(services::get_service))
+            .route(web::put().to(services::put_service)),
     );
 }
 
@@ -154,6 +154,12 @@ impl Modify for BearerAuth {
         reports::ingest_catalog,
         links::confirm_link,
         links::remove_link,
+        admin::list_sources,
+        admin::add_source,
+        admin::remove_source,
+        admin::list_tokens,
+        admin::create_token,
+        admin::revoke_token,
     ),
     modifiers(&BearerAuth)
 )]

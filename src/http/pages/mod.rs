@@ -1,6 +1,7 @@
 //! Server-rendered pages (askama). They work without JavaScript and escape every value; the only
 //! unescaped output is `SafeHtml`, which only the Markdown sanitiser can make.
 
+mod admin;
 mod cascade;
 mod charts;
 mod forms;
@@ -62,7 +63,25 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(session::signin)),
         )
         .service(web::resource("/signout").route(web::post().to(session::signout)))
-        .service(web::resource("/admin/sources").route(web::get().to(sources::sources_page)))
+        // Administration (admin scope): sources, tokens, the audit log.
+        .service(
+            web::resource("/admin/sources")
+                .route(web::get().to(sources::sources_page))
+                .route(web::post().to(sources::add_source)),
+        )
+        .service(
+            web::resource("/admin/sources/{id}/remove")
+                .route(web::post().to(sources::remove_source)),
+        )
+        .service(
+            web::resource("/admin/tokens")
+                .route(web::get().to(admin::tokens_page))
+                .route(web::post().to(admin::create_token)),
+        )
+        .service(
+            web::resource("/admin/tokens/{id}/revoke").route(web::post().to(admin::revoke_token)),
+        )
+        .service(web::resource("/admin/audit").route(web::get().to(admin::audit_page)))
         // User reports, charts and link decisions.
         .service(
             web::resource("/report")

@@ -136,6 +136,15 @@ fn sources_are_added_and_listed() {
         "{text}"
     );
     assert!(text.contains("last success: never"), "{text}");
+    // The audit log says the command line added them.
+    let db = aftermath::db::Db::connect(&url).unwrap();
+    let log = db.run(|c| aftermath::db::audit::recent(c, 10)).unwrap();
+    assert_eq!(log.len(), 2, "{log:?}");
+    assert!(
+        log.iter()
+            .all(|e| e.actor.starts_with("cli:") && e.action == "source added"),
+        "{log:?}"
+    );
 }
 
 #[test]

@@ -8,6 +8,7 @@ mod holes;
 mod links;
 mod logs;
 mod reporters;
+mod roles;
 mod sessions;
 mod ssrf;
 mod times;
