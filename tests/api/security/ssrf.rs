@@ -19,7 +19,6 @@ use aftermath::jobs::poller::{PollSummary, PollerSettings, poll_once};
 use reqwest::StatusCode;
 
 use crate::cli::aftermath;
-use crate::forms::sign_in;
 use crate::helpers::{TestApp, fresh_database, html, spawn_app};
 
 const REFUSED: &str = "refused: private address";
@@ -244,7 +243,9 @@ async fn last_error_never_holds_text_from_the_response() {
     for (id, expected) in &errors {
         assert_eq!(last_error(&app, id), *expected);
     }
-    sign_in(&app).await;
+    // The sources page is an admin's.
+    let admin = app.token_of(aftermath::db::tokens::Scope::Admin);
+    crate::forms::sign_in_with(&app, &admin).await;
     let admin = html(app.get("/admin/sources").await, StatusCode::OK).await;
     assert!(admin.contains("invalid XML"), "{admin}");
     assert!(!admin.contains(SECRET), "{admin}");
