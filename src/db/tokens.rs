@@ -168,38 +168,6 @@ pub fn list(conn: &mut DbConn) -> Result<Vec<TokenInfo>, DbError> {
     rows.into_iter().map(to_info).collect()
 }
 
-/// Revokes every live token with this name or id; returns how many.
-pub fn revoke(conn: &mut DbConn, name_or_id: &str) -> Result<usize, DbError> {
-    let ids: Vec<String> = api_tokens::table
-        .filter(
-            api_tokens::name
-                .eq(name_or_id)
-                .or(api_tokens::id.eq(name_or_id)),
-        )
-        .filter(api_tokens::revoked_at.is_null())
-        .select(api_tokens::id)
-        .load(conn)?;
-    // Its web sessions end with it.
-    for id in &ids {
-        super::sessions::end_all_of(conn, id)?;
-    }
-    let n = diesel::update(
-        api_tokens::table
-            .filter(
-                api_tokens::name
-                    .eq(name_or_id)
-                    .or(api_tokens::id.eq(name_or_id)),
-            )
-            .filter(api_tokens::revoked_at.is_null()),
-    )
-    .set(api_tokens::revoked_at.eq(Some(to_db_time(now()))))
-    .execute(conn)?;
-    if n == 0 {
-        return Err(DbError::NotFound);
-    }
-    Ok(n)
-}
-
 /// How the audit log names a token: its name, scope and id (never the secret).
 fn subject(token: &TokenInfo) -> String {
     format!(
@@ -226,6 +194,8 @@ pub fn create_by(
 /// `actor`; `NotFound` when there is no live token with this id.
 pub fn revoke_id_by(conn: &mut DbConn, actor: &str, id: &str) -> Result<TokenInfo, DbError> {
     let token = live_by_id(conn, id)?.ok_or(DbError::NotFound)?;
+    // Its web sessions end with it.
+    super::sessions::end_all_of(conn, id)?;
     let t = now();
     diesel::update(api_tokens::table.filter(api_tokens::id.eq(id)))
         .set(api_tokens::revoked_at.eq(Some(to_db_time(t))))
@@ -237,7 +207,7 @@ pub fn revoke_id_by(conn: &mut DbConn, actor: &str, id: &str) -> Result<TokenInf
     })
 }
 
-/// [`revoke`] (every live token with this name or id), each recorded in the audit log.
+/// Revokes every live token with this name or id, each recorded in the audit log.
 pub fn revoke_by(conn: &mut DbConn, actor: &str, name_or_id: &str) -> Result<usize, DbError> {
     let ids: Vec<String> = api_tokens::table
         .filter(

@@ -17,7 +17,9 @@ async fn writes_without_a_live_token_are_401_and_change_nothing() {
         .db
         .write(|c| tokens::create(c, "old-laptop", tokens::Scope::Write))
         .unwrap();
-    app.db.write(|c| tokens::revoke(c, "old-laptop")).unwrap();
+    app.db
+        .write(|c| tokens::revoke_by(c, "test", "old-laptop"))
+        .unwrap();
     let before = app.snapshot();
     let body = json!({"title": "y", "services": ["api"]});
     for auth in [

@@ -222,7 +222,7 @@ async fn signing_out_ends_the_session_and_a_revoked_token_ends_it_too() {
     sign_in(&app).await;
     assert_eq!(app.get("/incidents/new").await.status(), StatusCode::OK);
     app.db
-        .write(|c| aftermath::db::tokens::revoke(c, "tester"))
+        .write(|c| aftermath::db::tokens::revoke_by(c, "test", "tester"))
         .unwrap();
     assert_eq!(
         app.get("/incidents/new").await.status(),

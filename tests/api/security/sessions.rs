@@ -110,14 +110,26 @@ async fn a_cookie_copied_before_sign_out_is_worth_nothing_after_it() {
 async fn revoking_a_token_ends_its_sessions() {
     let app = spawn_app().await;
     let (cookie, _) = sign_in(&app).await;
+    // An admin revokes it over the API, as people do.
     let token = app.token.clone();
-    app.db
-        .write(|c| {
-            let info = aftermath::db::tokens::verify(c, &token)?.unwrap();
-            aftermath::db::tokens::revoke(c, &info.id)
-        })
+    let id = app
+        .db
+        .run(|c| Ok(aftermath::db::tokens::verify(c, &token)?.unwrap().id))
         .unwrap();
-    assert_eq!(session_rows(&app), 0);
+    let admin = app.token_of(aftermath::db::tokens::Scope::Admin);
+    let res = app
+        .client
+        .delete(app.url(&format!("/api/v1/tokens/{id}")))
+        .bearer_auth(admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        session_rows(&app),
+        0,
+        "the revoked token's sessions are deleted"
+    );
     assert!(!signed_in_with(&app, &cookie).await);
 }
 
