@@ -335,3 +335,18 @@ pub fn manual_incident(title: &str, service: &str) -> aftermath::domain::NewInci
         source: "manual".into(),
     }
 }
+
+/// The address a just-started `aftermath serve` prints on its first line of standard output
+/// (its stdout must be piped), without the trailing slash.
+pub fn served_address(child: &mut std::process::Child) -> String {
+    use std::io::{BufRead, BufReader};
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("piped stdout"))
+        .read_line(&mut line)
+        .expect("serve's first line");
+    line.split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .trim_end_matches('/')
+        .to_string()
+}

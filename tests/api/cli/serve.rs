@@ -1,6 +1,5 @@
 //! `aftermath serve`: it answers, and stops cleanly on SIGTERM and SIGINT.
 
-use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -24,15 +23,7 @@ fn serve_until(signal: &str) {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let address = line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap()
-        .to_string();
+    let address = crate::helpers::served_address(&mut child);
     let page = http_client::blocking_get(&address);
     assert!(page.contains("Aftermath"), "{page}");
     let status = Command::new("kill")

@@ -1,6 +1,5 @@
 //! `aftermath search` and `aftermath reindex` as real processes, and `serve` killed with SIGKILL.
 
-use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -118,16 +117,7 @@ fn serve(url: &str, data: &std::path::Path) -> (Child, String) {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let address = line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap()
-        .trim_end_matches('/')
-        .to_string();
+    let address = crate::helpers::served_address(&mut child);
     (child, address)
 }
 

@@ -1,7 +1,7 @@
 //! Secrets never reach the request log: a webhook's secret is in its URL path, and a request
 //! that fails (a 4xx) is logged with its target.
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::process::{Command, Stdio};
 
 use crate::helpers::fresh_database;
@@ -25,16 +25,7 @@ fn a_webhook_secret_in_the_path_is_not_logged() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let address = line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap()
-        .trim_end_matches('/')
-        .to_string();
+    let address = crate::helpers::served_address(&mut child);
     let id = uuid::Uuid::now_v7();
     let status = actix_web::rt::System::new().block_on(async {
         reqwest::Client::new()
