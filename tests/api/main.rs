@@ -20,6 +20,7 @@ mod incidents;
 mod ingest;
 mod ingest_batch;
 mod ingest_errors;
+mod instances;
 mod interchange;
 mod migrations;
 mod ops;
