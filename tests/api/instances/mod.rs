@@ -136,4 +136,5 @@ where
     }
 }
 
+mod reports;
 mod search;
