@@ -27,6 +27,7 @@ pub mod checkpoint;
 pub mod components;
 mod connection;
 mod convert;
+pub mod details;
 pub mod dump;
 mod error;
 pub mod incidents;

@@ -1,6 +1,8 @@
 //! Postmortem revisions. Every save appends a revision; none is ever changed, so human edits
 //! survive any regeneration. Publishing is a revision whose status is `published`.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
@@ -74,6 +76,41 @@ pub fn latest(conn: &mut DbConn, incident: IncidentId) -> Result<Option<Revision
         .first(conn)
         .optional()?;
     row.map(to_revision).transpose()
+}
+
+/// The newest revision of each of these incidents that has one, in two queries.
+pub fn latest_many(
+    conn: &mut DbConn,
+    incidents: &[IncidentId],
+) -> Result<HashMap<IncidentId, Revision>, DbError> {
+    let keys: Vec<String> = incidents.iter().map(ToString::to_string).collect();
+    let newest: Vec<(String, Option<i32>)> = postmortems::table
+        .filter(postmortems::incident_id.eq_any(&keys))
+        .group_by(postmortems::incident_id)
+        .select((
+            postmortems::incident_id,
+            diesel::dsl::max(postmortems::revision),
+        ))
+        .load(conn)?;
+    let newest: HashMap<String, i32> = newest
+        .into_iter()
+        .filter_map(|(id, revision)| Some((id, revision?)))
+        .collect();
+    let mut revisions: Vec<i32> = newest.values().copied().collect();
+    revisions.sort_unstable();
+    revisions.dedup();
+    // Rows of the wanted incidents at any of the wanted revision numbers: a superset of the
+    // newest ones (an incident's older revision may share a number with another's newest),
+    // narrowed below. Portable, unlike a row-value IN.
+    let rows: Vec<Row> = postmortems::table
+        .filter(postmortems::incident_id.eq_any(newest.keys()))
+        .filter(postmortems::revision.eq_any(&revisions))
+        .select(COLUMNS)
+        .load(conn)?;
+    rows.into_iter()
+        .filter(|r| newest.get(&r.0) == Some(&r.1))
+        .map(|r| to_revision(r).map(|rev| (rev.incident_id, rev)))
+        .collect()
 }
 
 pub fn get(conn: &mut DbConn, incident: IncidentId, revision: i32) -> Result<Revision, DbError> {

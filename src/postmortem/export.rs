@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use crate::db::incidents::{self, Cursor, IncidentFilter};
-use crate::db::{Db, DbError, postmortems};
+use crate::db::{Db, DbError, details, postmortems};
 
 use super::md_escape;
 
@@ -48,10 +48,16 @@ pub fn export_all(
     loop {
         let page =
             db.run(|conn| incidents::list(conn, &IncidentFilter::default(), 200, cursor.as_ref()))?;
-        for incident in &page.items {
+        let ids: Vec<_> = page.items.iter().map(|i| i.id).collect();
+        let (details, mut saved) = db.run(|conn| {
+            Ok((
+                details::of(conn, page.items.clone())?,
+                postmortems::latest_many(conn, &ids)?,
+            ))
+        })?;
+        for (incident, detail) in page.items.iter().zip(details) {
             let id = incident.id;
-            let (detail, saved) =
-                db.run(|conn| Ok((incidents::get(conn, id)?, postmortems::latest(conn, id)?)))?;
+            let saved = saved.remove(&id);
             let (markdown, status) = match saved {
                 Some(r) => (r.markdown, r.status),
                 None => {

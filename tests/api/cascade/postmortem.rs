@@ -23,3 +23,30 @@ async fn the_postmortem_draft_tells_detection_impact_and_the_cascade() {
         insta::assert_snapshot!("cascade_snapgram_draft", markdown);
     });
 }
+
+/// The export reads incidents a page at a time (`db::details::of`): each must be exactly what
+/// the one-incident read gives, links and components included.
+#[actix_web::test]
+async fn a_page_of_details_matches_each_incident_read_alone() {
+    use aftermath::db::{details, incidents};
+    let app = crate::helpers::spawn_app().await;
+    super::load_scenario(&app, true).await;
+    aftermath::demo::load(&app.db).unwrap();
+    let page = app
+        .db
+        .run(|conn| incidents::list(conn, &Default::default(), 500, None))
+        .unwrap();
+    assert!(page.items.len() > 10);
+    let batch = app
+        .db
+        .run(|conn| details::of(conn, page.items.clone()))
+        .unwrap();
+    assert!(batch.iter().any(|d| !d.links.is_empty()), "the scenario links");
+    for detail in batch {
+        let alone = app
+            .db
+            .run(|conn| incidents::get(conn, detail.incident.id))
+            .unwrap();
+        assert_eq!(format!("{detail:?}"), format!("{alone:?}"));
+    }
+}
