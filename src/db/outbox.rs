@@ -20,7 +20,7 @@ mod horizon;
 mod lag;
 mod prune;
 
-pub use horizon::{Holder, HeldBack, held_back, holder};
+pub use horizon::{HeldBack, Holder, held_back, holder};
 pub use lag::{Lag, lag, row_count};
 pub use prune::{Pruned, prune, pruned_through};
 

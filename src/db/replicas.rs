@@ -110,7 +110,10 @@ pub fn beat(
 /// Every registered reader, oldest registration first.
 pub fn list(conn: &mut DbConn) -> Result<Vec<Replica>, DbError> {
     let rows: Vec<Row> = index_replicas::table
-        .order((index_replicas::registered_at.asc(), index_replicas::id.asc()))
+        .order((
+            index_replicas::registered_at.asc(),
+            index_replicas::id.asc(),
+        ))
         .select(Row::as_select())
         .load(conn)?;
     Ok(rows.into_iter().map(Replica::from).collect())

@@ -3,15 +3,25 @@
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
+use super::horizon::HorizonWatch;
 use super::index_dir::IndexRoot;
 use super::indexer::{self, Writable};
+use super::replica::Registration;
 use super::{Command, Live, POLL, Search, SearchError, WeakSearch};
 
 /// Batches per pass before the loop looks at its commands again.
 const BATCHES_PER_PASS: usize = 20;
 
-pub(super) fn run(me: WeakSearch, root: IndexRoot, rx: Receiver<Command>) {
+pub(super) fn run(
+    me: WeakSearch,
+    root: IndexRoot,
+    rx: Receiver<Command>,
+    mut replica: Registration,
+) {
     let mut writable: Option<Writable> = None;
+    // Set when the open index cannot go on (rows it never applied were pruned): rebuild.
+    let mut must_rebuild: Option<SearchError> = None;
+    let mut watch = HorizonWatch::default();
     let mut wait = POLL;
     loop {
         let Some(search) = me.upgrade() else { return };
@@ -23,9 +33,14 @@ pub(super) fn run(me: WeakSearch, root: IndexRoot, rx: Receiver<Command>) {
             writable = None;
         }
         if writable.is_none() {
-            match open_or_rebuild(&search, &root) {
+            let opened = match must_rebuild.take() {
+                Some(why) => rebuild_because(&search, &root, why),
+                None => open_or_rebuild(&search, &root),
+            };
+            match opened {
                 Ok(w) => {
                     search.set_live(live_of(&w));
+                    search.set_position(w.position());
                     root.remove_stale();
                     writable = Some(w);
                     wait = POLL;
@@ -39,9 +54,15 @@ pub(super) fn run(me: WeakSearch, root: IndexRoot, rx: Receiver<Command>) {
         if let Some(w) = writable.as_mut() {
             match w.catch_up(search.db(), BATCHES_PER_PASS) {
                 Ok(done) => {
+                    search.set_position(w.position());
                     if let Some(horizon) = done.horizon {
                         search.publish_caught_up(horizon);
+                        watch.check(search.db());
                     }
+                }
+                Err(e @ SearchError::PrunedPast { .. }) => {
+                    writable = None;
+                    must_rebuild = Some(e);
                 }
                 Err(e) => {
                     // The writer may be broken (say, its directory was removed): start over
@@ -51,7 +72,14 @@ pub(super) fn run(me: WeakSearch, root: IndexRoot, rx: Receiver<Command>) {
                 }
             }
         }
+        // Alive even while the index cannot be opened: the last position still holds.
+        if let Some(position) = search.position() {
+            replica.maybe_beat(search.db(), position);
+        }
         drop(search);
+        if must_rebuild.is_some() {
+            continue;
+        }
         match rx.recv_timeout(wait) {
             Ok(Command::Wake) | Err(RecvTimeoutError::Timeout) => {}
             Ok(Command::Stop) | Err(RecvTimeoutError::Disconnected) => return,
@@ -80,6 +108,18 @@ fn rebuild_because(
         }
         SearchError::Unusable(why) => {
             tracing::warn!(index = %root.path().display(), reason = %why, "rebuilding the search index from the database");
+        }
+        SearchError::PrunedPast {
+            position,
+            pruned_through,
+        } => {
+            tracing::warn!(
+                index = %root.path().display(),
+                ?position,
+                ?pruned_through,
+                "rebuilding the search index from the database: outbox rows it had not applied \
+                 were pruned (it was stopped or silent for longer than AFTERMATH_OUTBOX_RETENTION)"
+            );
         }
         other => return Err(other),
     }
@@ -115,7 +155,7 @@ pub(super) fn open_once(
             };
             match Writable::from_opened(opened) {
                 Ok(mut w) => {
-                    let reached = drain(search, &mut w, until)?;
+                    let reached = drain_or_rebuild(search, root, &mut w, until)?;
                     search.set_live(live_of(&w));
                     Ok(reached)
                 }
@@ -128,10 +168,26 @@ pub(super) fn open_once(
         }
         Err(e) => {
             let mut w = rebuild_because(search, root, e)?;
-            let reached = drain(search, &mut w, until)?;
+            let reached = drain_or_rebuild(search, root, &mut w, until)?;
             search.set_live(live_of(&w));
             Ok(reached)
         }
+    }
+}
+
+/// [`drain`], after a rebuild when the outbox was pruned past the index.
+fn drain_or_rebuild(
+    search: &Search,
+    root: &IndexRoot,
+    w: &mut Writable,
+    until: (u64, Instant),
+) -> Result<bool, SearchError> {
+    match drain(search, w, until) {
+        Err(e @ SearchError::PrunedPast { .. }) => {
+            *w = rebuild_because(search, root, e)?;
+            drain(search, w, until)
+        }
+        other => other,
     }
 }
 

@@ -39,7 +39,11 @@ pub struct Pruned {
 
 /// Deletes the outbox rows that every live reader has passed and that are older than
 /// `retention` at `now`, after forgetting the readers silent for longer than `retention`.
-pub fn prune(conn: &mut DbConn, retention: Duration, now: DateTime<Utc>) -> Result<Pruned, DbError> {
+pub fn prune(
+    conn: &mut DbConn,
+    retention: Duration,
+    now: DateTime<Utc>,
+) -> Result<Pruned, DbError> {
     let Some(cutoff) = chrono::Duration::from_std(retention)
         .ok()
         .and_then(|r| now.checked_sub_signed(r))
@@ -178,9 +182,11 @@ fn raise_mark(conn: &mut DbConn, to: Position, now: DateTime<Utc>) -> Result<(),
     let txid = i64::try_from(to.txid).unwrap_or(i64::MAX);
     diesel::update(
         outbox_pruned::table.filter(outbox_pruned::id.eq(1)).filter(
-            outbox_pruned::through_txid.lt(txid).or(outbox_pruned::through_txid
-                .eq(txid)
-                .and(outbox_pruned::through_seq.lt(to.seq))),
+            outbox_pruned::through_txid
+                .lt(txid)
+                .or(outbox_pruned::through_txid
+                    .eq(txid)
+                    .and(outbox_pruned::through_seq.lt(to.seq))),
         ),
     )
     .set((

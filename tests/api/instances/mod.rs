@@ -136,4 +136,5 @@ where
     }
 }
 
+mod prune;
 mod search;
