@@ -64,6 +64,11 @@ async fn two_instances_register_two_replicas_and_the_outbox_shrinks_to_their_hor
             .iter()
             .all(|r| r.kind == replicas::INDEX && !r.host.is_empty())
     );
+    // Each is the replica its data directory names.
+    for instance in [&a, &b] {
+        let id = std::fs::read_to_string(instance.data_dir.join("index/replica-id")).unwrap();
+        assert!(known.iter().any(|r| r.id == id.trim()), "{id} in {known:?}");
+    }
     assert_ne!(known[0].id, known[1].id);
     let text = metrics(&a).await.unwrap();
     assert!(
