@@ -4,7 +4,9 @@
 //! Rules: the row is written before the server answers (so it exists from the first request
 //! on), then again when the position moves (at most once per [`MOVED_GAP`]) and at least every
 //! heartbeat interval. The position written is one the index has committed, never ahead of it.
-//! A failed beat is logged and tried again at the next pass; it never stops indexing.
+//! A failed beat is logged and tried again at the next pass; it never stops indexing. On SQLite
+//! a beat waits for the one write lock; a long write holding it also holds the outbox rows the
+//! indexer would read next, so the wait costs the index nothing.
 
 use std::time::{Duration, Instant};
 
