@@ -69,6 +69,12 @@ pub(crate) enum Command {
         /// Whether GET routes answer without a token (true by default).
         #[arg(long, env = "AFTERMATH_PUBLIC_READ", default_value_t = true, action = clap::ArgAction::Set)]
         public_read: bool,
+        /// How long outbox rows are kept once every instance's index has passed them, and how
+        /// long a silent instance is waited for (30s, 15m, 24h, 7d).
+        #[arg(long, env = "AFTERMATH_OUTBOX_RETENTION",
+            default_value = aftermath::config::DEFAULT_OUTBOX_RETENTION,
+            value_parser = aftermath::config::parse_retention)]
+        outbox_retention: std::time::Duration,
     },
     /// Fetch every source that is due (conditional GET, timeouts, backoff) and ingest what changed.
     Poll {

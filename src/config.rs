@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use ipnet::IpNet;
 
@@ -29,6 +30,23 @@ pub struct Config {
     pub private_sources: PrivateSources,
     /// Whether GET routes answer without a token (`AFTERMATH_PUBLIC_READ`, on by default).
     pub public_read: bool,
+    /// How long outbox rows outlive the moment every reader passed them, and how long a silent
+    /// reader is remembered (`AFTERMATH_OUTBOX_RETENTION`, 24 hours by default).
+    pub outbox_retention: Duration,
+}
+
+/// The outbox retention unless configured otherwise.
+pub const DEFAULT_OUTBOX_RETENTION: &str = "24h";
+
+/// A retention such as `30s`, `15m`, `24h` or `7d` (humantime's syntax, so `1h 30m` too); at
+/// least one second, since a reader must be able to beat within it.
+pub fn parse_retention(raw: &str) -> Result<Duration, String> {
+    let d = humantime::parse_duration(raw.trim())
+        .map_err(|e| format!("{raw:?} is not a duration such as 30s, 15m, 24h or 7d ({e})"))?;
+    if d < Duration::from_secs(1) {
+        return Err(format!("{raw:?} is shorter than the least retention, 1s"));
+    }
+    Ok(d)
 }
 
 /// Which non-public addresses (loopback, RFC 1918, link-local, CGNAT, unique-local,
@@ -129,6 +147,36 @@ impl Config {
             trusted_proxies: Vec::new(),
             private_sources: PrivateSources::Refused,
             public_read: true,
+            outbox_retention: Duration::from_secs(24 * 3600),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retentions_read_as_people_write_them() {
+        for (raw, secs) in [
+            ("30s", 30),
+            ("15m", 900),
+            ("24h", 86_400),
+            ("7d", 604_800),
+            (" 1h 30m ", 5_400),
+        ] {
+            assert_eq!(parse_retention(raw), Ok(Duration::from_secs(secs)), "{raw}");
+        }
+        assert_eq!(
+            parse_retention(DEFAULT_OUTBOX_RETENTION),
+            Ok(Config::for_dir(String::new(), PathBuf::new()).outbox_retention)
+        );
+    }
+
+    #[test]
+    fn nonsense_and_too_short_retentions_are_refused() {
+        for raw in ["", "24", "soon", "-1h", "0s", "500ms", "1x"] {
+            assert!(parse_retention(raw).is_err(), "{raw:?} was accepted");
         }
     }
 }

@@ -52,6 +52,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             public_url,
             trusted_proxies,
             public_read,
+            outbox_retention,
         } => {
             let config = Config {
                 database_url,
@@ -64,6 +65,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 trusted_proxies: trusted_proxies.0,
                 private_sources: allow_private_sources,
                 public_read,
+                outbox_retention,
             };
             serve(config, demo)
         }

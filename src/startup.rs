@@ -24,8 +24,8 @@ use crate::http::metrics::Metrics;
 use crate::http::pages::{Layout, error_page};
 use crate::http::problem::{ApiError, problem_for_plain_errors};
 use crate::http::{self, AppState};
-use crate::jobs::minute;
 use crate::jobs::poller::{self, PollerSettings};
+use crate::jobs::{minute, outbox_pruner};
 use crate::search::Search;
 
 pub struct Application {
@@ -57,7 +57,9 @@ impl Application {
         let poll = config.poll;
         let poller_settings =
             PollerSettings::default().with_private_sources(config.private_sources.clone());
-        let search = Search::start(db.clone(), &config.data_dir)
+        let retention = config.outbox_retention;
+        let heartbeat = crate::db::replicas::heartbeat_interval(retention);
+        let search = Search::start(db.clone(), &config.data_dir, heartbeat)
             .context("cannot start the search indexer")?;
         // User reports: the group-commit writer and the per-address rate limiter.
         let reports = web::Data::new(ReportsState::start(&db, config.report_rate_per_minute)?);
@@ -102,6 +104,8 @@ impl Application {
         actix_web::rt::spawn(minute::run(db.clone(), move || {
             reports.forget_quiet_clients()
         }));
+        // leader: wired when jobs::leader lands
+        actix_web::rt::spawn(outbox_pruner::run(db.clone(), retention, || true));
         let stop_poller = poll.then(|| {
             let (tx, rx) = tokio::sync::watch::channel(false);
             actix_web::rt::spawn(poller::run(db.clone(), poller_settings, rx));

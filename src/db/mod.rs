@@ -39,6 +39,7 @@ pub mod poll_state;
 pub mod postmortems;
 pub(crate) mod prefetch;
 pub mod provenance;
+pub mod replicas;
 mod sqlite_statements;
 mod sqlite_time;
 // User reports, spikes and links people decided on.

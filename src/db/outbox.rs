@@ -9,6 +9,20 @@
 //! order; there the reader only takes rows whose writing transaction (`txid`) is older than the
 //! oldest transaction still running, which can no longer change, and walks them in
 //! `(txid, seq)` order.
+//!
+//! Pruning ([`prune`]) deletes only rows that every live reader registered in `index_replicas`
+//! (`db::replicas`) has passed and that are older than the retention, and records the highest
+//! position it deleted (`outbox_pruned`). A reader below that mark has lost rows it never
+//! applied; [`tail`] says so ([`Tail::pruned_past`]) and the reader starts over from the store.
+//! The mark is read after the rows, so a prune that removed rows before the read is always seen.
+
+mod horizon;
+mod lag;
+mod prune;
+
+pub use horizon::{HeldBack, Holder, held_back, holder};
+pub use lag::{Lag, lag, row_count};
+pub use prune::{Pruned, prune, pruned_through};
 
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
@@ -128,10 +142,21 @@ pub struct Tail {
     /// When `rows` came back short of the limit, the reader has seen everything committed before
     /// this mark (compare it with [`consistency_mark`]).
     pub horizon: u64,
+    /// Set when rows after the reader's position were pruned: the highest pruned position. The
+    /// reader missed them and must rebuild from the store rather than apply `rows`.
+    pub pruned_past: Option<Position>,
 }
 
 /// Up to `limit` rows after `after`, in an order in which no later read can find an earlier row.
 pub fn tail(conn: &mut DbConn, after: Position, limit: i64) -> Result<Tail, DbError> {
+    let mut tail = tail_rows(conn, after, limit)?;
+    // After the rows: a prune committed before they were read is visible here.
+    let pruned = pruned_through(conn)?;
+    tail.pruned_past = (pruned > after).then_some(pruned);
+    Ok(tail)
+}
+
+fn tail_rows(conn: &mut DbConn, after: Position, limit: i64) -> Result<Tail, DbError> {
     match conn {
         DbConn::Sqlite(_) => {
             let horizon = latest_seq(conn)?;
@@ -156,6 +181,7 @@ pub fn tail(conn: &mut DbConn, after: Position, limit: i64) -> Result<Tail, DbEr
                     })
                     .collect(),
                 horizon: horizon.max(0) as u64,
+                pruned_past: None,
             })
         }
         DbConn::Postgres(pg) => {
@@ -190,7 +216,11 @@ pub fn tail(conn: &mut DbConn, after: Position, limit: i64) -> Result<Tail, DbEr
                     ))
                 })
                 .collect::<Result<_, DbError>>()?;
-            Ok(Tail { rows, horizon })
+            Ok(Tail {
+                rows,
+                horizon,
+                pruned_past: None,
+            })
         }
     }
 }
@@ -199,9 +229,10 @@ pub fn tail(conn: &mut DbConn, after: Position, limit: i64) -> Result<Tail, DbEr
 /// store shows at this moment is covered by it.
 pub fn start_position(conn: &mut DbConn) -> Result<Position, DbError> {
     match conn {
+        // Pruning may have emptied the outbox; sequence numbers still go on from the mark.
         DbConn::Sqlite(_) => Ok(Position {
             txid: 0,
-            seq: latest_seq(conn)?,
+            seq: latest_seq(conn)?.max(pruned_through(conn)?.seq),
         }),
         // Rows of transactions below xmin are all visible to the scan that follows; later ones
         // are replayed, which is harmless.

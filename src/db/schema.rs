@@ -272,6 +272,27 @@ diesel::table! {
 
 diesel::joinable!(sessions -> api_tokens (token_id));
 
+diesel::table! {
+    index_replicas (id) {
+        id -> Text,
+        kind -> Text,
+        host -> Text,
+        position_txid -> BigInt,
+        position_seq -> BigInt,
+        heartbeat_at -> Timestamp,
+        registered_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    outbox_pruned (id) {
+        id -> Integer,
+        through_txid -> BigInt,
+        through_seq -> BigInt,
+        pruned_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     services,
     sources,
@@ -294,4 +315,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     link_decisions,
     sessions,
     audit_log,
+    index_replicas,
+    outbox_pruned,
 );

@@ -17,17 +17,24 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 pub struct Health {
     status: &'static str,
     database: &'static str,
+    /// Age in seconds of the oldest outbox row this instance's search index has not applied;
+    /// 0 when it is caught up.
+    index_lag_seconds: f64,
+    /// Outbox rows committed after this instance's index position.
+    index_behind_rows: i64,
 }
 
-/// Healthy when the database answers.
+/// Healthy when the database answers; with how far this instance's search index lags.
 #[utoipa::path(get, path = "/healthz", tag = "ops",
     responses((status = 200, body = Health), (status = 503, body = Problem)))]
 pub async fn healthz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let backend = state.db.backend();
-    state
-        .db_run(|conn| {
+    let position = state.search.position().unwrap_or_default();
+    let lag = state
+        .db_run(move |conn| {
             use diesel::connection::SimpleConnection;
-            conn.batch_execute("SELECT 1").map_err(Into::into)
+            conn.batch_execute("SELECT 1")?;
+            crate::db::outbox::lag(conn, position)
         })
         .await
         .map_err(|_| ApiError::Unavailable)?;
@@ -38,6 +45,8 @@ pub async fn healthz(state: web::Data<AppState>) -> Result<HttpResponse, ApiErro
     Ok(HttpResponse::Ok().json(Health {
         status: "ok",
         database,
+        index_lag_seconds: lag.seconds(chrono::Utc::now()),
+        index_behind_rows: lag.behind_rows,
     }))
 }
 

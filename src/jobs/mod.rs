@@ -7,6 +7,8 @@
 //!   backoff on failure) and applies what it finds through `correlate`. Off with `--no-poll`.
 //! - [`minute`]: once a minute, live spike evaluation of every active service, and the report
 //!   limiter's housekeeping.
+//! - [`outbox_pruner`]: on the leader, prunes the outbox behind the slowest live reader once
+//!   rows are older than `AFTERMATH_OUTBOX_RETENTION`, and forgets readers silent for longer.
 //! - [`report_writer`]: the group-commit writer thread behind `POST /api/v1/reports`; one
 //!   transaction per batch of queued reports, each request answered only after its commit.
 //!
@@ -23,5 +25,6 @@
 //! process.
 
 pub mod minute;
+pub mod outbox_pruner;
 pub mod poller;
 pub mod report_writer;

@@ -5,6 +5,9 @@
 //! the old index keeps serving until the new one is complete. Each generation's last commit
 //! carries its checkpoint (schema version and outbox position) as the commit payload, so the
 //! checkpoint and the documents it covers become durable together.
+//!
+//! `DATA_DIR/index/replica-id` names this index among the outbox's readers (`db::replicas`):
+//! made once, kept across restarts and rebuilds, so a restart is the same replica.
 
 use std::path::{Path, PathBuf};
 
@@ -20,6 +23,7 @@ use super::schema::{self, Fields, SCHEMA_VERSION};
 use crate::db::outbox::Position;
 
 const CURRENT: &str = "CURRENT";
+const REPLICA_ID: &str = "replica-id";
 
 /// What a commit payload records.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -75,6 +79,37 @@ impl IndexRoot {
         let name = std::fs::read_to_string(self.root.join(CURRENT)).ok()?;
         let name = name.trim();
         (!name.is_empty() && !name.contains(['/', '\\']) && name != "..").then(|| name.to_string())
+    }
+
+    /// This index's replica id, made (a new UUID) on first use.
+    pub fn replica_id(&self) -> Result<String, SearchError> {
+        let path = self.root.join(REPLICA_ID);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => match uuid::Uuid::parse_str(text.trim()) {
+                Ok(id) => return Ok(id.to_string()),
+                Err(_) => {
+                    tracing::warn!(path = %path.display(), "the replica id is unreadable; making a new one");
+                }
+            },
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e.into()),
+        }
+        std::fs::create_dir_all(&self.root)?;
+        let id = uuid::Uuid::now_v7().to_string();
+        let tmp = self.root.join(format!("{REPLICA_ID}.tmp"));
+        std::fs::write(&tmp, &id)?;
+        std::fs::rename(&tmp, &path)?;
+        Ok(id)
+    }
+
+    /// The outbox position the current generation's last commit records, read without opening
+    /// the index; `None` when there is no readable one.
+    pub fn stored_position(&self) -> Option<Position> {
+        let meta = self.root.join(self.current()?).join("meta.json");
+        let meta: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(meta).ok()?).ok()?;
+        let checkpoint: Checkpoint = serde_json::from_str(meta.get("payload")?.as_str()?).ok()?;
+        Some(checkpoint.position())
     }
 
     /// Opens the current generation, or says why it cannot be used.

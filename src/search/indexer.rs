@@ -8,6 +8,8 @@
 //!   the last durable checkpoint; replacing whole documents makes the replay harmless.
 //! - After each commit it reloads the reader, then publishes how far it has caught up, which is
 //!   what `consistent` searches wait on.
+//! - When the outbox says rows after its position were pruned, it stops with
+//!   [`SearchError::PrunedPast`] before applying anything: the caller rebuilds.
 
 use std::collections::BTreeSet;
 
@@ -67,12 +69,23 @@ impl Writable {
         })
     }
 
+    /// How far it has applied the outbox.
+    pub fn position(&self) -> Position {
+        self.position
+    }
+
     /// Applies the outbox until it is drained (or `max_batches` were committed).
     pub fn catch_up(&mut self, db: &Db, max_batches: usize) -> Result<CatchUp, SearchError> {
         let mut done = CatchUp::default();
         for _ in 0..max_batches {
             let after = self.position;
             let tail = db.run(|conn| outbox::tail(conn, after, BATCH))?;
+            if let Some(pruned_through) = tail.pruned_past {
+                return Err(SearchError::PrunedPast {
+                    position: after,
+                    pruned_through,
+                });
+            }
             let drained = (tail.rows.len() as i64) < BATCH;
             if let Some((last, _)) = tail.rows.last() {
                 let ids: BTreeSet<String> = tail

@@ -7,6 +7,11 @@
 //! - One indexer thread per process owns the writer ([`indexer`]); everything else only reads.
 //!   It wakes on a command or every [`POLL`], so other instances' writes on a shared PostgreSQL
 //!   arrive within a second.
+//! - A server's index registers itself among the outbox's readers with its position and beats
+//!   ([`replica`]), so the outbox is pruned only behind it. If rows it never applied were pruned
+//!   anyway (it was away for longer than the retention), it rebuilds and says why.
+//! - On PostgreSQL the indexer also tells a horizon held by a long transaction from real lag,
+//!   and names the backend holding it ([`horizon`]).
 //! - [`Search::wait_until_consistent`] lets a caller wait, bounded, until every write committed
 //!   before it is searchable; tests use it instead of sleeping.
 //! - `search` reads the store only through `db`, and knows nothing of `http`.
@@ -14,9 +19,11 @@
 mod analyzers;
 mod document;
 mod facet_counts;
+mod horizon;
 mod index_dir;
 mod indexer;
 pub mod query;
+mod replica;
 mod request;
 mod runner;
 mod schema;
@@ -34,6 +41,7 @@ pub use query::{Facets, Hit, SearchRequest, SearchResults, Sort};
 pub use request::{SearchWords, parse_request};
 pub use schema::{Fields, SCHEMA_VERSION};
 
+use crate::db::outbox::Position;
 use crate::db::{Db, DbError};
 
 /// How often the indexer looks at the outbox when nobody wakes it.
@@ -51,6 +59,16 @@ pub enum SearchError {
     BadRequest(String),
     #[error("no such incident in the index")]
     NotFound,
+    /// Outbox rows this index never applied were pruned: it was away (or silent) for longer
+    /// than the retention. Only a rebuild from the store can bring it back.
+    #[error(
+        "outbox rows this index had not applied were pruned (it is at {position:?}, the outbox \
+         was pruned through {pruned_through:?})"
+    )]
+    PrunedPast {
+        position: crate::db::outbox::Position,
+        pruned_through: crate::db::outbox::Position,
+    },
     #[error("index: {0}")]
     Index(String),
     #[error(transparent)]
@@ -99,22 +117,34 @@ struct Inner {
     live: RwLock<Option<Live>>,
     /// `None` until the index is open; then how far it has caught up with the outbox.
     caught_up: tokio::sync::watch::Sender<Option<u64>>,
+    /// The outbox position the index has committed (or, before it opens, the one it starts
+    /// from), for the lag `/healthz` and `/metrics` report.
+    position: Mutex<Option<Position>>,
     commands: Mutex<Option<mpsc::Sender<Command>>>,
     thread: Mutex<Option<std::thread::JoinHandle<()>>>,
 }
 
 impl Search {
-    /// Starts the indexer thread for a server. The index opens (or rebuilds) in that thread;
-    /// until it is ready, searches answer [`SearchError::NotReady`].
-    pub fn start(db: Db, data_dir: &Path) -> Result<Self, SearchError> {
+    /// Starts the indexer thread for a server, after registering the index among the outbox's
+    /// readers (it then beats at least every `heartbeat`). The index opens (or rebuilds) in that
+    /// thread; until it is ready, searches answer [`SearchError::NotReady`].
+    pub fn start(db: Db, data_dir: &Path, heartbeat: Duration) -> Result<Self, SearchError> {
         let search = Self::new(db);
         let (tx, rx) = mpsc::channel();
         let root = IndexRoot::new(data_dir);
+        // Where the index on disk is; a new one starts no earlier than the outbox does now.
+        let position = match root.stored_position() {
+            Some(p) => p,
+            None => search.db().run(crate::db::outbox::start_position)?,
+        };
+        let registration =
+            replica::Registration::register(search.db(), &root, heartbeat, position)?;
+        search.set_position(position);
         // Weak, so the thread ends once every handle is gone even if nobody called `stop`.
         let me = Arc::downgrade(&search.inner);
         let handle = std::thread::Builder::new()
             .name("indexer".into())
-            .spawn(move || runner::run(WeakSearch(me), root, rx))?;
+            .spawn(move || runner::run(WeakSearch(me), root, rx, registration))?;
         *lock(&search.inner.commands) = Some(tx);
         *lock(&search.inner.thread) = Some(handle);
         Ok(search)
@@ -142,6 +172,7 @@ impl Search {
                 db,
                 live: RwLock::new(None),
                 caught_up: tokio::sync::watch::channel(None).0,
+                position: Mutex::new(None),
                 commands: Mutex::new(None),
                 thread: Mutex::new(None),
             }),
@@ -154,6 +185,16 @@ impl Search {
 
     pub(crate) fn set_live(&self, live: Live) {
         *self.inner.live.write().unwrap_or_else(|p| p.into_inner()) = Some(live);
+    }
+
+    pub(crate) fn set_position(&self, position: Position) {
+        *lock(&self.inner.position) = Some(position);
+    }
+
+    /// The outbox position this index has reached; `None` for a command-line search that has
+    /// not opened it yet.
+    pub fn position(&self) -> Option<Position> {
+        *lock(&self.inner.position)
     }
 
     pub(crate) fn publish_caught_up(&self, horizon: u64) {

@@ -242,6 +242,8 @@ impl TestApp {
                     link_decisions,
                     sessions,
                     audit_log,
+                    index_replicas,
+                    outbox_pruned,
                 )))
             })
             .expect("counts")

@@ -24,6 +24,7 @@ mod instances;
 mod interchange;
 mod migrations;
 mod ops;
+mod outbox;
 mod pages;
 mod poller;
 mod postmortem;

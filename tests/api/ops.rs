@@ -6,10 +6,18 @@ use serde_json::json;
 use crate::helpers::{backend_name, spawn_app};
 
 #[actix_web::test]
-async fn healthz_says_ok_and_names_the_backend() {
+async fn healthz_says_ok_names_the_backend_and_the_index_lag() {
     let app = spawn_app().await;
+    app.create_incident(json!({"title": "x", "services": ["api"]}))
+        .await;
+    app.search(&[("q", "x")]).await;
     let health = app.get_json("/healthz").await;
-    assert_eq!(health, json!({"status": "ok", "database": backend_name()}));
+    assert_eq!(
+        health,
+        json!({"status": "ok", "database": backend_name(),
+               "index_lag_seconds": 0.0, "index_behind_rows": 0}),
+        "caught up"
+    );
 }
 
 #[actix_web::test]
@@ -35,6 +43,12 @@ async fn metrics_count_requests_by_route_and_status_and_show_the_pool_and_writes
         "aftermath_db_pool_idle_connections ",
         "aftermath_db_pool_max_size ",
         "aftermath_writes_total{entity=\"incident\",operation=\"upsert\"}",
+        "aftermath_outbox_rows 1",
+        "aftermath_index_lag_seconds ",
+        "aftermath_index_behind_rows ",
+        "aftermath_outbox_replicas{kind=\"index\"} 1",
+        "aftermath_outbox_replica_position_age_seconds{host=",
+        "aftermath_outbox_replica_heartbeat_age_seconds{host=",
     ] {
         assert!(text.contains(needle), "missing {needle} in\n{text}");
     }

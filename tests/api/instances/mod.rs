@@ -137,4 +137,5 @@ where
 }
 
 mod reports;
+mod prune;
 mod search;
