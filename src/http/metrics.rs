@@ -1,5 +1,6 @@
 //! `/metrics` in Prometheus text: request counts and latency by route pattern and status (from
-//! actix-web-prom), the connection pool read at scrape time, and the store's write counters.
+//! actix-web-prom), the connection pool and leadership read at scrape time, the store's write
+//! counters and the spike evaluation passes.
 
 use actix_web::{HttpResponse, web};
 use actix_web_prom::{PrometheusMetrics, PrometheusMetricsBuilder};
@@ -8,12 +9,14 @@ use prometheus::{Encoder, IntGauge, Registry, TextEncoder};
 use super::AppState;
 use super::problem::ApiError;
 use crate::db::Db;
+use crate::jobs::leader::Leader;
 
 pub struct Metrics {
     registry: Registry,
     pool_connections: IntGauge,
     pool_idle: IntGauge,
     pool_max: IntGauge,
+    leader: IntGauge,
 }
 
 fn gauge(registry: &Registry, name: &str, help: &str) -> Result<IntGauge, prometheus::Error> {
@@ -28,6 +31,9 @@ impl Metrics {
         let registry = Registry::new();
         if let Some(writes) = crate::telemetry::metrics::writes_counter() {
             registry.register(Box::new(writes))?;
+        }
+        if let Some(evaluations) = crate::telemetry::metrics::spike_evaluations_counter() {
+            registry.register(Box::new(evaluations))?;
         }
         let metrics = Self {
             pool_connections: gauge(
@@ -45,6 +51,11 @@ impl Metrics {
                 "aftermath_db_pool_max_size",
                 "Largest size the pool may reach",
             )?,
+            leader: gauge(
+                &registry,
+                "aftermath_leader",
+                "1 while this instance is the leader that runs the minute jobs, else 0",
+            )?,
             registry: registry.clone(),
         };
         // Unmatched paths share one label, so probing random URLs cannot blow up cardinality.
@@ -55,7 +66,8 @@ impl Metrics {
         Ok((metrics, middleware))
     }
 
-    pub fn render(&self, db: &Db) -> Result<String, prometheus::Error> {
+    pub fn render(&self, db: &Db, leader: &Leader) -> Result<String, prometheus::Error> {
+        self.leader.set(i64::from(leader.is_leader()));
         let pool = db.pool_state();
         self.pool_connections.set(i64::from(pool.connections));
         self.pool_idle.set(i64::from(pool.idle));
@@ -69,7 +81,7 @@ impl Metrics {
 pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let text = state
         .metrics
-        .render(&state.db)
+        .render(&state.db, &state.leader)
         .map_err(ApiError::internal)?;
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")

@@ -17,9 +17,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 pub struct Health {
     status: &'static str,
     database: &'static str,
+    /// Whether this instance is the leader that runs the minute jobs (always, on SQLite).
+    leader: bool,
 }
 
-/// Healthy when the database answers.
+/// Healthy when the database answers; also says whether this instance leads.
 #[utoipa::path(get, path = "/healthz", tag = "ops",
     responses((status = 200, body = Health), (status = 503, body = Problem)))]
 pub async fn healthz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
@@ -38,6 +40,7 @@ pub async fn healthz(state: web::Data<AppState>) -> Result<HttpResponse, ApiErro
     Ok(HttpResponse::Ok().json(Health {
         status: "ok",
         database,
+        leader: state.leader.is_leader(),
     }))
 }
 
