@@ -136,4 +136,6 @@ where
     }
 }
 
+mod leader;
+mod poll;
 mod search;

@@ -52,7 +52,10 @@ async fn run_stops_within_its_drain_even_while_a_source_hangs_and_gives_the_sour
         .expect("the poller stops without waiting for the 30 s fetch timeout")
         .unwrap();
     let left = row(&app.db, &hang);
-    assert_eq!(left.last_error_at, None, "the fetch was abandoned, not recorded");
+    assert_eq!(
+        left.last_error_at, None,
+        "the fetch was abandoned, not recorded"
+    );
     let due = app
         .db
         .write(|conn| poll_state::claim(conn, "other", Utc::now(), Utc::now(), 10))
@@ -77,7 +80,10 @@ async fn run_finishes_a_fetch_under_way_before_it_stops() {
         .expect("the poller stops once the fetch is done")
         .unwrap();
     let done = row(&app.db, &slow);
-    assert!(done.last_success_at.is_some(), "the fetch under way was recorded");
+    assert!(
+        done.last_success_at.is_some(),
+        "the fetch under way was recorded"
+    );
 }
 
 /// Waits until the poller's cycle has reached the server's `path`.
