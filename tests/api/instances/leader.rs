@@ -34,11 +34,9 @@ async fn evaluations(instance: &Instance) -> Option<u64> {
         .text()
         .await
         .ok()?;
-    let passes = text
-        .lines()
+    text.lines()
         .find_map(|line| line.strip_prefix("aftermath_spike_evaluations_total{outcome=\"ok\"} "))
-        .map_or(Some(0), |n| n.trim().parse().ok());
-    passes
+        .map_or(Some(0), |n| n.trim().parse().ok())
 }
 
 /// Two instances, once exactly one of them leads: `(leader, follower)`.

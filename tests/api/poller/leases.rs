@@ -44,7 +44,7 @@ async fn recording_an_outcome_or_releasing_frees_the_source() {
     app.db
         .write(|conn| poll_state::record_not_modified(conn, &recorded, now))
         .unwrap();
-    assert_eq!(claim(&app.db, "b", now), [recorded.clone()]);
+    assert_eq!(claim(&app.db, "b", now), [recorded]);
     // A stopping instance gives back what it holds; another's leases stay.
     let given_back = app
         .db
