@@ -1,11 +1,15 @@
 //! Builds the running app: database (migrated), HTTP server on a bound listener. Holds no logic.
 //!
 //! Shutdown: actix's own signal handling turns SIGINT and SIGTERM into a graceful stop — the
-//! listener closes, in-flight requests get up to 10 seconds to finish, then the poller and the
-//! indexer thread stop and the pool is dropped.
+//! listener closes, in-flight requests get up to 10 seconds to finish — then the background
+//! work stops in an order that hands over cleanly to other instances: the poller claims nothing
+//! more, finishes the fetches it claimed (bounded) and releases its other leases; the minute job
+//! finishes a pass under way (bounded); the leader lock is released; the indexer thread stops
+//! and the pool is dropped.
 
 use std::net::TcpListener;
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_session::SessionMiddleware;
 use actix_session::config::CookieContentSecurity;
@@ -15,6 +19,8 @@ use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::ErrorHandlers;
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use anyhow::Context;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
 use tracing_actix_web::TracingLogger;
 
 use crate::config::Config;
@@ -24,17 +30,23 @@ use crate::http::metrics::Metrics;
 use crate::http::pages::{Layout, error_page};
 use crate::http::problem::{ApiError, problem_for_plain_errors};
 use crate::http::{self, AppState};
+use crate::jobs::leader::Leader;
 use crate::jobs::poller::{self, PollerSettings};
-use crate::jobs::{minute, outbox_pruner};
+use crate::jobs::{self, minute, outbox_pruner};
 use crate::search::Search;
+
+/// How long a stopping instance waits for a spike evaluation pass under way.
+const MINUTE_JOB_DRAIN: Duration = Duration::from_secs(30);
 
 pub struct Application {
     port: u16,
     server: Server,
     db: Db,
     search: Search,
-    /// Dropping it stops the poller.
-    _stop_poller: Option<tokio::sync::watch::Sender<bool>>,
+    leader: Leader,
+    /// Sending `true` (or dropping it) stops the background jobs.
+    stop_jobs: watch::Sender<bool>,
+    jobs: Vec<(&'static str, Duration, JoinHandle<()>)>,
 }
 
 impl Application {
@@ -64,11 +76,14 @@ impl Application {
         // User reports: the group-commit writer and the per-address rate limiter.
         let reports = web::Data::new(ReportsState::start(&db, config.report_rate_per_minute)?);
         let reports_for_app = reports.clone();
+        tracing::info!(instance = jobs::instance_id(), "starting");
+        let leader = Leader::start(&db);
         let state = web::Data::new(AppState {
             db: db.clone(),
             config: Arc::new(config),
             metrics,
             search: search.clone(),
+            leader: leader.clone(),
         });
         let secure_cookie = state.config.is_https();
         let server = HttpServer::new(move || {
@@ -100,23 +115,33 @@ impl Application {
         .shutdown_timeout(10)
         .listen(listener)?
         .run();
-        // Live spike evaluation each minute, with the limiter's housekeeping on the same beat.
-        actix_web::rt::spawn(minute::run(db.clone(), move || {
-            reports.forget_quiet_clients()
-        }));
-        // leader: wired when jobs::leader lands
-        actix_web::rt::spawn(outbox_pruner::run(db.clone(), retention, || true));
-        let stop_poller = poll.then(|| {
-            let (tx, rx) = tokio::sync::watch::channel(false);
-            actix_web::rt::spawn(poller::run(db.clone(), poller_settings, rx));
-            tx
-        });
+        let (stop_jobs, stopped) = watch::channel(false);
+        let mut jobs = Vec::new();
+        if poll {
+            // The drain, then one statement to release the leases left.
+            let drain = poller_settings.drain + Duration::from_secs(5);
+            let poller = poller::run(db.clone(), poller_settings, stopped.clone());
+            jobs.push(("poller", drain, actix_web::rt::spawn(poller)));
+        }
+        // Live spike evaluation each minute on the leader, with the limiter's housekeeping on
+        // the same beat on every instance.
+        let housekeeping = move || reports.forget_quiet_clients();
+        let minute = minute::run(db.clone(), leader.clone(), housekeeping, stopped);
+        jobs.push(("minute job", MINUTE_JOB_DRAIN, actix_web::rt::spawn(minute)));
+        // The outbox pruner, on the leader; it stops with the process.
+        let is_leader = {
+            let leader = leader.clone();
+            move || leader.is_leader()
+        };
+        actix_web::rt::spawn(outbox_pruner::run(db.clone(), retention, is_leader));
         Ok(Self {
             port,
             server,
             db,
             search,
-            _stop_poller: stop_poller,
+            leader,
+            stop_jobs,
+            jobs,
         })
     }
 
@@ -136,16 +161,31 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until stopped (SIGINT, SIGTERM or the handle), then stops the poller.
+    /// Whether this instance leads, and the handle jobs consult.
+    pub fn leader(&self) -> &Leader {
+        &self.leader
+    }
+
+    /// Serves until stopped (SIGINT, SIGTERM or the handle), then stops the background work in
+    /// the order the module docs give.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let Self {
             server,
             search,
-            _stop_poller,
+            leader,
+            stop_jobs,
+            jobs,
             ..
         } = self;
         let result = server.await;
-        drop(_stop_poller);
+        stop_jobs.send_replace(true);
+        for (name, bound, job) in jobs {
+            if tokio::time::timeout(bound, job).await.is_err() {
+                tracing::warn!(job = name, ?bound, "a job did not stop in time; leaving it");
+            }
+        }
+        // After the jobs: a pass under way ends before another instance may start one.
+        let _ = actix_web::rt::task::spawn_blocking(move || leader.stop()).await;
         // Joins the indexer so its writer lock is released before the process goes on.
         let _ = actix_web::rt::task::spawn_blocking(move || search.stop()).await;
         result

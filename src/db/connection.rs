@@ -55,6 +55,22 @@ impl DatabaseUrl {
         }
     }
 
+    /// The same database, with TCP keepalives and a user timeout on PostgreSQL, so that a
+    /// connection whose peer vanished (a partition, not a closed socket) fails within seconds
+    /// instead of hanging: a session holding a lock must learn soon that it lost it.
+    pub fn watched(&self) -> Self {
+        match self {
+            Self::Postgres(url) => {
+                let sep = if url.contains('?') { '&' } else { '?' };
+                Self::Postgres(format!(
+                    "{url}{sep}keepalives=1&keepalives_idle=5&keepalives_interval=2\
+                     &keepalives_count=3&tcp_user_timeout=10000"
+                ))
+            }
+            Self::Sqlite(_) => self.clone(),
+        }
+    }
+
     /// Opens one connection with the per-connection settings applied.
     pub fn establish(&self) -> Result<DbConn, DbError> {
         match self {

@@ -61,6 +61,11 @@ pub struct SourcesRow {
     /// Absent from exports made before sources could be removed.
     #[serde(default)]
     pub removed_at: Option<NaiveDateTime>,
+    /// A poller's lease (`db::poll_state`); absent from exports made before leases.
+    #[serde(default)]
+    pub lease_owner: Option<String>,
+    #[serde(default)]
+    pub lease_until: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Insertable, Serialize, Deserialize)]
@@ -307,9 +312,16 @@ fn for_export(
             let portable = name == super::secrets::REPORTER_SALT && secrets == Secrets::Include;
             portable.then_some(row)
         }
-        "sources" if secrets == Secrets::Leave => {
-            if let Some(secret) = row.get_mut("secret") {
-                *secret = serde_json::Value::Null;
+        "sources" => {
+            // A lease is a running poller's claim, meaningless in another store.
+            let mut cleared = vec!["lease_owner", "lease_until"];
+            if secrets == Secrets::Leave {
+                cleared.push("secret");
+            }
+            for field in cleared {
+                if let Some(value) = row.get_mut(field) {
+                    *value = serde_json::Value::Null;
+                }
             }
             Some(row)
         }

@@ -32,6 +32,7 @@ pub mod dump;
 mod error;
 pub mod incidents;
 pub mod known;
+pub mod leadership;
 mod migrate;
 pub mod observed;
 pub mod outbox;
@@ -152,6 +153,16 @@ impl Db {
             inner.batch_execute("PRAGMA synchronous = FULL")?;
         }
         Ok(conn)
+    }
+
+    /// A session of its own, outside the pool, for state that lives as long as the session (the
+    /// leader's advisory lock). On PostgreSQL it is [watched](DatabaseUrl::watched) for a
+    /// vanished peer; a libpq too old for those parameters gets a plain connection.
+    pub fn session(&self) -> Result<DbConn, DbError> {
+        self.url
+            .watched()
+            .establish()
+            .or_else(|_| self.url.establish())
     }
 
     /// Runs read-only work on a pooled connection. Blocking: call it from a blocking thread.

@@ -35,6 +35,8 @@ diesel::table! {
         failures -> Integer,
         next_poll_at -> Nullable<Timestamp>,
         removed_at -> Nullable<Timestamp>,
+        lease_owner -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
     }
 }
 

@@ -1,6 +1,6 @@
 //! `/metrics` in Prometheus text: request counts and latency by route pattern and status (from
-//! actix-web-prom), the connection pool and the outbox read at scrape time, and the store's write
-//! counters.
+//! actix-web-prom), the connection pool, the outbox and leadership read at scrape time, the store's
+//! write counters and the spike evaluation passes.
 //!
 //! The outbox series: its size (`aftermath_outbox_rows`), this instance's index lag
 //! (`aftermath_index_lag_seconds`, `aftermath_index_behind_rows`, as in `/healthz`), and the
@@ -18,6 +18,7 @@ use super::problem::ApiError;
 use crate::db::outbox::{self, Lag, Position};
 use crate::db::replicas::{self, Replica};
 use crate::db::{Db, DbConn, DbError};
+use crate::jobs::leader::Leader;
 
 pub struct Metrics {
     registry: Registry,
@@ -30,6 +31,7 @@ pub struct Metrics {
     replicas: IntGaugeVec,
     replica_position_age: GaugeVec,
     replica_heartbeat_age: GaugeVec,
+    leader: IntGauge,
 }
 
 /// What the store says about the outbox at scrape time.
@@ -99,6 +101,9 @@ impl Metrics {
             &["kind"],
         )?;
         registry.register(Box::new(replicas.clone()))?;
+        if let Some(evaluations) = crate::telemetry::metrics::spike_evaluations_counter() {
+            registry.register(Box::new(evaluations))?;
+        }
         let metrics = Self {
             pool_connections: gauge(
                 r,
@@ -137,6 +142,11 @@ impl Metrics {
                 "aftermath_outbox_replica_heartbeat_age_seconds",
                 "Per outbox reader, time since its last heartbeat",
             )?,
+            leader: gauge(
+                r,
+                "aftermath_leader",
+                "1 while this instance is the leader that runs the minute jobs, else 0",
+            )?,
             registry: registry.clone(),
         };
         // Unmatched paths share one label, so probing random URLs cannot blow up cardinality.
@@ -147,7 +157,13 @@ impl Metrics {
         Ok((metrics, middleware))
     }
 
-    pub fn render(&self, db: &Db, outbox: &OutboxView) -> Result<String, prometheus::Error> {
+    pub fn render(
+        &self,
+        db: &Db,
+        outbox: &OutboxView,
+        leader: &Leader,
+    ) -> Result<String, prometheus::Error> {
+        self.leader.set(i64::from(leader.is_leader()));
         let pool = db.pool_state();
         self.pool_connections.set(i64::from(pool.connections));
         self.pool_idle.set(i64::from(pool.idle));
@@ -188,7 +204,7 @@ pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiErro
         .await?;
     let text = state
         .metrics
-        .render(&state.db, &view)
+        .render(&state.db, &view, &state.leader)
         .map_err(ApiError::internal)?;
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")

@@ -33,6 +33,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub metrics: metrics::Metrics,
     pub search: crate::search::Search,
+    /// Whether this instance runs the minute jobs, for `/healthz` and `/metrics`.
+    pub leader: crate::jobs::leader::Leader,
 }
 
 impl AppState {

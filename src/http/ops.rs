@@ -17,6 +17,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 pub struct Health {
     status: &'static str,
     database: &'static str,
+    /// Whether this instance is the leader that runs the minute jobs (always, on SQLite).
+    leader: bool,
     /// Age in seconds of the oldest outbox row this instance's search index has not applied;
     /// 0 when it is caught up.
     index_lag_seconds: f64,
@@ -24,7 +26,8 @@ pub struct Health {
     index_behind_rows: i64,
 }
 
-/// Healthy when the database answers; with how far this instance's search index lags.
+/// Healthy when the database answers; also says whether this instance leads, and how far its
+/// search index lags.
 #[utoipa::path(get, path = "/healthz", tag = "ops",
     responses((status = 200, body = Health), (status = 503, body = Problem)))]
 pub async fn healthz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
@@ -45,6 +48,7 @@ pub async fn healthz(state: web::Data<AppState>) -> Result<HttpResponse, ApiErro
     Ok(HttpResponse::Ok().json(Health {
         status: "ok",
         database,
+        leader: state.leader.is_leader(),
         index_lag_seconds: lag.seconds(chrono::Utc::now()),
         index_behind_rows: lag.behind_rows,
     }))

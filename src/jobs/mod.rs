@@ -5,8 +5,10 @@
 //!
 //! - [`poller`]: fetches every due polled source (conditional GET, bounded body and time,
 //!   backoff on failure) and applies what it finds through `correlate`. Off with `--no-poll`.
-//! - [`minute`]: once a minute, live spike evaluation of every active service, and the report
-//!   limiter's housekeeping.
+//! - [`minute`]: once a minute, live spike evaluation of every active service (on the leader
+//!   only), and the report limiter's housekeeping (on every instance).
+//! - [`leader`]: the election of the one instance that runs the minute jobs: a PostgreSQL
+//!   advisory lock held on a connection of its own; on SQLite the process leads alone.
 //! - [`outbox_pruner`]: on the leader, prunes the outbox behind the slowest live reader once
 //!   rows are older than `AFTERMATH_OUTBOX_RETENTION`, and forgets readers silent for longer.
 //! - [`report_writer`]: the group-commit writer thread behind `POST /api/v1/reports`; one
@@ -24,7 +26,19 @@
 //! event loop; a job that fails logs and tries again at its next beat, and never stops the
 //! process.
 
+pub mod leader;
 pub mod minute;
 pub mod outbox_pruner;
 pub mod poller;
 pub mod report_writer;
+
+use std::sync::LazyLock;
+
+/// This process's id among the instances sharing a database: a random UUID, new at each start,
+/// that names what the process holds there (a poll lease's `lease_owner`).
+static INSTANCE_ID: LazyLock<String> = LazyLock::new(|| uuid::Uuid::new_v4().to_string());
+
+/// See [`INSTANCE_ID`].
+pub fn instance_id() -> &'static str {
+    &INSTANCE_ID
+}

@@ -24,3 +24,24 @@ pub fn count_write(entity: &str, operation: &str) {
 pub fn writes_counter() -> Option<IntCounterVec> {
     WRITES.clone()
 }
+
+/// Live spike evaluation passes this process ran (only the leader runs them), by outcome.
+static SPIKE_EVALUATIONS: LazyLock<Option<IntCounterVec>> = LazyLock::new(|| {
+    let opts = Opts::new(
+        "aftermath_spike_evaluations_total",
+        "Live spike evaluation passes run by this process (the leader), by outcome",
+    );
+    IntCounterVec::new(opts, &["outcome"]).ok()
+});
+
+/// One evaluation pass ended: `ok` or `failed`.
+pub fn count_spike_evaluation(outcome: &str) {
+    if let Some(c) = SPIKE_EVALUATIONS.as_ref() {
+        c.with_label_values(&[outcome]).inc();
+    }
+}
+
+/// The evaluation counter, for registering in a registry.
+pub fn spike_evaluations_counter() -> Option<IntCounterVec> {
+    SPIKE_EVALUATIONS.clone()
+}

@@ -17,8 +17,15 @@
 //! - Every outcome is recorded: success and `304 Not Modified` reset the failure count and
 //!   schedule `interval ± jitter`; a failure stores a short error naming what failed and backs
 //!   off `interval · 2^failures`, capped at `max_backoff`, with jitter.
-//! - Cancelling [`poll_once`] (shutdown) is safe: each source's outcome is recorded in one
-//!   statement by its own task, and a source not recorded is simply due again.
+//! - A cycle fetches only the sources it claimed (`db::poll_state::claim`): a lease, in the
+//!   database, on at most [`PollerSettings::batch`] due sources, for [`PollerSettings::lease`]
+//!   (never shorter than twice the fetch bound), so several instances, and `poll --once` beside
+//!   them, fetch each due source once. Recording the outcome releases the lease; the lease of a
+//!   crashed process runs out and another takes the source.
+//! - Stopping ([`run`]'s signal) claims nothing more, lets the fetches already claimed finish
+//!   (for at most [`PollerSettings::drain`]), then releases whatever this process still holds.
+//!   Cancelling [`poll_once`] is safe too: each source's outcome is recorded in one statement by
+//!   its own task, and a source not recorded is due again when its lease runs out.
 
 use std::time::Duration;
 
@@ -37,10 +44,11 @@ pub mod address;
 mod error;
 mod fetch;
 mod guard;
+mod settings;
 
-use crate::config::PrivateSources;
 use error::{PollError, short};
 use fetch::{Client, Fetched, build_client, fetch};
+pub use settings::PollerSettings;
 
 /// Used when a source has no interval of its own.
 const DEFAULT_INTERVAL: Duration = Duration::from_secs(300);
@@ -49,56 +57,6 @@ const MIN_INTERVAL: Duration = Duration::from_secs(10);
 /// `run` wakes at least this often, so sources added by another process are picked up.
 const MAX_PAUSE: Duration = Duration::from_secs(30);
 const MIN_PAUSE: Duration = Duration::from_secs(1);
-
-/// Limits of one fetch and of the schedule. Tests shorten them with the `with_*` methods or
-/// struct update syntax: `PollerSettings { timeout, ..Default::default() }`.
-#[derive(Debug, Clone)]
-pub struct PollerSettings {
-    /// The whole request: connect, headers and body.
-    pub timeout: Duration,
-    pub max_body_bytes: usize,
-    pub max_backoff: Duration,
-    /// Fraction of the delay added or removed at random (0.1 = ±10 %), so sources added together
-    /// do not stay in lock-step and many processes do not hit a provider at the same second.
-    pub jitter: f64,
-    /// Which non-public addresses may be fetched: none by default (`--allow-private-sources`).
-    pub private_sources: PrivateSources,
-}
-
-impl Default for PollerSettings {
-    fn default() -> Self {
-        Self {
-            timeout: Duration::from_secs(20),
-            max_body_bytes: 8 * 1024 * 1024,
-            max_backoff: Duration::from_secs(6 * 3600),
-            jitter: 0.1,
-            private_sources: PrivateSources::Refused,
-        }
-    }
-}
-
-impl PollerSettings {
-    pub fn with_timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
-
-    pub fn with_max_body_bytes(mut self, max_body_bytes: usize) -> Self {
-        self.max_body_bytes = max_body_bytes;
-        self
-    }
-
-    pub fn with_private_sources(mut self, private_sources: PrivateSources) -> Self {
-        self.private_sources = private_sources;
-        self
-    }
-
-    /// Exact delays, for tests that check the schedule.
-    pub fn without_jitter(mut self) -> Self {
-        self.jitter = 0.0;
-        self
-    }
-}
 
 /// What one cycle did: sources by outcome, and incidents by what applying their bodies did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -152,22 +110,27 @@ pub async fn poll_once(db: &Db, settings: &PollerSettings) -> PollSummary {
             return summary;
         }
     };
-    let due = match blocking(db, |db| db.run(|conn| poll_state::due(conn, Utc::now()))).await {
+    let (owner, batch) = (super::instance_id(), settings.batch);
+    let lease = delta(settings.lease_for());
+    let claimed = blocking(db, move |db| {
+        let now = Utc::now();
+        db.write(|conn| poll_state::claim(conn, owner, now, now + lease, batch))
+    });
+    let due = match claimed.await {
         Ok(due) => due,
         Err(e) => {
-            tracing::error!(error = %e, "cannot list due sources");
+            tracing::error!(error = %e, "cannot claim due sources");
             return summary;
         }
     };
-    let tasks: Vec<_> = due
-        .into_iter()
-        .map(|source| {
-            let (db, client, settings) = (db.clone(), client.clone(), settings.clone());
-            tokio::spawn(async move { poll_source(&db, &client, &settings, source).await })
-        })
-        .collect();
-    for task in tasks {
-        match task.await {
+    // A set, so that a cancelled cycle (a stop that did not wait) aborts its fetches with it.
+    let mut tasks = tokio::task::JoinSet::new();
+    for source in due {
+        let (db, client, settings) = (db.clone(), client.clone(), settings.clone());
+        tasks.spawn(async move { poll_source(&db, &client, &settings, source).await });
+    }
+    while let Some(task) = tasks.join_next().await {
+        match task {
             Ok(outcome) => summary.add(outcome),
             Err(e) => {
                 tracing::error!(error = %e, "a poll task panicked");
@@ -179,17 +142,23 @@ pub async fn poll_once(db: &Db, settings: &PollerSettings) -> PollSummary {
 }
 
 /// Polls until `shutdown` turns true (or its sender is dropped): a cycle, then a pause until the
-/// earliest scheduled poll, between [`MIN_PAUSE`] and [`MAX_PAUSE`].
+/// earliest scheduled poll, between [`MIN_PAUSE`] and [`MAX_PAUSE`]. On stop, the cycle under
+/// way finishes (bounded) and this process's remaining leases are released.
 pub async fn run(db: Db, settings: PollerSettings, mut shutdown: watch::Receiver<bool>) {
-    tracing::info!("poller started");
+    tracing::info!(instance = super::instance_id(), "poller started");
     loop {
-        tokio::select! {
-            summary = poll_once(&db, &settings) => {
-                if summary != PollSummary::default() {
-                    tracing::info!(?summary, "poll cycle done");
-                }
-            }
-            _ = shutdown.wait_for(|stop| *stop) => break,
+        let cycle = poll_once(&db, &settings);
+        tokio::pin!(cycle);
+        let finished = tokio::select! {
+            summary = &mut cycle => Some(summary),
+            _ = shutdown.wait_for(|stop| *stop) => None,
+        };
+        let Some(summary) = finished else {
+            drain(cycle, &settings).await;
+            break;
+        };
+        if summary != PollSummary::default() {
+            tracing::info!(?summary, "poll cycle done");
         }
         let pause = next_pause(&db).await;
         tokio::select! {
@@ -197,7 +166,36 @@ pub async fn run(db: Db, settings: PollerSettings, mut shutdown: watch::Receiver
             _ = shutdown.wait_for(|stop| *stop) => break,
         }
     }
+    release_leases(&db).await;
     tracing::info!("poller stopped");
+}
+
+/// Lets the fetches of a cycle that already claimed its sources finish, within their bound.
+async fn drain(cycle: impl Future<Output = PollSummary>, settings: &PollerSettings) {
+    let bound = settings.drain;
+    match tokio::time::timeout(bound, cycle).await {
+        Ok(summary) => tracing::info!(?summary, "poll cycle finished before stopping"),
+        Err(_) => tracing::warn!(
+            ?bound,
+            "poll cycle unfinished at stop; its leases are released"
+        ),
+    }
+}
+
+/// Gives back what this process still holds, so other instances need not wait for the leases.
+async fn release_leases(db: &Db) {
+    let owner = super::instance_id();
+    match blocking(db, move |db| {
+        db.write(|conn| poll_state::release_held(conn, owner))
+    })
+    .await
+    {
+        Ok(0) => {}
+        Ok(released) => tracing::info!(released, "released unfinished poll leases"),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot release poll leases; they run out by themselves")
+        }
+    }
 }
 
 async fn next_pause(db: &Db) -> Duration {

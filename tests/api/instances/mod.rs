@@ -28,6 +28,7 @@ pub struct Cluster {
 pub struct Instance {
     pub address: String,
     pub client: reqwest::Client,
+    #[allow(dead_code)] // for the tests that follow in this room
     pub data_dir: PathBuf,
     child: Child,
 }
@@ -138,4 +139,6 @@ where
 
 mod reports;
 mod prune;
+mod leader;
+mod poll;
 mod search;

@@ -1,8 +1,11 @@
-//! A hanging source holds up no other source, and no shutdown.
+//! A hanging source holds up no other source, and a stop no longer than the poller's drain; a
+//! fetch under way when the stop comes is finished first.
 
 use std::time::Duration;
 
+use aftermath::db::poll_state;
 use aftermath::jobs::poller::{PollSummary, run};
+use chrono::Utc;
 
 use super::{Server, add_source, poll_six_sources_once, row, settings};
 use crate::helpers::spawn_app;
@@ -33,25 +36,64 @@ async fn one_cycle_polls_every_due_source_at_once_so_a_hanging_one_delays_no_oth
 }
 
 #[actix_web::test]
-async fn run_stops_promptly_on_shutdown_even_while_a_source_hangs() {
+async fn run_stops_within_its_drain_even_while_a_source_hangs_and_gives_the_source_back() {
     let app = spawn_app().await;
     let server = Server::start();
-    add_source(&app, server.url("/hang"));
-    let settings = settings(&server).with_timeout(Duration::from_secs(30));
+    let hang = add_source(&app, server.url("/hang"));
+    let settings = settings(&server)
+        .with_timeout(Duration::from_secs(30))
+        .with_drain(Duration::from_secs(1));
     let (stop, shutdown) = tokio::sync::watch::channel(false);
     let poller = tokio::spawn(run(app.db.clone(), settings, shutdown));
-    // Let the cycle start and reach the hanging server.
-    let reached = async {
-        while server.hits("/hang").is_empty() {
-            tokio::task::yield_now().await;
-        }
-    };
-    tokio::time::timeout(Duration::from_secs(5), reached)
-        .await
-        .expect("the poller fetches the due source");
+    reached(&server, "/hang").await;
     stop.send(true).unwrap();
     tokio::time::timeout(Duration::from_secs(5), poller)
         .await
         .expect("the poller stops without waiting for the 30 s fetch timeout")
         .unwrap();
+    let left = row(&app.db, &hang);
+    assert_eq!(
+        left.last_error_at, None,
+        "the fetch was abandoned, not recorded"
+    );
+    let due = app
+        .db
+        .write(|conn| poll_state::claim(conn, "other", Utc::now(), Utc::now(), 10))
+        .unwrap();
+    assert_eq!(due.len(), 1, "its lease was released for another instance");
+}
+
+#[actix_web::test]
+async fn run_finishes_a_fetch_under_way_before_it_stops() {
+    let app = spawn_app().await;
+    let server = Server::start();
+    let slow = add_source(&app, server.url("/slow"));
+    let settings = settings(&server)
+        .with_timeout(Duration::from_secs(10))
+        .with_drain(Duration::from_secs(20));
+    let (stop, shutdown) = tokio::sync::watch::channel(false);
+    let poller = tokio::spawn(run(app.db.clone(), settings, shutdown));
+    reached(&server, "/slow").await;
+    stop.send(true).unwrap();
+    tokio::time::timeout(Duration::from_secs(30), poller)
+        .await
+        .expect("the poller stops once the fetch is done")
+        .unwrap();
+    let done = row(&app.db, &slow);
+    assert!(
+        done.last_success_at.is_some(),
+        "the fetch under way was recorded"
+    );
+}
+
+/// Waits until the poller's cycle has reached the server's `path`.
+async fn reached(server: &Server, path: &str) {
+    let hit = async {
+        while server.hits(path).is_empty() {
+            tokio::task::yield_now().await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(5), hit)
+        .await
+        .expect("the poller fetches the due source");
 }

@@ -20,6 +20,7 @@ use server::Server;
 mod failures;
 mod fetching;
 mod isolation;
+mod leases;
 pub(crate) mod links;
 mod revalidation;
 mod server;

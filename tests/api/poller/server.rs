@@ -106,6 +106,11 @@ fn serve(mut stream: TcpStream, fixture: &[u8], log: &Mutex<Vec<Hit>>) {
             &format!("last-modified: {LAST_MODIFIED}\r\n"),
             fixture,
         ),
+        "/slow" => {
+            // A fetch still under way when the poller is told to stop.
+            std::thread::sleep(std::time::Duration::from_millis(1500));
+            respond(&mut stream, "200 OK", &format!("etag: {ETAG}\r\n"), fixture)
+        }
         "/moved" => respond(&mut stream, "302 Found", "location: /dated\r\n", b""),
         "/loop" => respond(&mut stream, "302 Found", "location: /loop\r\n", b""),
         "/error" => respond(&mut stream, "500 Internal Server Error", "", b"boom"),

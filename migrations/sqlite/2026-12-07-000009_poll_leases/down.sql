@@ -1,0 +1,2 @@
+ALTER TABLE sources DROP COLUMN lease_until;
+ALTER TABLE sources DROP COLUMN lease_owner;
