@@ -36,6 +36,9 @@ use crate::jobs::{self, minute, outbox_pruner};
 use crate::search::Search;
 
 /// How long a stopping instance waits for a spike evaluation pass under way.
+/// A background job: its name, how long it may take to stop, and its task.
+type Job = (&'static str, Duration, JoinHandle<()>);
+
 const MINUTE_JOB_DRAIN: Duration = Duration::from_secs(30);
 
 pub struct Application {
@@ -46,7 +49,45 @@ pub struct Application {
     leader: Leader,
     /// Sending `true` (or dropping it) stops the background jobs.
     stop_jobs: watch::Sender<bool>,
-    jobs: Vec<(&'static str, Duration, JoinHandle<()>)>,
+    jobs: Vec<Job>,
+}
+
+/// The background jobs `serve` runs beside the server (see `jobs`), started in one place.
+struct Background {
+    db: Db,
+    leader: Leader,
+    /// `None` with `--no-poll`.
+    poller: Option<PollerSettings>,
+    retention: Duration,
+}
+
+impl Background {
+    /// Starts them; returns the stop signal and the jobs to wait for on stop, each with how
+    /// long it may take.
+    fn spawn(self, housekeeping: impl Fn() + Send + 'static) -> (watch::Sender<bool>, Vec<Job>) {
+        let Self {
+            db,
+            leader,
+            poller: poller_settings,
+            retention,
+        } = self;
+        let (stop_jobs, stopped) = watch::channel(false);
+        let mut jobs = Vec::new();
+        if let Some(settings) = poller_settings {
+            // The drain, then one statement to release the leases left.
+            let drain = settings.drain + Duration::from_secs(5);
+            let poller = poller::run(db.clone(), settings, stopped.clone());
+            jobs.push(("poller", drain, actix_web::rt::spawn(poller)));
+        }
+        // Live spike evaluation each minute on the leader, with the limiter's housekeeping on
+        // the same beat on every instance.
+        let minute = minute::run(db.clone(), leader.clone(), housekeeping, stopped);
+        jobs.push(("minute job", MINUTE_JOB_DRAIN, actix_web::rt::spawn(minute)));
+        // The outbox pruner, on the leader; it stops with the process.
+        let is_leader = move || leader.is_leader();
+        actix_web::rt::spawn(outbox_pruner::run(db, retention, is_leader));
+        (stop_jobs, jobs)
+    }
 }
 
 impl Application {
@@ -115,25 +156,14 @@ impl Application {
         .shutdown_timeout(10)
         .listen(listener)?
         .run();
-        let (stop_jobs, stopped) = watch::channel(false);
-        let mut jobs = Vec::new();
-        if poll {
-            // The drain, then one statement to release the leases left.
-            let drain = poller_settings.drain + Duration::from_secs(5);
-            let poller = poller::run(db.clone(), poller_settings, stopped.clone());
-            jobs.push(("poller", drain, actix_web::rt::spawn(poller)));
-        }
-        // Live spike evaluation each minute on the leader, with the limiter's housekeeping on
-        // the same beat on every instance.
-        let housekeeping = move || reports.forget_quiet_clients();
-        let minute = minute::run(db.clone(), leader.clone(), housekeeping, stopped);
-        jobs.push(("minute job", MINUTE_JOB_DRAIN, actix_web::rt::spawn(minute)));
-        // The outbox pruner, on the leader; it stops with the process.
-        let is_leader = {
-            let leader = leader.clone();
-            move || leader.is_leader()
+        let reports_housekeeping = move || reports.forget_quiet_clients();
+        let background = Background {
+            db: db.clone(),
+            leader: leader.clone(),
+            poller: poll.then_some(poller_settings),
+            retention,
         };
-        actix_web::rt::spawn(outbox_pruner::run(db.clone(), retention, is_leader));
+        let (stop_jobs, jobs) = background.spawn(reports_housekeeping);
         Ok(Self {
             port,
             server,

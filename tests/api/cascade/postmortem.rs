@@ -41,7 +41,10 @@ async fn a_page_of_details_matches_each_incident_read_alone() {
         .db
         .run(|conn| details::of(conn, page.items.clone()))
         .unwrap();
-    assert!(batch.iter().any(|d| !d.links.is_empty()), "the scenario links");
+    assert!(
+        batch.iter().any(|d| !d.links.is_empty()),
+        "the scenario links"
+    );
     for detail in batch {
         let alone = app
             .db

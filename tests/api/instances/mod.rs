@@ -137,8 +137,8 @@ where
     }
 }
 
-mod reports;
-mod prune;
 mod leader;
 mod poll;
+mod prune;
+mod reports;
 mod search;
