@@ -5,13 +5,14 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
-use super::convert::{IncidentRow, from_db_time, now, parse_stored, to_db_time};
+use super::convert::{FIRST_VERSION, IncidentRow, from_db_time, now, parse_stored, to_db_time};
 use super::error::DbError;
 use super::schema::{incident_links, incident_services, incidents, timeline_entries};
-use super::{DbConn, outbox, services, timeline};
+use super::{DbConn, outbox, services, timeline, versions};
 use crate::domain::incident::{IncidentPatch, IncidentState};
 use crate::domain::{
-    EntryKind, Incident, IncidentId, IncidentLink, IncidentStatus, NewIncident, TimelineEntry,
+    EntryKind, Incident, IncidentId, IncidentLink, IncidentStatus, NewIncident, Precondition,
+    TimelineEntry,
 };
 
 #[derive(Debug, Clone)]
@@ -91,6 +92,7 @@ pub fn create(conn: &mut DbConn, new: &NewIncident) -> Result<IncidentId, DbErro
         report_count: 0,
         created_at: t,
         updated_at: t,
+        version: FIRST_VERSION,
     };
     // The first status may already be past investigating: it moves milestones like any update.
     let mut state = state_of(&row)?;
@@ -199,9 +201,16 @@ pub(super) fn save_row(conn: &mut DbConn, row: &mut IncidentRow) -> Result<(), D
     )
 }
 
-/// Applies a person's changes. Returns false when the patch changed nothing.
-pub fn patch(conn: &mut DbConn, id: IncidentId, patch: &IncidentPatch) -> Result<bool, DbError> {
-    let mut row = load_row(conn, &id.to_string())?;
+/// Applies a person's changes to the incident as it is now (locked), if it is at a version
+/// `expected` admits (`Stale` otherwise). Returns false when the patch changed nothing.
+pub fn patch(
+    conn: &mut DbConn,
+    id: IncidentId,
+    patch: &IncidentPatch,
+    expected: &Precondition,
+) -> Result<bool, DbError> {
+    let mut row = versions::lock(conn, &id.to_string())?;
+    versions::check(&row, expected)?;
     let before = row.clone();
     let mut state = state_of(&row)?;
     patch.apply_to(&mut state, now());
@@ -222,9 +231,15 @@ pub fn patch(conn: &mut DbConn, id: IncidentId, patch: &IncidentPatch) -> Result
     if changed {
         save_row(conn, &mut row)?;
     }
+    if row.title != before.title {
+        versions::announce_linking(conn, &row.id)?;
+    }
     Ok(changed)
 }
 
+/// The incident with its timeline, links and components. The row (and its version) is read
+/// first: whatever the later reads add is at least as new, so the version never claims more
+/// than the detail shows.
 pub fn get(conn: &mut DbConn, id: IncidentId) -> Result<IncidentDetail, DbError> {
     let row = load_row(conn, &id.to_string())?;
     let mut incident = to_incidents(conn, vec![row])?
@@ -378,6 +393,7 @@ pub(super) fn to_incidents(
                 report_count: row.report_count,
                 created_at: from_db_time(row.created_at),
                 updated_at: from_db_time(row.updated_at),
+                version: row.version,
             })
         })
         .collect()

@@ -228,6 +228,10 @@ pub struct IncidentPage {
     pub timeline: Vec<EntryView>,
     pub statuses: &'static [&'static str],
     pub form: UpdateForm,
+    /// The version the update form carries (`edit` module rules).
+    pub version: String,
+    /// After a conflict: the incident as it now stands, beside the person's update.
+    pub theirs: Option<super::edit::UpdateTheirs>,
     pub similar: Vec<super::search::HitView>,
 }
 
@@ -310,6 +314,13 @@ pub async fn render_incident(
         has_reports: cascade.has_reports,
         timeline: timeline_view(&detail.timeline),
         statuses: IncidentStatus::NAMES,
+        version: match form.version.as_str() {
+            v if v.is_empty() || form.conflict => i.version.to_string(),
+            v => v.to_string(),
+        },
+        theirs: form
+            .conflict
+            .then(|| super::edit::UpdateTheirs::of(&detail)),
         form,
     };
     html(status, &page)

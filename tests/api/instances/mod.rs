@@ -137,3 +137,4 @@ where
 }
 
 mod search;
+mod versions;
