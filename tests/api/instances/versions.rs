@@ -53,7 +53,10 @@ async fn two_instances_patching_one_incident_at_once_keep_both_changes() {
     };
     let a = cluster.serve(&["--no-poll"]);
     let b = cluster.serve(&["--no-poll"]);
-    assert_ne!(a.data_dir, b.data_dir, "two processes, each with its own index");
+    assert_ne!(
+        a.data_dir, b.data_dir,
+        "two processes, each with its own index"
+    );
     let id = open(&cluster, &a).await;
     let impacts = ["major", "critical"];
     let mut lost = Vec::new();
