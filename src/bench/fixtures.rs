@@ -57,6 +57,7 @@ pub fn big_incident(n: usize) -> IncidentDetail {
             report_count: 0,
             created_at: start,
             updated_at: start,
+            version: 1,
         },
         timeline,
         links: vec![],

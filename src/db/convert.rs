@@ -75,6 +75,19 @@ pub struct IncidentRow {
     pub report_count: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Grows with every change to what the incident shows; only [`super::outbox::append`]
+    /// writes it, so saving a row never puts back the version it was read with. An export
+    /// from before versions existed imports at 1.
+    #[diesel(skip_update)]
+    #[serde(default = "first_version")]
+    pub version: i64,
+}
+
+/// The version of a new incident (the column's default).
+pub const FIRST_VERSION: i64 = 1;
+
+fn first_version() -> i64 {
+    FIRST_VERSION
 }
 
 impl IncidentRow {

@@ -437,7 +437,7 @@ pub fn import(conn: &mut DbConn, input: impl BufRead) -> Result<Imported, DbErro
         .select(schema::incidents::id)
         .load(conn)?;
     for id in ids {
-        outbox::append(
+        outbox::append_keeping_version(
             conn,
             outbox::Entity::Incident,
             &id,

@@ -1,17 +1,22 @@
-//! Incidents: create, read with timeline and links, list with filters and a cursor, patch.
+//! Incidents: create, read with timeline and links, list with filters and a cursor (`list`),
+//! patch.
+
+mod list;
+
+pub use list::{Cursor, IncidentFilter, Page, list};
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
-use super::convert::{IncidentRow, from_db_time, now, parse_stored, to_db_time};
+use super::convert::{FIRST_VERSION, IncidentRow, from_db_time, now, parse_stored, to_db_time};
 use super::error::DbError;
 use super::schema::{incident_links, incident_services, incidents, timeline_entries};
-use super::{DbConn, outbox, services, timeline};
+use super::{DbConn, outbox, services, timeline, versions};
 use crate::domain::incident::{IncidentPatch, IncidentState};
 use crate::domain::{
-    EntryKind, Incident, IncidentId, IncidentLink, IncidentStatus, NewIncident, TimelineEntry,
+    EntryKind, Incident, IncidentId, IncidentLink, IncidentStatus, NewIncident, Precondition,
+    TimelineEntry,
 };
 
 #[derive(Debug, Clone)]
@@ -21,49 +26,6 @@ pub struct IncidentDetail {
     pub links: Vec<IncidentLink>,
     /// (service, component) pairs; the component is empty when the whole service was affected.
     pub components: Vec<(String, String)>,
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct IncidentFilter {
-    pub status: Option<IncidentStatus>,
-    pub service: Option<String>,
-    pub since: Option<DateTime<Utc>>,
-    pub until: Option<DateTime<Utc>>,
-}
-
-/// A page of a list, and where the next one starts.
-#[derive(Debug, Clone)]
-pub struct Page<T> {
-    pub items: Vec<T>,
-    pub next_cursor: Option<String>,
-}
-
-/// Position in the (started_at desc, id desc) order, written as opaque hex text.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Cursor {
-    started_at: NaiveDateTime,
-    id: String,
-}
-
-impl Cursor {
-    pub fn encode(&self) -> String {
-        hex::encode(format!(
-            "{}|{}",
-            self.started_at.and_utc().timestamp_micros(),
-            self.id
-        ))
-    }
-
-    pub fn decode(raw: &str) -> Option<Self> {
-        let text = String::from_utf8(hex::decode(raw).ok()?).ok()?;
-        let (micros, id) = text.split_once('|')?;
-        let started_at = DateTime::from_timestamp_micros(micros.parse().ok()?)?.naive_utc();
-        id.parse::<IncidentId>().ok()?;
-        Some(Self {
-            started_at,
-            id: id.to_string(),
-        })
-    }
 }
 
 /// Opens an incident with its services and first timeline entry. Returns its id.
@@ -91,6 +53,7 @@ pub fn create(conn: &mut DbConn, new: &NewIncident) -> Result<IncidentId, DbErro
         report_count: 0,
         created_at: t,
         updated_at: t,
+        version: FIRST_VERSION,
     };
     // The first status may already be past investigating: it moves milestones like any update.
     let mut state = state_of(&row)?;
@@ -199,9 +162,16 @@ pub(super) fn save_row(conn: &mut DbConn, row: &mut IncidentRow) -> Result<(), D
     )
 }
 
-/// Applies a person's changes. Returns false when the patch changed nothing.
-pub fn patch(conn: &mut DbConn, id: IncidentId, patch: &IncidentPatch) -> Result<bool, DbError> {
-    let mut row = load_row(conn, &id.to_string())?;
+/// Applies a person's changes to the incident as it is now (locked), if it is at a version
+/// `expected` admits (`Stale` otherwise). Returns false when the patch changed nothing.
+pub fn patch(
+    conn: &mut DbConn,
+    id: IncidentId,
+    patch: &IncidentPatch,
+    expected: &Precondition,
+) -> Result<bool, DbError> {
+    let mut row = versions::lock(conn, &id.to_string())?;
+    versions::check(&row, expected)?;
     let before = row.clone();
     let mut state = state_of(&row)?;
     patch.apply_to(&mut state, now());
@@ -222,9 +192,15 @@ pub fn patch(conn: &mut DbConn, id: IncidentId, patch: &IncidentPatch) -> Result
     if changed {
         save_row(conn, &mut row)?;
     }
+    if row.title != before.title {
+        versions::announce_linking(conn, &row.id)?;
+    }
     Ok(changed)
 }
 
+/// The incident with its timeline, links and components. The row (and its version) is read
+/// first: whatever the later reads add is at least as new, so the version never claims more
+/// than the detail shows.
 pub fn get(conn: &mut DbConn, id: IncidentId) -> Result<IncidentDetail, DbError> {
     let row = load_row(conn, &id.to_string())?;
     let mut incident = to_incidents(conn, vec![row])?
@@ -289,62 +265,6 @@ fn links_of(conn: &mut DbConn, id: IncidentId) -> Result<Vec<IncidentLink>, DbEr
         .collect()
 }
 
-/// Newest first; `since ≤ started_at < until`.
-pub fn list(
-    conn: &mut DbConn,
-    filter: &IncidentFilter,
-    limit: i64,
-    cursor: Option<&Cursor>,
-) -> Result<Page<Incident>, DbError> {
-    let mut query = incidents::table
-        .select(IncidentRow::as_select())
-        .into_boxed();
-    if let Some(status) = filter.status {
-        query = query.filter(incidents::status.eq(status.as_str()));
-    }
-    if let Some(service) = &filter.service {
-        let ids = incident_services::table
-            .filter(incident_services::service_slug.eq(service.clone()))
-            .select(incident_services::incident_id);
-        query = query.filter(incidents::id.eq_any(ids));
-    }
-    if let Some(since) = filter.since {
-        query = query.filter(incidents::started_at.ge(to_db_time(since)));
-    }
-    if let Some(until) = filter.until {
-        query = query.filter(incidents::started_at.lt(to_db_time(until)));
-    }
-    if let Some(c) = cursor {
-        query = query.filter(
-            incidents::started_at
-                .lt(c.started_at)
-                .or(incidents::started_at
-                    .eq(c.started_at)
-                    .and(incidents::id.lt(c.id.clone()))),
-        );
-    }
-    let mut rows: Vec<IncidentRow> = query
-        .order((incidents::started_at.desc(), incidents::id.desc()))
-        .limit(limit + 1)
-        .load(conn)?;
-    let next_cursor = if rows.len() as i64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(|r| {
-            Cursor {
-                started_at: r.started_at,
-                id: r.id.clone(),
-            }
-            .encode()
-        })
-    } else {
-        None
-    };
-    Ok(Page {
-        items: to_incidents(conn, rows)?,
-        next_cursor,
-    })
-}
-
 /// Turns rows into domain incidents, loading their services in one query.
 pub(super) fn to_incidents(
     conn: &mut DbConn,
@@ -378,6 +298,7 @@ pub(super) fn to_incidents(
                 report_count: row.report_count,
                 created_at: from_db_time(row.created_at),
                 updated_at: from_db_time(row.updated_at),
+                version: row.version,
             })
         })
         .collect()

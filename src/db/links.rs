@@ -7,7 +7,7 @@
 //!   decision on a pair (confirmed or removed, in `link_decisions`) is never overridden.
 //! - Every change announces both incidents in the outbox, in the same transaction.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use diesel::prelude::*;
 
@@ -97,7 +97,9 @@ pub fn replace_auto(
     let decided = decided_pairs(conn, scope)?;
     let mut existing = auto_links(conn, scope)?;
     let person: HashSet<(String, String)> = person_pairs(conn, scope)?;
-    let mut touched: HashSet<String> = HashSet::new();
+    // In id order: each announcement locks the incident's row (its version), and writers that
+    // lock several incidents in one order cannot wait on each other in a circle.
+    let mut touched: BTreeSet<String> = BTreeSet::new();
     let mut changes = 0;
     for c in causes {
         let key = pair(&c.downstream, &c.upstream);
@@ -269,18 +271,7 @@ pub fn confirm(conn: &mut DbConn, a: IncidentId, b: IncidentId, by: &str) -> Res
         return Err(DbError::NotFound);
     }
     record_decision(conn, &a, &b, "confirmed", by)?;
-    outbox::append(
-        conn,
-        outbox::Entity::Incident,
-        &a,
-        outbox::Operation::Update,
-    )?;
-    outbox::append(
-        conn,
-        outbox::Entity::Incident,
-        &b,
-        outbox::Operation::Update,
-    )
+    announce_pair(conn, &a, &b)
 }
 
 /// A person removes the links between two incidents; recomputation will not add them back.
@@ -292,16 +283,19 @@ pub fn remove(conn: &mut DbConn, a: IncidentId, b: IncidentId, by: &str) -> Resu
         return Err(DbError::NotFound);
     }
     record_decision(conn, &a, &b, "removed", by)?;
-    outbox::append(
-        conn,
-        outbox::Entity::Incident,
-        &a,
-        outbox::Operation::Update,
-    )?;
-    outbox::append(
-        conn,
-        outbox::Entity::Incident,
-        &b,
-        outbox::Operation::Update,
-    )
+    announce_pair(conn, &a, &b)
+}
+
+/// Announces both incidents of a pair, in id order (see `replace_auto`).
+fn announce_pair(conn: &mut DbConn, a: &str, b: &str) -> Result<(), DbError> {
+    let (first, second) = pair(a, b);
+    for id in [first, second] {
+        outbox::append(
+            conn,
+            outbox::Entity::Incident,
+            &id,
+            outbox::Operation::Update,
+        )?;
+    }
+    Ok(())
 }

@@ -5,6 +5,10 @@
 //! - Every write goes through [`Db::write`], one transaction: `BEGIN IMMEDIATE` on SQLite (a
 //!   deferred transaction that reads then writes fails with SQLITE_BUSY in WAL mode whatever the
 //!   busy timeout), an ordinary transaction on PostgreSQL.
+//! - A write that reads an incident to change it locks the row first and reads it under the lock
+//!   (`versions::lock`): on PostgreSQL several processes write at once, and a row read before the
+//!   lock and written back would undo what another committed meanwhile. On SQLite the
+//!   `BEGIN IMMEDIATE` write lock already serialises writers.
 //! - Every change the search index must see appends an outbox row inside that same transaction.
 //! - Rows are converted to domain types here, at the boundary; nothing above sees a diesel row.
 
@@ -57,6 +61,7 @@ pub mod spike_state;
 pub mod spikes;
 pub mod timeline;
 pub mod tokens;
+pub mod versions;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -178,6 +183,26 @@ impl Db {
     ) -> Result<T, DbError> {
         let mut conn = self.pool.get().map_err(DbError::Pool)?;
         write_transaction(&mut conn, f)
+    }
+
+    /// [`Db::write`], run again (up to three more times) when PostgreSQL ended the transaction
+    /// to break a deadlock ([`DbError::is_transient`]): nothing of that try was committed. For
+    /// the writes people wait on; a writer that locks several incidents can meet another that
+    /// locks them in another order.
+    pub fn write_retrying<T>(
+        &self,
+        mut f: impl FnMut(&mut DbConn) -> Result<T, DbError>,
+    ) -> Result<T, DbError> {
+        let mut tries = 1;
+        loop {
+            match self.write(&mut f) {
+                Err(e) if e.is_transient() && tries < 4 => {
+                    tracing::info!(error = %e, tries, "write ended by the database; trying again");
+                    tries += 1;
+                }
+                done => return done,
+            }
+        }
     }
 }
 

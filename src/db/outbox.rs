@@ -4,6 +4,14 @@
 //! is announced if and only if it committed. Readers replay rows idempotently (the row names an
 //! entity, not a diff), so duplicates and replays are harmless.
 //!
+//! Every change to what an incident shows (its fields, an entry, a link, its services, its report
+//! count) is announced here, so [`append`] is also the one place that moves the incident's
+//! `version` (`db::versions`): one statement with the outbox row on PostgreSQL, no extra round
+//! trip. It moves once per announcement, so a transaction that announces an incident twice
+//! moves it by two; versions are only compared for equality. An import announces its incidents
+//! without moving them ([`append_keeping_version`]): their rows carry the versions they were
+//! exported with.
+//!
 //! Tailing ([`tail`]) never skips a row. On SQLite one writer at a time means `seq` is in commit
 //! order. On PostgreSQL a `BIGSERIAL` is handed out before commit, so rows become visible out of
 //! order; there the reader only takes rows whose writing transaction (`txid`) is older than the
@@ -24,8 +32,10 @@ pub use horizon::{HeldBack, Holder, held_back, holder};
 pub use lag::{Lag, lag, row_count};
 pub use prune::{Pruned, prune, pruned_through};
 
+use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text};
+use diesel::query_builder::{AstPass, QueryFragment, QueryId};
+use diesel::sql_types::{BigInt, Text, Timestamp};
 
 use super::DbConn;
 use super::convert::{now, to_db_time};
@@ -75,12 +85,40 @@ pub struct OutboxRow {
     pub operation: String,
 }
 
-/// Announces that an entity changed. Call it inside the write transaction of the change.
+/// Announces that an entity changed, and moves an incident's version. Call it inside the write
+/// transaction of the change.
 pub fn append(
     conn: &mut DbConn,
     entity: Entity,
     entity_id: &str,
     operation: Operation,
+) -> Result<(), DbError> {
+    announce(
+        conn,
+        entity,
+        entity_id,
+        operation,
+        entity == Entity::Incident,
+    )
+}
+
+/// Announces an entity whose stored version stays as it is: the rows of an import, which
+/// carry the versions they were exported with.
+pub fn append_keeping_version(
+    conn: &mut DbConn,
+    entity: Entity,
+    entity_id: &str,
+    operation: Operation,
+) -> Result<(), DbError> {
+    announce(conn, entity, entity_id, operation, false)
+}
+
+fn announce(
+    conn: &mut DbConn,
+    entity: Entity,
+    entity_id: &str,
+    operation: Operation,
+    bumps: bool,
 ) -> Result<(), DbError> {
     let (entity, operation) = (entity.as_str(), operation.as_str());
     let created_at = to_db_time(now());
@@ -93,6 +131,19 @@ pub fn append(
                 created_at,
             };
             super::sqlite_statements::AppendOutbox(&row).execute(c)?;
+            if bumps {
+                let key = super::sqlite_statements::IncidentKey { id: entity_id };
+                super::sqlite_statements::BumpVersion(&key).execute(c)?;
+            }
+        }
+        DbConn::Postgres(c) if bumps => {
+            AppendBumping {
+                entity,
+                entity_id,
+                operation,
+                created_at,
+            }
+            .execute(c)?;
         }
         DbConn::Postgres(c) => {
             diesel::insert_into(outbox::table)
@@ -108,6 +159,39 @@ pub fn append(
     crate::telemetry::metrics::count_write(entity, operation);
     Ok(())
 }
+
+/// On PostgreSQL, an incident's outbox row and its version bump in one statement.
+struct AppendBumping<'a> {
+    entity: &'a str,
+    entity_id: &'a str,
+    operation: &'a str,
+    created_at: chrono::NaiveDateTime,
+}
+
+impl QueryId for AppendBumping<'_> {
+    type QueryId = AppendBumping<'static>;
+    // One fixed SQL text: diesel keeps it prepared, found by this type.
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl QueryFragment<Pg> for AppendBumping<'_> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        out.push_sql("WITH bumped AS (UPDATE incidents SET version = version + 1 WHERE id = ");
+        out.push_bind_param::<Text, _>(self.entity_id)?;
+        out.push_sql(") INSERT INTO outbox (entity, entity_id, operation, created_at) VALUES (");
+        out.push_bind_param::<Text, _>(self.entity)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Text, _>(self.entity_id)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Text, _>(self.operation)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Timestamp, _>(&self.created_at)?;
+        out.push_sql(")");
+        Ok(())
+    }
+}
+
+impl RunQueryDsl<PgConnection> for AppendBumping<'_> {}
 
 /// Rows after `after`, oldest first.
 pub fn read_after(conn: &mut DbConn, after: i64, limit: i64) -> Result<Vec<OutboxRow>, DbError> {

@@ -7,12 +7,17 @@
 //! The queries run on the backend's own connection ([`super::on_backend`]), which skips
 //! writing each one out twice through `DbConn`.
 //!
+//! The incidents are read locked (`db::versions`): only those whose raw items are new are read,
+//! and those are the ones the batch goes on to change, so the read that finds them is the
+//! batch's one lock on each, taken in (source, external id) order so that two batches never
+//! wait on each other in a circle.
+//!
 //! The cache stays true for the whole batch because every write the batch makes to these rows
 //! goes through [`crate::db::observed`], which puts back what it wrote. A savepoint rolled back
 //! takes rows with it, so [`crate::db::known::Known::forget`] drops the cache too; what is not
 //! in it is asked of the store as before.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use diesel::prelude::*;
 
@@ -73,11 +78,7 @@ impl Prefetched {
             .collect();
         let mut found: HashMap<String, StoredIncident> = HashMap::new();
         for (source, values) in grouped(wanted.iter().copied()) {
-            let rows: Vec<IncidentRow> = super::on_backend!(&mut *conn, |c| incidents::table
-                .filter(incidents::source_id.eq(source))
-                .filter(incidents::external_id.eq_any(values))
-                .select(IncidentRow::as_select())
-                .load(c))?;
+            let rows = locked_incidents(conn, &source, &values)?;
             for row in rows {
                 let stored = StoredIncident {
                     row,
@@ -181,10 +182,31 @@ impl Prefetched {
     }
 }
 
+/// The incidents of `source` among the external ids `values`, locked in external id order.
+fn locked_incidents(
+    conn: &mut DbConn,
+    source: &str,
+    values: &[String],
+) -> Result<Vec<IncidentRow>, DbError> {
+    let query = || {
+        incidents::table
+            .filter(incidents::source_id.eq(source))
+            .filter(incidents::external_id.eq_any(values))
+            .order(incidents::external_id)
+    };
+    Ok(match conn {
+        DbConn::Postgres(c) => query()
+            .select(IncidentRow::as_select())
+            .for_no_key_update()
+            .load(c)?,
+        DbConn::Sqlite(c) => query().select(IncidentRow::as_select()).load(c)?,
+    })
+}
+
 /// Groups (source id, value) pairs by source, in lists of up to [`CHUNK`] values, for
-/// `source_id = ? AND value IN (…)` queries.
+/// `source_id = ? AND value IN (…)` queries; sources and values in order.
 fn grouped<'a>(pairs: impl Iterator<Item = &'a (String, String)>) -> Vec<(String, Vec<String>)> {
-    let mut by_source: HashMap<&str, Vec<String>> = HashMap::new();
+    let mut by_source: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for (s, v) in pairs {
         by_source.entry(s).or_default().push(v.clone());
     }

@@ -59,6 +59,7 @@ diesel::table! {
         report_count -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        version -> BigInt,
     }
 }
 

@@ -22,7 +22,6 @@ use diesel::prelude::*;
 use super::DbConn;
 use super::convert::IncidentRow;
 use super::error::DbError;
-use super::incidents::load_row;
 use super::schema::{incident_services, incidents, timeline_entries};
 use super::spikes::JOIN_AFTER;
 use super::timeline::NewEntry;
@@ -85,7 +84,8 @@ impl SpikeOpened {
             ))
             .execute(conn)?;
             if claimed == 1 {
-                return Ok(Some(load_row(conn, &candidate.id)?));
+                // Locked since the update above; read as it is now.
+                return Ok(Some(super::versions::lock(conn, &candidate.id)?));
             }
         }
     }

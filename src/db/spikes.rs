@@ -10,15 +10,17 @@
 //!   the return to baseline; a provider's incident keeps the provider's status. A provider's
 //!   incident that arrives later takes over the one the spike opened (`db::spike_opened`).
 //! - Every change to an incident appends an outbox row in the same transaction.
+//! - A spike that writes to an existing incident locks it first (`db::versions`), then reads
+//!   its entries: two evaluations of the same minutes then write one entry, not two.
 
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use super::convert::{IncidentRow, from_db_time, now, opt_from_db, to_db_time};
 use super::error::DbError;
-use super::incidents::{apply_state, load_row, save_row, state_of};
+use super::incidents::{apply_state, save_row, state_of};
 use super::schema::{incident_services, incidents, report_spikes, timeline_entries};
-use super::{DbConn, outbox, timeline};
+use super::{DbConn, outbox, timeline, versions};
 use crate::domain::{EntryKind, Impact, IncidentId, IncidentStatus, Origin};
 
 /// A spike joins an incident that started up to this long after its onset (and a provider's
@@ -129,7 +131,10 @@ pub fn record_onset(
         return super::convert::parse_stored("report_spikes", id);
     }
     let incident = match overlapping_incident(conn, service, onset)? {
-        Some(id) => id,
+        Some(id) => {
+            versions::lock(conn, &id.to_string())?;
+            id
+        }
         None => open_incident(conn, service, service_name, onset, detected_at)?,
     };
     if find_spike(conn, service, onset)?.is_none() {
@@ -214,6 +219,7 @@ fn open_incident(
         report_count: 0,
         created_at: t,
         updated_at: t,
+        version: super::convert::FIRST_VERSION,
     };
     diesel::insert_into(incidents::table)
         .values(&row)
@@ -297,6 +303,7 @@ pub fn record_peak(
         .execute(conn)?;
     if let Some(id) = spike.incident_id.as_deref() {
         let incident: IncidentId = super::convert::parse_stored("report_spikes", id)?;
+        versions::lock(conn, id)?;
         let body = format!(
             "Peak of user reports: {count} in the minute from {} (baseline {baseline:.1} a minute).",
             hhmm(at)
@@ -342,7 +349,7 @@ pub fn record_end(
         return Ok(());
     };
     let incident: IncidentId = super::convert::parse_stored("report_spikes", id)?;
-    let mut row = load_row(conn, id)?;
+    let mut row = versions::lock(conn, id)?;
     let own = row.origin == Origin::UserReports.as_str();
     let (which, status, body) = if resolved {
         (

@@ -2,12 +2,12 @@
 
 use diesel::prelude::*;
 
-use super::DbConn;
 use super::convert::{EntryRow, now, to_db_time};
 use super::error::DbError;
-use super::incidents::{apply_state, load_row, save_row, state_of};
+use super::incidents::{apply_state, save_row, state_of};
 use super::schema::timeline_entries;
-use crate::domain::{EntryId, EntryKind, IncidentId, NewUpdate, TimelineEntry};
+use super::{DbConn, versions};
+use crate::domain::{EntryId, EntryKind, IncidentId, NewUpdate, Precondition, TimelineEntry};
 
 /// Everything a timeline entry is written from.
 #[derive(Debug, Clone)]
@@ -86,13 +86,16 @@ fn row_of(e: NewEntry, recorded_at: chrono::NaiveDateTime) -> EntryRow {
     }
 }
 
-/// Appends a person's update and applies it to the incident (status, impact, milestones).
+/// Appends a person's update and applies it to the incident as it is now (locked): status,
+/// impact, milestones. Only at a version `expected` admits (`Stale` otherwise).
 pub fn add_update(
     conn: &mut DbConn,
     incident: IncidentId,
     update: &NewUpdate,
+    expected: &Precondition,
 ) -> Result<TimelineEntry, DbError> {
-    let mut row = load_row(conn, &incident.to_string())?;
+    let mut row = versions::lock(conn, &incident.to_string())?;
+    versions::check(&row, expected)?;
     let mut state = state_of(&row)?;
     state.apply_update(update.status, update.impact, update.occurred_at);
     apply_state(&mut row, &state);

@@ -21,6 +21,8 @@ pub struct Incident {
     pub report_count: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Grows with every change to what the incident shows (`version` module).
+    pub version: i64,
 }
 
 #[derive(Debug, Clone, PartialEq)]

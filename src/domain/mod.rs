@@ -19,6 +19,7 @@ pub mod spikes;
 pub mod status;
 pub mod text;
 pub mod time;
+pub mod version;
 
 pub use ids::{EntryId, IncidentId};
 pub use incident::{Incident, IncidentLink, NewIncident, NewUpdate, TimelineEntry};
@@ -27,3 +28,4 @@ pub use searchable::SearchableIncident;
 pub use service::{Service, ServiceFields, ServiceSlug};
 pub use status::{EntryKind, Impact, IncidentStatus, LinkKind, LinkSetBy, Origin, ServiceKind};
 pub use text::{Body, Title, ValidationError};
+pub use version::Precondition;

@@ -58,6 +58,18 @@ impl AppState {
         self.search.wake();
         Ok(value)
     }
+
+    /// [`AppState::db_write`] that runs `f` again when the database ended the transaction to
+    /// break a deadlock (`Db::write_retrying`): for the incident writes people wait on.
+    pub async fn db_write_retrying<T: Send + 'static>(
+        &self,
+        f: impl FnMut(&mut DbConn) -> Result<T, DbError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let db = self.db.clone();
+        let value = blocking(move || db.write_retrying(f)).await??;
+        self.search.wake();
+        Ok(value)
+    }
 }
 
 /// `web::block` that carries the caller's tracing span (the request's, with its id, method and

@@ -43,6 +43,12 @@ pub enum ApiError {
     MethodNotAllowed,
     #[error("{0}")]
     Conflict(String),
+    /// A stale `If-Match` (or edit form): the incident is now at `current_version`.
+    #[error(
+        "the incident changed since that version was read; it is now at version {current_version} \
+         (ETag \"v{current_version}\"): read it again, then send the change with that ETag"
+    )]
+    PreconditionFailed { current_version: i64 },
     #[error("payload too large: {0}")]
     PayloadTooLarge(String),
     #[error("{0}")]
@@ -65,6 +71,9 @@ pub struct Problem {
     pub detail: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// On a 412: the version the incident is at now (its ETag is `"v"` and this number).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_version: Option<i64>,
 }
 
 impl ApiError {
@@ -84,6 +93,7 @@ impl ApiError {
             Self::NotFound(_) => ("not-found", "Not found"),
             Self::MethodNotAllowed => ("method-not-allowed", "Method not allowed"),
             Self::Conflict(_) => ("conflict", "Conflict"),
+            Self::PreconditionFailed { .. } => ("precondition-failed", "Precondition failed"),
             Self::PayloadTooLarge(_) => ("payload-too-large", "Payload too large"),
             Self::UnsupportedMediaType(_) => ("unsupported-media-type", "Unsupported media type"),
             Self::TooManyRequests(_) => ("too-many-requests", "Too many requests"),
@@ -115,6 +125,10 @@ impl ApiError {
             status: self.status_code().as_u16(),
             detail,
             errors,
+            current_version: match self {
+                Self::PreconditionFailed { current_version } => Some(*current_version),
+                _ => None,
+            },
         }
     }
 
@@ -133,6 +147,7 @@ impl ResponseError for ApiError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
@@ -153,6 +168,9 @@ impl ResponseError for ApiError {
         if matches!(self, Self::TooManyRequests(_)) {
             response.insert_header((header::RETRY_AFTER, "60"));
         }
+        if let Self::PreconditionFailed { current_version } = self {
+            response.insert_header(super::api::versions::etag(*current_version));
+        }
         response.json(self.problem())
     }
 }
@@ -162,6 +180,9 @@ impl From<DbError> for ApiError {
         match e {
             DbError::NotFound => ApiError::NotFound("not found".into()),
             DbError::Conflict(m) => ApiError::Conflict(m),
+            DbError::Stale { current } => ApiError::PreconditionFailed {
+                current_version: current,
+            },
             DbError::Invalid { field, message } => ApiError::field(field, message),
             other => ApiError::internal(other),
         }

@@ -153,6 +153,8 @@ pub const ROUTES: &[Route] = &[
     r(Get, "/incidents/new", Write),
     r(Post, "/incidents/new", Write),
     r(Get, "/incidents/{id}", Read),
+    r(Get, "/incidents/{id}/edit", Write),
+    r(Post, "/incidents/{id}/edit", Write),
     r(Get, "/incidents/{id}/postmortem.md", Read),
     r(Get, "/incidents/{id}/postmortem.html", Read),
     r(Get, "/incidents/{id}/postmortem", Read),

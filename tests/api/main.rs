@@ -34,6 +34,7 @@ mod security;
 mod services;
 mod snapshot;
 mod store_move;
+mod versions;
 // User reports, spikes and cascade links.
 mod cascade;
 mod report_pages;

@@ -11,13 +11,15 @@
 //!   page (Statuspage JSON and its Atom feed), and is skipped.
 //! - A new provider incident that a spike of its services already opened takes that one over
 //!   instead (`db::spike_opened`), and is saved as changed rather than inserted.
+//! - A stored incident is read locked (`db::versions`): by the batch's read-ahead
+//!   (`db::prefetch`), or by [`find`]; its entries and links are read after the lock.
 
 mod entries;
 mod links;
 
 use diesel::prelude::*;
 
-use super::convert::{EntryRow, IncidentRow, now, to_db_time};
+use super::convert::{EntryRow, FIRST_VERSION, IncidentRow, now, to_db_time};
 use super::error::DbError;
 use super::incidents::{apply_state, insert_row, save_row, state_of};
 use super::known::Known;
@@ -25,7 +27,7 @@ use super::prefetch::{Lookup, StoredIncident};
 use super::schema::incidents;
 use super::spike_opened::take_over;
 use super::timeline::{self, NewEntry};
-use super::{DbConn, outbox};
+use super::{DbConn, outbox, versions};
 use crate::domain::observed::{
     Changes, IncidentFields, ObservedIncident, ObservedUpdate, UpsertReport,
 };
@@ -33,20 +35,30 @@ use crate::domain::{Impact, IncidentId, IncidentStatus, ServiceSlug};
 pub use entries::previous_versions;
 use entries::stored_entries;
 
-/// Finds the incident a source calls `external_id`.
+/// Finds the incident a source calls `external_id`, locked until the transaction ends
+/// (`db::versions`): the upsert that asks goes on to change it. Run on the backend's own
+/// connection: asked once per incident a batch did not read ahead.
 pub fn find(
     conn: &mut DbConn,
     source_id: &str,
     external_id: &str,
 ) -> Result<Option<IncidentRow>, DbError> {
-    // Found by its type on the backend's own connection: asked once per incident a batch did
-    // not read ahead.
-    Ok(super::on_backend!(conn, |c| incidents::table
-        .filter(incidents::source_id.eq(source_id))
-        .filter(incidents::external_id.eq(external_id))
-        .select(IncidentRow::as_select())
-        .get_result(c)
-        .optional())?)
+    let query = || {
+        incidents::table
+            .filter(incidents::source_id.eq(source_id))
+            .filter(incidents::external_id.eq(external_id))
+    };
+    Ok(match conn {
+        DbConn::Postgres(c) => query()
+            .select(IncidentRow::as_select())
+            .for_no_key_update()
+            .get_result(c)
+            .optional()?,
+        DbConn::Sqlite(c) => query()
+            .select(IncidentRow::as_select())
+            .get_result(c)
+            .optional()?,
+    })
 }
 
 pub fn upsert(
@@ -96,6 +108,10 @@ pub fn upsert_known(
         (changes.created, changes.taken_over) = (false, true);
     }
     let links = store(conn, obs, &mut target, posts.new, &mut changes)?;
+    // Links to the incident show its title (a taken-over one had the spike's).
+    if changes.taken_over || (!changes.created && target.row.title != before.title) {
+        versions::announce_linking(conn, &target.row.id)?;
+    }
     known.stored.put(
         source_id,
         &obs.external_id,
@@ -249,5 +265,6 @@ fn new_row(obs: &ObservedIncident, source_id: &str, updates: &[&ObservedUpdate])
         report_count: 0,
         created_at: t,
         updated_at: t,
+        version: FIRST_VERSION,
     }
 }

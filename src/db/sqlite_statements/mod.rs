@@ -81,8 +81,8 @@ sqlite_statement! {
     InsertIncident(IncidentRow) |r| {
         "INSERT INTO `incidents` (`id`, `title`, `status`, `impact`, `origin`, `started_at`, \
          `detected_at`, `acknowledged_at`, `mitigated_at`, `resolved_at`, `status_as_of`, \
-         `source_id`, `external_id`, `url`, `report_count`, `created_at`, `updated_at`) \
-         VALUES (" Text => &r.id,
+         `source_id`, `external_id`, `url`, `report_count`, `created_at`, `updated_at`, \
+         `version`) VALUES (" Text => &r.id,
         ", " Text => &r.title,
         ", " Text => &r.status,
         ", " Text => &r.impact,
@@ -99,11 +99,13 @@ sqlite_statement! {
         ", " BigInt => &r.report_count,
         ", " SqliteTimestamp => &r.created_at,
         ", " SqliteTimestamp => &r.updated_at,
+        ", " BigInt => &r.version,
     } ")"
 }
 
 sqlite_statement! {
-    /// `update(incidents.filter(id.eq(row.id))).set(row)`: every column but the key.
+    /// `update(incidents.filter(id.eq(row.id))).set(row)`: every column but the key and the
+    /// version, which only the outbox append moves (`IncidentRow::version`).
     UpdateIncident(IncidentRow) |r| {
         "UPDATE `incidents` SET `title` = " Text => &r.title,
         ", `status` = " Text => &r.status,
@@ -162,6 +164,18 @@ sqlite_statement! {
         ", " Text => r.operation,
         ", " SqliteTimestamp => &r.created_at,
     } ")"
+}
+
+/// The incident an outbox row announces.
+pub struct IncidentKey<'a> {
+    pub id: &'a str,
+}
+
+sqlite_statement! {
+    /// `update(incidents.filter(id.eq(key))).set(version.eq(version + 1))`: see `outbox::append`.
+    BumpVersion(IncidentKey<'a>) |r| {
+        "UPDATE `incidents` SET `version` = `version` + 1 WHERE `id` = " Text => r.id,
+    } ""
 }
 
 /// A raw item as kept for provenance.

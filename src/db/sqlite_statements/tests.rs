@@ -137,6 +137,7 @@ fn incident(id: &str) -> IncidentRow {
         report_count: 7,
         created_at: at("2026-01-02 04:00:00"),
         updated_at: at("2026-01-02 04:00:01.5"),
+        version: 3,
     }
 }
 

@@ -102,6 +102,9 @@ pub struct IncidentJson {
     pub report_count: i64,
     pub url: Option<String>,
     pub updated_at: String,
+    /// Grows with every change to what this incident shows; compare it for equality only. A
+    /// single incident also sends it as its `ETag` (`"v7"`).
+    pub version: i64,
     /// Only on a single incident; lists leave it out.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub components: Option<Vec<ComponentJson>>,
@@ -136,6 +139,7 @@ impl From<&Incident> for IncidentJson {
             report_count: i.report_count,
             url: i.url.as_deref().and_then(web_link),
             updated_at: rfc3339(i.updated_at),
+            version: i.version,
             components: None,
             timeline: None,
             links: None,

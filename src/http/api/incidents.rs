@@ -1,17 +1,20 @@
-//! `/api/v1/incidents`: list, create, read, patch, and post timeline updates.
+//! `/api/v1/incidents`: list, create, read, patch, and post timeline updates. A single
+//! incident carries its version as an `ETag`, and its writes take `If-Match` (`versions`).
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::dto::{IncidentJson, IncidentListJson, TimelineEntryJson, present};
 use super::parse::{Fields, not_future};
-use crate::db::incidents::{self, Cursor, IncidentFilter};
-use crate::db::timeline;
+use super::versions;
+use crate::db::incidents::{self, Cursor, IncidentDetail, IncidentFilter};
+use crate::db::{DbConn, DbError};
+use crate::db::{timeline, versions as db_versions};
 use crate::domain::incident::IncidentPatch;
 use crate::domain::{
-    Body, Impact, IncidentId, IncidentStatus, NewIncident, NewUpdate, Origin, Title,
+    Body, Impact, IncidentId, IncidentStatus, NewIncident, NewUpdate, Origin, Precondition, Title,
 };
 use crate::http::AppState;
 use crate::http::auth::WriteAccess;
@@ -119,6 +122,7 @@ pub async fn create_incident(
             "Location",
             format!("/api/v1/incidents/{}", detail.incident.id),
         ))
+        .insert_header(versions::etag(detail.incident.version))
         .json(IncidentJson::from(&detail)))
 }
 
@@ -158,10 +162,14 @@ pub fn validate_new_incident(c: CreateIncident, author: String) -> Result<NewInc
 }
 
 #[utoipa::path(get, path = "/api/v1/incidents/{id}", tag = "incidents",
-    params(("id" = String, Path, description = "Incident id (UUID)")),
-    responses((status = 200, body = IncidentJson), (status = 400, body = Problem), (status = 404, body = Problem)))]
+    params(("id" = String, Path, description = "Incident id (UUID)"),
+        ("If-None-Match" = Option<String>, Header, description = "An ETag of this incident (`\"v7\"`): 304 while it is still current")),
+    responses((status = 200, body = IncidentJson, headers(("ETag" = String, description = "The incident's version, as `\"v7\"`"))),
+        (status = 304, description = "The incident is still at the version If-None-Match names", headers(("ETag" = String))),
+        (status = 400, body = Problem), (status = 404, body = Problem)))]
 pub async fn get_incident(
     state: web::Data<AppState>,
+    req: HttpRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&id)?;
@@ -169,7 +177,13 @@ pub async fn get_incident(
         .db_run(move |conn| incidents::get(conn, id))
         .await
         .map_err(not_found(id))?;
-    Ok(HttpResponse::Ok().json(IncidentJson::from(&detail)))
+    let version = detail.incident.version;
+    if versions::not_modified(&req, version) {
+        return Ok(versions::not_modified_response(version));
+    }
+    Ok(HttpResponse::Ok()
+        .insert_header(versions::etag(version))
+        .json(IncidentJson::from(&detail)))
 }
 
 fn not_found(id: IncidentId) -> impl Fn(ApiError) -> ApiError {
@@ -202,17 +216,49 @@ pub struct PatchIncident {
 }
 
 #[utoipa::path(patch, path = "/api/v1/incidents/{id}", request_body = PatchIncident, tag = "incidents",
-    security(("bearer" = [])), params(("id" = String, Path, description = "Incident id (UUID)")),
-    responses((status = 200, body = IncidentJson), (status = 401, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    security(("bearer" = [])), params(("id" = String, Path, description = "Incident id (UUID)"),
+        ("If-Match" = Option<String>, Header, description = "`*`, or ETags of this incident (`\"v7\"`): the change applies only while the incident is still at one of them, else 412")),
+    responses((status = 200, body = IncidentJson, headers(("ETag" = String, description = "The incident's new version"))),
+        (status = 400, body = Problem), (status = 401, body = Problem), (status = 404, body = Problem),
+        (status = 412, body = Problem, description = "If-Match names another version; `current_version` and the ETag say which is current", headers(("ETag" = String))),
+        (status = 422, body = Problem)))]
 #[tracing::instrument(skip_all, fields(id = %id.as_str()))]
 pub async fn patch_incident(
     state: web::Data<AppState>,
     _access: WriteAccess,
+    req: HttpRequest,
     id: web::Path<String>,
     body: web::Json<PatchIncident>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&id)?;
-    let p = body.into_inner();
+    let expected = versions::precondition(&req)?;
+    let patch = validate_patch(body.into_inner())?;
+    let detail = state
+        .db_write_retrying(move |conn| apply_patch(conn, id, &patch, &expected))
+        .await
+        .map_err(not_found(id))?;
+    Ok(HttpResponse::Ok()
+        .insert_header(versions::etag(detail.incident.version))
+        .json(IncidentJson::from(&detail)))
+}
+
+/// Applies a validated patch to the incident as it is now (if `expected` admits its version),
+/// and returns the incident as it then is.
+pub fn apply_patch(
+    conn: &mut DbConn,
+    id: IncidentId,
+    patch: &IncidentPatch,
+    expected: &Precondition,
+) -> Result<IncidentDetail, DbError> {
+    if incidents::patch(conn, id, patch, expected)? {
+        // New times can make or break cascade links.
+        crate::correlate::links::recompute_for(conn, id)?;
+    }
+    incidents::get(conn, id)
+}
+
+/// A PATCH body as a domain patch, every field error at once.
+pub fn validate_patch(p: PatchIncident) -> Result<IncidentPatch, ApiError> {
     let mut f = Fields::default();
     let milestone = |f: &mut Fields, field: &'static str, v: Option<Option<String>>| match v {
         None => None,
@@ -236,17 +282,7 @@ pub async fn patch_incident(
     if patch.is_empty() {
         return Err(ApiError::field("body", "name at least one field to change"));
     }
-    let detail = state
-        .db_write(move |conn| {
-            if incidents::patch(conn, id, &patch)? {
-                // New times can make or break cascade links.
-                crate::correlate::links::recompute_for(conn, id)?;
-            }
-            incidents::get(conn, id)
-        })
-        .await
-        .map_err(not_found(id))?;
-    Ok(HttpResponse::Ok().json(IncidentJson::from(&detail)))
+    Ok(patch)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -260,22 +296,33 @@ pub struct PostUpdate {
 }
 
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/updates", request_body = PostUpdate, tag = "incidents",
-    security(("bearer" = [])), params(("id" = String, Path, description = "Incident id (UUID)")),
-    responses((status = 201, body = TimelineEntryJson), (status = 401, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    security(("bearer" = [])), params(("id" = String, Path, description = "Incident id (UUID)"),
+        ("If-Match" = Option<String>, Header, description = "`*`, or ETags of this incident (`\"v7\"`): the change applies only while the incident is still at one of them, else 412")),
+    responses((status = 201, body = TimelineEntryJson, headers(("ETag" = String, description = "The incident's new version"))),
+        (status = 400, body = Problem), (status = 401, body = Problem), (status = 404, body = Problem),
+        (status = 412, body = Problem, description = "If-Match names another version; `current_version` and the ETag say which is current", headers(("ETag" = String))),
+        (status = 422, body = Problem)))]
 #[tracing::instrument(skip_all, fields(id = %id.as_str()))]
 pub async fn post_update(
     state: web::Data<AppState>,
     access: WriteAccess,
+    req: HttpRequest,
     id: web::Path<String>,
     body: web::Json<PostUpdate>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&id)?;
+    let expected = versions::precondition(&req)?;
     let update = validate_update(body.into_inner(), access.author())?;
-    let entry = state
-        .db_write(move |conn| timeline::add_update(conn, id, &update))
+    let (entry, version) = state
+        .db_write_retrying(move |conn| {
+            let entry = timeline::add_update(conn, id, &update, &expected)?;
+            Ok((entry, db_versions::current(conn, id)?))
+        })
         .await
         .map_err(not_found(id))?;
-    Ok(HttpResponse::Created().json(TimelineEntryJson::from(&entry)))
+    Ok(HttpResponse::Created()
+        .insert_header(versions::etag(version))
+        .json(TimelineEntryJson::from(&entry)))
 }
 
 pub fn validate_update(u: PostUpdate, author: String) -> Result<NewUpdate, ApiError> {
@@ -313,6 +360,22 @@ impl CreateIncident {
             impact: Some(impact),
             started_at: None,
             body: Some(body),
+        }
+    }
+}
+
+impl PatchIncident {
+    /// Built by the edit form, which shares the API's validation.
+    pub fn from_form(title: String, status: String, impact: String) -> Self {
+        Self {
+            title: Some(title),
+            status: Some(status),
+            impact: Some(impact),
+            started_at: None,
+            detected_at: None,
+            acknowledged_at: None,
+            mitigated_at: None,
+            resolved_at: None,
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod reports;
 pub mod search;
 pub mod services;
 pub mod statuspage_v2;
+pub mod versions;
 
 use actix_web::web;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};

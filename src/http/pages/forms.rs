@@ -19,7 +19,7 @@ use crate::http::api::incidents::{
 };
 use crate::http::problem::ApiError;
 
-fn field_errors(e: &ApiError) -> Option<HashMap<String, String>> {
+pub fn field_errors(e: &ApiError) -> Option<HashMap<String, String>> {
     match e {
         ApiError::Validation(errors) => Some(
             errors
@@ -31,7 +31,7 @@ fn field_errors(e: &ApiError) -> Option<HashMap<String, String>> {
     }
 }
 
-fn to_signin(next: &str) -> HttpResponse {
+pub fn to_signin(next: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header(("Location", format!("/signin?next={next}")))
         .finish()
@@ -153,12 +153,18 @@ pub async fn create_incident(
 pub struct UpdateForm {
     #[serde(default)]
     pub csrf_token: String,
+    /// The incident's version the page was rendered from (`edit` module rules).
+    #[serde(default)]
+    pub version: String,
     #[serde(default)]
     pub status: String,
     #[serde(default)]
     pub body: String,
     #[serde(skip)]
     pub errors: HashMap<String, String>,
+    /// The incident changed since the page was opened: nothing was posted.
+    #[serde(skip)]
+    pub conflict: bool,
 }
 
 pub async fn post_update(
@@ -193,13 +199,18 @@ pub async fn post_update(
                 .await;
         }
     };
+    let expected = super::edit::expected(&form.version);
     match state
-        .db_write(move |conn| timeline::add_update(conn, incident, &update))
+        .db_write_retrying(move |conn| timeline::add_update(conn, incident, &update, &expected))
         .await
     {
         Ok(_) => HttpResponse::SeeOther()
             .insert_header(("Location", format!("/incidents/{incident}")))
             .finish(),
+        Err(ApiError::PreconditionFailed { .. }) => {
+            form.conflict = true;
+            render_incident(&state, layout, &id, form, StatusCode::CONFLICT).await
+        }
         Err(ApiError::NotFound(_)) => super::error_page(
             layout,
             StatusCode::NOT_FOUND,

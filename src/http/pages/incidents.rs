@@ -1,6 +1,6 @@
-//! The start page, the incident list and the incident page.
+//! The start page, the incident list and the incident page (its parts: `views`).
 
-use std::collections::HashMap;
+mod views;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -8,15 +8,15 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::forms::UpdateForm;
-use super::view::{IncidentItem, iso, utc};
+use super::view::{IncidentItem, utc};
 use super::{Layout, error_page, html, page_error};
-use crate::db::incidents::{self, Cursor, IncidentDetail, IncidentFilter};
+use crate::db::incidents::{self, Cursor, IncidentFilter};
+use crate::domain::IncidentStatus;
 use crate::domain::link::web_link;
-use crate::domain::milestones::humanize;
-use crate::domain::{Incident, IncidentId, IncidentStatus, LinkKind, Milestones, TimelineEntry};
 use crate::http::AppState;
 use crate::http::api::incidents::parse_id;
-use crate::markdown::{self, SafeHtml};
+pub use views::{EntryView, LinkView, MilestoneView, ServiceView};
+use views::{duration_views, link_views, milestone_views, service_views, timeline_view};
 
 #[derive(Template)]
 #[template(path = "home.html")]
@@ -172,40 +172,6 @@ fn urlencode(s: &str) -> String {
         .collect()
 }
 
-pub struct EntryView {
-    pub at: String,
-    pub iso: String,
-    pub since_previous: String,
-    pub source: String,
-    pub status: Option<String>,
-    pub edited: bool,
-    pub body: SafeHtml,
-}
-
-pub struct ServiceView {
-    pub slug: String,
-    pub components: Vec<String>,
-}
-
-pub struct MilestoneView {
-    pub name: &'static str,
-    pub at: String,
-    pub since_start: String,
-}
-
-pub struct LinkView {
-    pub incident_id: String,
-    pub title: String,
-    pub kind: &'static str,
-    pub reason: String,
-    pub confidence: String,
-    pub set_by: &'static str,
-    /// For cascade links: the linked incident's services, window and report count.
-    pub services: String,
-    pub window: String,
-    pub report_count: i64,
-}
-
 #[derive(Template)]
 #[template(path = "incident.html")]
 pub struct IncidentPage {
@@ -228,29 +194,11 @@ pub struct IncidentPage {
     pub timeline: Vec<EntryView>,
     pub statuses: &'static [&'static str],
     pub form: UpdateForm,
+    /// The version the update form carries (`edit` module rules).
+    pub version: String,
+    /// After a conflict: the incident as it now stands, beside the person's update.
+    pub theirs: Option<super::edit::UpdateTheirs>,
     pub similar: Vec<super::search::HitView>,
-}
-
-fn timeline_view(entries: &[TimelineEntry]) -> Vec<EntryView> {
-    let mut previous = None;
-    entries
-        .iter()
-        .map(|e| {
-            let since_previous = previous
-                .map(|p| humanize(e.occurred_at - p))
-                .unwrap_or_default();
-            previous = Some(e.occurred_at);
-            EntryView {
-                at: utc(e.occurred_at),
-                iso: iso(e.occurred_at),
-                since_previous,
-                source: e.source.clone(),
-                status: e.status.clone(),
-                edited: e.edited_at.is_some(),
-                body: markdown::render(&e.body),
-            }
-        })
-        .collect()
 }
 
 /// Builds the incident page; the update form's state comes from the caller (empty, or a rejected post).
@@ -310,81 +258,16 @@ pub async fn render_incident(
         has_reports: cascade.has_reports,
         timeline: timeline_view(&detail.timeline),
         statuses: IncidentStatus::NAMES,
+        version: match form.version.as_str() {
+            v if v.is_empty() || form.conflict => i.version.to_string(),
+            v => v.to_string(),
+        },
+        theirs: form
+            .conflict
+            .then(|| super::edit::UpdateTheirs::of(&detail)),
         form,
     };
     html(status, &page)
-}
-
-/// Affected services, each with its affected components, by slug.
-fn service_views(components: &[(String, String)]) -> Vec<ServiceView> {
-    let mut by_service: HashMap<&str, Vec<String>> = HashMap::new();
-    for (slug, component) in components {
-        let entry = by_service.entry(slug.as_str()).or_default();
-        if !component.is_empty() {
-            entry.push(component.clone());
-        }
-    }
-    let mut services: Vec<ServiceView> = by_service
-        .into_iter()
-        .map(|(slug, components)| ServiceView {
-            slug: slug.to_string(),
-            components,
-        })
-        .collect();
-    services.sort_by(|a, b| a.slug.cmp(&b.slug));
-    services
-}
-
-fn milestone_views(m: &Milestones) -> Vec<MilestoneView> {
-    m.labelled()
-        .into_iter()
-        .enumerate()
-        .map(|(n, (name, at))| MilestoneView {
-            name,
-            at: at.map(utc).unwrap_or_else(|| "—".into()),
-            // The first milestone is the start itself.
-            since_start: match (m.started, at) {
-                (Some(s), Some(a)) if n > 0 => humanize(a - s),
-                _ => String::new(),
-            },
-        })
-        .collect()
-}
-
-fn duration_views(m: &Milestones) -> Vec<(&'static str, String)> {
-    m.durations()
-        .labelled()
-        .into_iter()
-        .map(|(name, d)| (name, d.map(humanize).unwrap_or_else(|| "—".into())))
-        .collect()
-}
-
-/// Links split three ways: related and duplicates, upstream causes, downstream impact.
-fn link_views(
-    detail: &IncidentDetail,
-    linked: &HashMap<IncidentId, Incident>,
-) -> (Vec<LinkView>, Vec<LinkView>, Vec<LinkView>) {
-    let (mut links, mut upstream, mut downstream) = (Vec::new(), Vec::new(), Vec::new());
-    for l in &detail.links {
-        let other = linked.get(&l.incident_id);
-        let view = LinkView {
-            incident_id: l.incident_id.to_string(),
-            title: l.title.clone(),
-            kind: l.kind.as_str(),
-            reason: l.reason.clone(),
-            confidence: format!("{:.0}%", l.confidence * 100.0),
-            set_by: l.set_by.as_str(),
-            services: other.map(|i| i.services.join(", ")).unwrap_or_default(),
-            window: other.map(super::cascade::window).unwrap_or_default(),
-            report_count: other.map_or(0, |i| i.report_count),
-        };
-        match l.kind {
-            LinkKind::Upstream => upstream.push(view),
-            LinkKind::Downstream => downstream.push(view),
-            _ => links.push(view),
-        }
-    }
-    (links, upstream, downstream)
 }
 
 pub async fn incident_page(

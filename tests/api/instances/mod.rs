@@ -142,3 +142,4 @@ mod poll;
 mod prune;
 mod reports;
 mod search;
+mod versions;
