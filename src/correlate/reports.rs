@@ -99,13 +99,12 @@ pub fn backfill(
             *e = (*e).min(earliest);
         }
     }
-    let incidents = evaluate_backfilled(db, &dirty, until).map_err(|source| {
-        BackfillError::Partial {
+    let incidents =
+        evaluate_backfilled(db, &dirty, until).map_err(|source| BackfillError::Partial {
             stored: reports.len(),
             total: reports.len(),
             source,
-        }
-    })?;
+        })?;
     Ok(BackfillReport {
         format: "reports-jsonl".into(),
         reports: reports.len(),
@@ -131,9 +130,7 @@ fn unknown_service(conn: &mut DbConn, reports: &[NewReport]) -> Result<Option<Li
         if !exists {
             return Ok(Some(LineError {
                 line: i + 1,
-                message: format!(
-                    "service: unknown service {slug:?}; add it to the catalog first"
-                ),
+                message: format!("service: unknown service {slug:?}; add it to the catalog first"),
             }));
         }
     }

@@ -80,10 +80,8 @@ pub fn exclusively<T>(
 }
 
 fn advisory(conn: &mut DbConn, function: &str) -> Result<(), DbError> {
-    diesel::sql_query(format!(
-        "SELECT {function}($1, hashtext(current_schema()))"
-    ))
-    .bind::<Integer, _>(LOCK_CLASS)
-    .execute(conn)?;
+    diesel::sql_query(format!("SELECT {function}($1, hashtext(current_schema()))"))
+        .bind::<Integer, _>(LOCK_CLASS)
+        .execute(conn)?;
     Ok(())
 }

@@ -65,6 +65,15 @@ pub fn undo_from(
     }
     affected.sort();
     affected.dedup();
+    if !spikes.is_empty() {
+        tracing::info!(
+            service,
+            from = %from,
+            episodes = spikes.len(),
+            incidents = affected.len(),
+            "counts arrived for minutes already evaluated: evaluating them again"
+        );
+    }
     let mut kept = Vec::new();
     for incident in &affected {
         diesel::update(

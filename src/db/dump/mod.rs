@@ -109,9 +109,12 @@ fn for_export(
 /// Rows go to `out` one by one as the database hands them over (PostgreSQL's single-row
 /// mode, SQLite's stepping), so memory stays flat whatever the size of a table.
 pub fn export(conn: &mut DbConn, out: &mut impl Write, secrets: Secrets) -> Result<usize, DbError> {
-    write_line(out, &Header {
-        aftermath_export: FORMAT_VERSION,
-    })?;
+    write_line(
+        out,
+        &Header {
+            aftermath_export: FORMAT_VERSION,
+        },
+    )?;
     match conn {
         DbConn::Postgres(c) => c
             .build_transaction()

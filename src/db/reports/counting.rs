@@ -94,7 +94,10 @@ pub(super) fn decide(
         let counts = if won.contains(key) {
             true
         } else if let Some(d) = displaced.get(key) {
-            *stored.buckets.entry((d.service.clone(), d.minute)).or_default() -= 1;
+            *stored
+                .buckets
+                .entry((d.service.clone(), d.minute))
+                .or_default() -= 1;
             gone.push(d.clone());
             true
         } else {
@@ -227,7 +230,14 @@ fn contest(
                 if to_db_time(batch[*i].reported_at) < at {
                     let minute = to_db_time(minute_of(at.and_utc()));
                     let service = service.to_string();
-                    out.insert(key, Displaced { id, service, minute });
+                    out.insert(
+                        key,
+                        Displaced {
+                            id,
+                            service,
+                            minute,
+                        },
+                    );
                 }
             }
         }
@@ -288,7 +298,10 @@ pub(super) fn add_to_buckets(
                 .values(chunk)
                 .on_conflict((report_buckets::service_slug, report_buckets::minute))
                 .do_update()
-                .set(report_buckets::count.eq(report_buckets::count + excluded(report_buckets::count)))
+                .set(
+                    report_buckets::count
+                        .eq(report_buckets::count + excluded(report_buckets::count)),
+                )
                 .execute(c)?
         });
     }

@@ -43,5 +43,9 @@ fn the_earliest_report_of_a_key_is_its_candidate_whatever_the_order() {
     let mut picked = picked;
     picked.sort_unstable();
     assert_eq!(picked, [1, 2, 3, 4]);
-    assert_eq!(keys[0].2, minute(9, 0), "the window starts on the quarter hour");
+    assert_eq!(
+        keys[0].2,
+        minute(9, 0),
+        "the window starts on the quarter hour"
+    );
 }

@@ -185,7 +185,11 @@ fn backfill_error(e: BackfillError) -> ApiError {
             total,
             source,
         } => {
-            tracing::error!(stored, total, "a backfill stopped after storing part of its reports");
+            tracing::error!(
+                stored,
+                total,
+                "a backfill stopped after storing part of its reports"
+            );
             source.into()
         }
     }

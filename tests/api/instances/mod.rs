@@ -136,4 +136,5 @@ where
     }
 }
 
+mod backfill;
 mod search;
