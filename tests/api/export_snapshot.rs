@@ -79,12 +79,16 @@ async fn an_export_taken_during_a_write_storm_imports_into_a_fresh_sqlite_store(
     let app = spawn_app_with(|c| c.report_rate_per_minute = 100_000).await;
     let stop = Arc::new(AtomicBool::new(false));
     let made = Arc::new(AtomicUsize::new(0));
-    let writer = actix_web::rt::spawn(storm(
-        app.address.clone(),
-        app.token.clone(),
-        stop.clone(),
-        made.clone(),
-    ));
+    let writers: Vec<_> = (0..3)
+        .map(|_| {
+            actix_web::rt::spawn(storm(
+                app.address.clone(),
+                app.token.clone(),
+                stop.clone(),
+                made.clone(),
+            ))
+        })
+        .collect();
     let dir = tempfile::tempdir().unwrap();
     for round in 0..3 {
         // Let the storm get going (and change the store) before each export.
@@ -115,7 +119,9 @@ async fn an_export_taken_during_a_write_storm_imports_into_a_fresh_sqlite_store(
         assert!(rows > 0, "round {round}");
     }
     stop.store(true, Ordering::Relaxed);
-    writer.await.unwrap();
+    for writer in writers {
+        writer.await.unwrap();
+    }
     assert!(
         made.load(Ordering::Relaxed) >= 15,
         "the storm wrote meanwhile"
