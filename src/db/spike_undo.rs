@@ -9,13 +9,14 @@
 //!   imply, so an episode found from half the reports never outlives the whole.
 //! - An incident such an episode opened goes with it when nothing else holds it: its origin is
 //!   user reports, no provider claimed it, no other episode or entry is left in it, and nobody
-//!   wrote a postmortem revision, linked it or decided on a link of it. Otherwise it stays (an
+//!   edited its title, impact or acknowledgement, wrote a postmortem revision, linked it or
+//!   decided on a link of it. Otherwise it stays (an
 //!   episode found again joins it, as an overlapping incident) and is returned, so that its
 //!   report count and links are worked out again.
 //! - Every incident changed or removed appends an outbox row: the indexer drops the documents
 //!   of incidents that are gone.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use super::convert::to_db_time;
@@ -25,7 +26,10 @@ use super::schema::{
     timeline_entries,
 };
 use super::{DbConn, outbox};
-use crate::domain::{IncidentId, LinkSetBy, Origin};
+use crate::domain::{Impact, IncidentId, LinkSetBy, Origin};
+
+/// How the title of an incident a spike opened ends (after the service's name).
+pub const OPENED_TITLE_SUFFIX: &str = ": users report problems";
 
 /// The timeline entry kinds an episode writes (`db::spikes::upsert_entry`).
 const ENTRY_KINDS: [&str; 4] = ["start", "peak", "return", "resolved"];
@@ -37,7 +41,7 @@ pub fn undo_from(
     service: &str,
     from: DateTime<Utc>,
 ) -> Result<Vec<IncidentId>, DbError> {
-    let spikes: Vec<(String, chrono::NaiveDateTime, Option<String>)> = report_spikes::table
+    let spikes: Vec<(String, NaiveDateTime, Option<String>)> = report_spikes::table
         .filter(report_spikes::service_slug.eq(service))
         .filter(report_spikes::onset.ge(to_db_time(from)))
         .select((
@@ -101,15 +105,33 @@ pub fn undo_from(
 
 /// Whether anything but the removed episodes holds an incident (see the module rules).
 fn held(conn: &mut DbConn, id: &str) -> Result<bool, DbError> {
-    let row: Option<(String, Option<String>)> = incidents::table
+    type Row = (
+        String,
+        Option<String>,
+        String,
+        String,
+        Option<NaiveDateTime>,
+    );
+    let row: Option<Row> = incidents::table
         .find(id)
-        .select((incidents::origin, incidents::source_id))
+        .select((
+            incidents::origin,
+            incidents::source_id,
+            incidents::title,
+            incidents::impact,
+            incidents::acknowledged_at,
+        ))
         .get_result(conn)
         .optional()?;
-    let Some((origin, source)) = row else {
+    let Some((origin, source, title, impact, acknowledged)) = row else {
         return Ok(false);
     };
-    if origin != Origin::UserReports.as_str() || source.is_some() {
+    // A person's edit leaves no entry: a title, impact or acknowledgement evaluation never
+    // writes says one was made.
+    let edited = !title.ends_with(OPENED_TITLE_SUFFIX)
+        || impact != Impact::Minor.as_str()
+        || acknowledged.is_some();
+    if origin != Origin::UserReports.as_str() || source.is_some() || edited {
         return Ok(true);
     }
     let exists = |n: i64| n > 0;

@@ -1,6 +1,8 @@
 //! Two report backfills at once on one PostgreSQL give exactly what one gives: the cascade
 //! scenario's reports split into interleaved halves, loaded by two `ingest` processes at once,
-//! leave the same counts, spikes, incidents and links as one process loading them all.
+//! leave the same counts, spikes, incidents and links as one process loading them all. So do
+//! the halves loaded one after the other (both backends): the second undoes what the first
+//! derived from half the counts.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Output};
@@ -195,6 +197,51 @@ fn two_backfills_of_interleaved_halves_at_once_give_what_one_backfill_gives() {
             one.iter().any(|l| l.contains("Upstream")),
             "the scenario links its incidents: {one:#?}"
         );
+        for (a, b) in one.iter().zip(&two) {
+            assert_eq!(a, b, "posts first: {posts}");
+        }
+        assert_eq!(one.len(), two.len(), "posts first: {posts}");
+    }
+}
+
+/// A store with the catalog, and the providers' posts when `posts`, loaded in-process.
+fn in_process_store(dir: &Path, posts: bool) -> (Db, Option<crate::helpers::SchemaGuard>) {
+    std::fs::create_dir_all(dir).unwrap();
+    let (url, schema) = crate::helpers::fresh_database(dir);
+    let db = Db::connect(&url).unwrap();
+    let catalog = std::fs::read(format!("{FIXTURES}/catalog.toml")).unwrap();
+    let services = aftermath::ingest::catalog::parse_catalog(&catalog).unwrap();
+    db.write(|c| aftermath::correlate::reports::apply_catalog(c, &services))
+        .unwrap();
+    for s in ["nimbus", "snapgram", "robotrade"]
+        .into_iter()
+        .filter(|_| posts)
+    {
+        let doc = std::fs::read(format!("{FIXTURES}/status-{s}.json")).unwrap();
+        let origin = aftermath::correlate::Provenance(format!("file:status-{s}.json"));
+        let format = Some(aftermath::ingest::Format::Statuspage);
+        aftermath::correlate::ingest_bytes(&db, format, None, &doc, &origin).unwrap();
+    }
+    (db, schema)
+}
+
+#[test]
+fn the_halves_of_a_file_backfilled_one_after_the_other_give_what_the_whole_file_gives() {
+    use aftermath::correlate::reports::backfill;
+    let now = chrono::Utc::now();
+    for posts in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let (one, _one) = in_process_store(&dir.path().join("one"), posts);
+        let (two, _two) = in_process_store(&dir.path().join("two"), posts);
+        let whole = std::fs::read(format!("{FIXTURES}/reports.jsonl")).unwrap();
+        backfill(&one, &whole, now).unwrap();
+        let [even, odd] = halves(dir.path());
+        // The half that starts later first: the other then rewinds over all of it.
+        for half in [odd, even] {
+            backfill(&two, &std::fs::read(half).unwrap(), now).unwrap();
+        }
+        let (one, two) = (outcome(&one), outcome(&two));
+        assert_eq!(one.iter().filter(|l| l.contains(" spike ")).count(), 5);
         for (a, b) in one.iter().zip(&two) {
             assert_eq!(a, b, "posts first: {posts}");
         }
