@@ -226,7 +226,8 @@ fn an_export_streams_rows_from_one_snapshot() {
     let pid = pid_rx.recv().unwrap();
     reached.recv().unwrap();
     if let Some(pid) = pid {
-        // Streamed: the table is still being sent when its first row reaches the output.
+        // Streamed: the table is still being sent when its first row reaches the output (it
+        // is megabytes, more than the socket buffers hold while nobody reads them).
         assert_eq!(backend_state(&db, pid).as_deref(), Some("active"));
     }
     // Committed while the export is in the middle: a spike and the incident it opens. The
