@@ -258,8 +258,9 @@ pub fn token(db: &Db, cmd: TokenCommand) -> anyhow::Result<()> {
 
 // User reports and the service catalog.
 
-/// `aftermath ingest --format reports-jsonl FILE...`: each file whole or not at all; the spikes,
-/// incidents and links the reports imply exist when this returns.
+/// `aftermath ingest --format reports-jsonl FILE...`: each file checked whole, then stored in
+/// bounded transactions (`correlate::reports::backfill`); the spikes, incidents and links the
+/// reports imply exist when this returns.
 pub fn ingest_reports(db: &Db, files: &[PathBuf]) -> anyhow::Result<()> {
     use aftermath::correlate::reports::{BackfillError, backfill};
     let mut failed = 0;
@@ -269,9 +270,19 @@ pub fn ingest_reports(db: &Db, files: &[PathBuf]) -> anyhow::Result<()> {
             .and_then(|bytes| {
                 backfill(db, &bytes, chrono::Utc::now()).map_err(|e| match e {
                     BackfillError::Line(l) => {
-                        format!("{}:{}: {}", path.display(), l.line, l.message)
+                        format!(
+                            "{}:{}: {}; nothing of this file was stored",
+                            path.display(),
+                            l.line,
+                            l.message
+                        )
                     }
-                    BackfillError::Db(e) => format!("{}: {e}", path.display()),
+                    BackfillError::Db(e) => {
+                        format!("{}: {e}; nothing of this file was stored", path.display())
+                    }
+                    partial @ BackfillError::Partial { .. } => {
+                        format!("{}: {partial}", path.display())
+                    }
                 })
             });
         match outcome {
@@ -285,7 +296,7 @@ pub fn ingest_reports(db: &Db, files: &[PathBuf]) -> anyhow::Result<()> {
             ),
             Err(e) => {
                 failed += 1;
-                eprintln!("error: {e}; nothing of this file was stored");
+                eprintln!("error: {e}");
             }
         }
     }

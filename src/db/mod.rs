@@ -58,7 +58,10 @@ pub mod sessions;
 pub mod sources;
 pub mod spike_opened;
 pub mod spike_state;
+pub mod spike_undo;
 pub mod spikes;
+// Several writers of derived state on one store.
+pub mod evaluation_lock;
 pub mod timeline;
 pub mod tokens;
 pub mod versions;

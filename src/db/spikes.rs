@@ -203,7 +203,7 @@ fn open_incident(
     let t = to_db_time(now());
     let row = IncidentRow {
         id: id.to_string(),
-        title: format!("{service_name}: users report problems"),
+        title: format!("{service_name}{}", super::spike_undo::OPENED_TITLE_SUFFIX),
         status: IncidentStatus::Investigating.as_str().into(),
         impact: Impact::Minor.as_str().into(),
         origin: Origin::UserReports.as_str().into(),

@@ -78,7 +78,8 @@ fn store_batch(
         None => db.write(|c| crate::db::reports::insert_batch(c, reports)),
     };
     match write() {
-        // Another instance stored one of these keys first (PostgreSQL): look again.
+        // Keys and counts are written with ON CONFLICT (`db::reports`), so writers on other
+        // instances do not collide; a unique violation left is tried once more.
         Err(DbError::Conflict(_)) => write(),
         other => other,
     }

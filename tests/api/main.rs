@@ -14,6 +14,7 @@ mod cli;
 mod corpus;
 mod demo;
 mod docs;
+mod export_snapshot;
 mod forms;
 mod house;
 mod incidents;

@@ -8,6 +8,10 @@
 //!   arrive for minutes already evaluated (a backfill of the past) rewind that service to just
 //!   before them (to the onset of the episode open then, if any) and evaluate again; every
 //!   write is keyed, so evaluating a minute twice changes nothing.
+//! - A rewind first undoes what the earlier evaluation derived from those minutes
+//!   (`db::spike_undo`): minutes evaluated from part of the counts (a backfill whose other half
+//!   was still loading) leave nothing that evaluating all of them would not write.
+//! - Evaluators of one store take turns (`db::evaluation_lock`).
 //! - Reads are bounded to the 7 days before the evaluated minutes (cost independent of history).
 
 mod persisted;
@@ -16,6 +20,7 @@ use std::collections::BTreeSet;
 
 use chrono::{DateTime, Duration, DurationRound, TimeDelta, Utc};
 
+use crate::db::evaluation_lock::{Exclusive, Sqlite};
 use crate::db::{self, DbConn, DbError, spike_state, spikes as store};
 use crate::domain::IncidentId;
 use crate::domain::spikes::{self, Rules, Series, Signal, SpikeState};
@@ -52,11 +57,16 @@ pub fn evaluate_service(
     };
     let history = minute_index(history);
     let until_m = minute_index(closed_until(until));
-    let (from, mut state) = resume_from(conn, service, history, dirty_from, rules)?;
+    let (from, mut state, rewound) = resume_from(conn, service, history, dirty_from, rules)?;
     if from >= until_m {
         return Ok(Vec::new());
     }
     let mut touched = BTreeSet::new();
+    if rewound {
+        // What the earlier evaluation of these minutes derived goes first: it may have seen
+        // only part of the counts now stored.
+        touched.extend(db::spike_undo::undo_from(conn, service, minute_time(from))?);
+    }
     // In passes of at most 31 days: what one pass loads and holds is bounded, however far back
     // a backfill rewinds. Passes give the same signals as one run, since the state carries.
     let mut pass_from = from;
@@ -85,14 +95,14 @@ pub fn evaluate_service(
 /// The minute evaluation resumes from and the state it carries there: where the last
 /// evaluation stopped, or the service's first minute. Counts for minutes already evaluated
 /// rewind it to just before them (to the onset of the episode open then, if any), not before
-/// the first minute, with a fresh state.
+/// the first minute, with a fresh state; the last value says it rewound.
 fn resume_from(
     conn: &mut DbConn,
     service: &str,
     history: i64,
     dirty_from: Option<DateTime<Utc>>,
     rules: &Rules,
-) -> Result<(i64, SpikeState), DbError> {
+) -> Result<(i64, SpikeState, bool), DbError> {
     let stored = spike_state::load_state(conn, service)?;
     let (from, state) = match &stored {
         None => (history, SpikeState::default()),
@@ -102,13 +112,13 @@ fn resume_from(
         ),
     };
     let Some(dirty) = dirty_from.map(minute_index).filter(|d| *d < from) else {
-        return Ok((from, state));
+        return Ok((from, state, false));
     };
     let mut target = dirty - i64::from(rules.sustain_minutes);
     if let Some(open) = store::spike_open_at(conn, service, minute_time(target))? {
         target = minute_index(open.onset());
     }
-    Ok((target.max(history), SpikeState::default()))
+    Ok((target.max(history), SpikeState::default(), true))
 }
 
 /// Writes what the rule found, in order. Returns the incidents the onsets opened or joined.
@@ -285,7 +295,8 @@ fn load_series(conn: &mut DbConn, service: &str, from: i64, to: i64) -> Result<S
 }
 
 /// Live evaluation: every service with recent counts or an open episode, each in its own write
-/// transaction, then links around what changed. Returns the incidents touched.
+/// transaction, then links around what changed, under the evaluation lock (no backfill
+/// evaluates meanwhile). Returns the incidents touched.
 pub fn evaluate_all(db: &db::Db, now: DateTime<Utc>) -> Result<Vec<IncidentId>, DbError> {
     let rules = Rules::default();
     let since = now - Duration::minutes(rules.lookback() + 60);
@@ -294,15 +305,28 @@ pub fn evaluate_all(db: &db::Db, now: DateTime<Utc>) -> Result<Vec<IncidentId>, 
     services.sort();
     services.dedup();
     let until = closed_until(now);
-    let mut touched = Vec::new();
-    for service in services {
-        let ids = db.write(|conn| evaluate_service(conn, &service, until, None, &rules))?;
-        touched.extend(ids);
-    }
+    db::evaluation_lock::exclusively(db, Sqlite::PerUnit, |ex| {
+        let mut touched = Vec::new();
+        for service in &services {
+            touched.extend(ex.unit(|conn| evaluate_service(conn, service, until, None, &rules))?);
+        }
+        relink(ex, touched)
+    })
+}
+
+/// Recomputes the links around `touched` (sorted and deduplicated), one unit each; an incident
+/// removed meanwhile is skipped. Returns them.
+pub fn relink(
+    ex: &mut Exclusive<'_>,
+    mut touched: Vec<IncidentId>,
+) -> Result<Vec<IncidentId>, DbError> {
     touched.sort();
     touched.dedup();
     for id in &touched {
-        db.write(|conn| super::links::recompute_for(conn, *id))?;
+        match ex.unit(|conn| super::links::recompute_for(conn, *id)) {
+            Ok(_) | Err(DbError::NotFound) => {}
+            Err(e) => return Err(e),
+        }
     }
     Ok(touched)
 }

@@ -1,15 +1,15 @@
 //! User reports: stored in batches with their dedup keys and per-minute counts.
 //!
 //! Rules:
-//! - A report counts when its (reporter, service, 15-minute window) key is new; the key table's
-//!   primary key is the rule, so a duplicate is stored (for the record) but not counted.
+//! - A report counts when it is the earliest of its (reporter, service, 15-minute window) key;
+//!   a duplicate is stored (for the record) but not counted. The key table's primary key is the
+//!   rule; `counting` says how concurrent writers agree on it.
 //! - Counted reports add to `report_buckets` (service, minute of event time) in the same
 //!   transaction, so counts and reports never disagree.
-//! - A batch is written by one caller in one transaction: on SQLite the write lock is held from
-//!   `BEGIN IMMEDIATE`, so looking keys up then inserting cannot race; on PostgreSQL a race ends
-//!   in a unique violation and the caller retries the batch.
+//! - A batch is written in one transaction; several writers (instances, backfills) may write
+//!   batches at once on PostgreSQL without a unique violation.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -17,9 +17,11 @@ use diesel::prelude::*;
 use super::DbConn;
 use super::convert::{from_db_time, now, to_db_time};
 use super::error::DbError;
-use super::schema::{report_buckets, report_dedup, reports, services};
+use super::schema::{report_buckets, reports, services};
 use crate::domain::IncidentId;
-use crate::domain::report::{NewReport, dedup_window, minute_of};
+use crate::domain::report::NewReport;
+
+mod counting;
 
 /// Rows per INSERT statement: well under both backends' bind-parameter limits.
 const CHUNK: usize = 400;
@@ -39,19 +41,12 @@ struct ReportRow<'a> {
     via: &'a str,
 }
 
-#[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = report_dedup)]
-struct DedupRow<'a> {
-    reporter_hash: &'a str,
-    service_slug: &'a str,
-    window_start: NaiveDateTime,
-}
-
 /// What a stored batch changed: per report whether it counted, and the minutes it touched.
 #[derive(Debug, Clone, Default)]
 pub struct Stored {
     pub counted: Vec<bool>,
-    /// (service, minute) → counted reports added.
+    /// (service, minute) → counted reports added (or taken away, where an earlier report of
+    /// the same key displaced a stored one).
     pub buckets: BTreeMap<(String, NaiveDateTime), i64>,
 }
 
@@ -69,108 +64,14 @@ impl Stored {
     }
 }
 
-/// Stores reports, deciding which count. Call inside a write transaction.
+/// Stores reports, deciding which count (see `counting`). Call inside a write transaction.
 pub fn insert_batch(conn: &mut DbConn, batch: &[NewReport]) -> Result<Stored, DbError> {
-    let keys = dedup_keys(batch);
-    let mut taken = stored_keys(conn, &keys)?;
-    let stored = decide(batch, &keys, &mut taken);
-    insert_new_keys(conn, &keys, &stored.counted)?;
+    let keys = counting::dedup_keys(batch);
+    let (stored, displaced) = counting::decide(conn, batch, &keys)?;
+    counting::uncount(conn, &displaced)?;
     insert_reports(conn, batch, &stored.counted)?;
-    for ((service, minute), n) in &stored.buckets {
-        add_to_bucket(conn, service, *minute, *n)?;
-    }
+    counting::add_to_buckets(conn, &stored.buckets)?;
     Ok(stored)
-}
-
-/// (reporter, service, window start): a report counts when its key is new.
-type DedupKey = (String, String, NaiveDateTime);
-
-fn dedup_keys(batch: &[NewReport]) -> Vec<DedupKey> {
-    batch
-        .iter()
-        .map(|r| {
-            (
-                r.reporter_hash.clone(),
-                r.service.to_string(),
-                to_db_time(dedup_window(r.reported_at)),
-            )
-        })
-        .collect()
-}
-
-/// Which of `keys` the store holds already.
-fn stored_keys(conn: &mut DbConn, keys: &[DedupKey]) -> Result<HashSet<DedupKey>, DbError> {
-    // Looked up per (window, service), so each lookup is a range of the primary key.
-    let mut groups: BTreeMap<(NaiveDateTime, &str), Vec<&str>> = BTreeMap::new();
-    for (hash, service, window) in keys {
-        groups
-            .entry((*window, service.as_str()))
-            .or_default()
-            .push(hash.as_str());
-    }
-    let mut taken: HashSet<DedupKey> = HashSet::new();
-    for ((window, service), mut hashes) in groups {
-        hashes.sort_unstable();
-        hashes.dedup();
-        for chunk in hashes.chunks(CHUNK) {
-            let found: Vec<String> = report_dedup::table
-                .filter(report_dedup::window_start.eq(window))
-                .filter(report_dedup::service_slug.eq(service))
-                .filter(report_dedup::reporter_hash.eq_any(chunk))
-                .select(report_dedup::reporter_hash)
-                .load(conn)?;
-            taken.extend(found.into_iter().map(|h| (h, service.to_string(), window)));
-        }
-    }
-    Ok(taken)
-}
-
-/// Which reports count: those whose key is neither `taken` nor an earlier report's in the
-/// batch. The counted ones' keys join `taken` and their minutes make the bucket counts.
-fn decide(batch: &[NewReport], keys: &[DedupKey], taken: &mut HashSet<DedupKey>) -> Stored {
-    let mut stored = Stored::default();
-    for (report, key) in batch.iter().zip(keys) {
-        let counted = taken.insert(key.clone());
-        stored.counted.push(counted);
-        if counted {
-            *stored
-                .buckets
-                .entry((key.1.clone(), to_db_time(minute_of(report.reported_at))))
-                .or_default() += 1;
-        }
-    }
-    stored
-}
-
-/// The keys of the reports that counted.
-fn insert_new_keys(conn: &mut DbConn, keys: &[DedupKey], counted: &[bool]) -> Result<(), DbError> {
-    let mut new_keys: Vec<DedupRow<'_>> = keys
-        .iter()
-        .zip(counted)
-        .filter(|(_, counted)| **counted)
-        .map(|(key, _)| DedupRow {
-            reporter_hash: &key.0,
-            service_slug: &key.1,
-            window_start: key.2,
-        })
-        .collect();
-    // In key order: neighbouring inserts touch the same index pages.
-    new_keys.sort_by(|a, b| {
-        (a.window_start, a.service_slug, a.reporter_hash).cmp(&(
-            b.window_start,
-            b.service_slug,
-            b.reporter_hash,
-        ))
-    });
-    for chunk in new_keys.chunks(CHUNK) {
-        // Multi-row INSERT is backend-specific in diesel: match on the connection.
-        let insert = diesel::insert_into(report_dedup::table).values(chunk);
-        match conn {
-            DbConn::Sqlite(c) => insert.execute(c)?,
-            DbConn::Postgres(c) => insert.execute(c)?,
-        };
-    }
-    Ok(())
 }
 
 fn insert_reports(conn: &mut DbConn, batch: &[NewReport], counted: &[bool]) -> Result<(), DbError> {
@@ -197,30 +98,6 @@ fn insert_reports(conn: &mut DbConn, batch: &[NewReport], counted: &[bool]) -> R
             DbConn::Sqlite(c) => insert.execute(c)?,
             DbConn::Postgres(c) => insert.execute(c)?,
         };
-    }
-    Ok(())
-}
-
-fn add_to_bucket(
-    conn: &mut DbConn,
-    service: &str,
-    minute: NaiveDateTime,
-    n: i64,
-) -> Result<(), DbError> {
-    let target = report_buckets::table
-        .filter(report_buckets::service_slug.eq(service))
-        .filter(report_buckets::minute.eq(minute));
-    let updated = diesel::update(target)
-        .set(report_buckets::count.eq(report_buckets::count + n))
-        .execute(conn)?;
-    if updated == 0 {
-        diesel::insert_into(report_buckets::table)
-            .values((
-                report_buckets::service_slug.eq(service),
-                report_buckets::minute.eq(minute),
-                report_buckets::count.eq(n),
-            ))
-            .execute(conn)?;
     }
     Ok(())
 }

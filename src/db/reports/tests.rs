@@ -26,34 +26,26 @@ fn minute(h: u32, m: u32) -> NaiveDateTime {
 }
 
 #[test]
-fn a_report_counts_once_per_reporter_service_and_quarter_hour() {
+fn the_earliest_report_of_a_key_is_its_candidate_whatever_the_order() {
     let batch = [
-        report("a", "github", 9, 1),
-        // The same key as the first, later in the same batch.
         report("a", "github", 9, 14),
-        // Another window, another service, another reporter: each new.
+        // The same key as the first, earlier: it is the one that counts.
+        report("a", "github", 9, 1),
+        // Another window, another service, another reporter: each its own key.
         report("a", "github", 9, 15),
         report("a", "slack", 9, 1),
         report("b", "github", 9, 1),
-        // Stored before this batch.
-        report("c", "github", 9, 2),
+        // The same key and time as the previous one: the first stays.
+        report("b", "github", 9, 1),
     ];
-    let keys = dedup_keys(&batch);
-    let mut taken: HashSet<DedupKey> = [keys[5].clone()].into();
-    let stored = decide(&batch, &keys, &mut taken);
-    assert_eq!(stored.counted, [true, false, true, true, true, false]);
-    let buckets: Vec<(&str, NaiveDateTime, i64)> = stored
-        .buckets
-        .iter()
-        .map(|((s, m), n)| (s.as_str(), *m, *n))
-        .collect();
+    let keys = counting::dedup_keys(&batch);
+    let picked: Vec<usize> = counting::candidates(&batch, &keys).into_values().collect();
+    let mut picked = picked;
+    picked.sort_unstable();
+    assert_eq!(picked, [1, 2, 3, 4]);
     assert_eq!(
-        buckets,
-        [
-            ("github", minute(9, 1), 2),
-            ("github", minute(9, 15), 1),
-            ("slack", minute(9, 1), 1),
-        ]
+        keys[0].2,
+        minute(9, 0),
+        "the window starts on the quarter hour"
     );
-    assert_eq!(taken.len(), 5, "the counted keys are taken now");
 }

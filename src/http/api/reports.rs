@@ -180,6 +180,18 @@ fn backfill_error(e: BackfillError) -> ApiError {
     match e {
         BackfillError::Line(l) => ApiError::field("body", l.to_string()),
         BackfillError::Db(d) => d.into(),
+        BackfillError::Partial {
+            stored,
+            total,
+            source,
+        } => {
+            tracing::error!(
+                stored,
+                total,
+                "a backfill stopped after storing part of its reports"
+            );
+            source.into()
+        }
     }
 }
 

@@ -137,6 +137,7 @@ where
     }
 }
 
+mod backfill;
 mod leader;
 mod poll;
 mod prune;
