@@ -13,6 +13,7 @@ mod fts;
 pub mod generator;
 mod in_process;
 mod measure;
+mod only;
 mod queries;
 pub mod report;
 mod reports;
@@ -22,6 +23,7 @@ mod workspace;
 use std::path::PathBuf;
 
 pub use fixtures::big_incident;
+pub use only::{Part, run_part};
 pub use run::run;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -276,7 +276,11 @@ async fn measure_reports(
         Duration::from_secs(scale.intake_seconds()),
     )
     .await?;
-    let spikes = super::reports::measure_spike_evaluation(db, scale.spike_services(), 10)?;
+    let spikes = super::reports::measure_spike_evaluation(
+        db,
+        scale.spike_services(),
+        super::reports::SPIKE_HISTORY_MINUTES,
+    )?;
     let (apps, days) = scale.cascade();
     let cascade = super::cascade::measure_cascades(db, opts.seed, apps, days)?;
     Ok((intake, spikes, cascade))
