@@ -37,4 +37,5 @@ mod store_move;
 mod cascade;
 mod report_pages;
 mod reports;
+mod spike_live;
 mod spike_then_post;
