@@ -130,3 +130,13 @@ pub struct Options {
     /// The real public corpus to ingest as well (`--corpus DIR`), into a store of its own.
     pub corpus: Option<PathBuf>,
 }
+
+impl Options {
+    /// The backend the run measures, as the report names it.
+    pub fn backend(&self) -> &'static str {
+        match self.postgres_url {
+            Some(_) => "postgres",
+            None => "sqlite",
+        }
+    }
+}

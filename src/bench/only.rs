@@ -70,12 +70,7 @@ fn measure(opts: &Options, work: &Workspace, part: Part) -> anyhow::Result<PartR
     };
     Ok(PartReport {
         scale: opts.scale.name().into(),
-        backend: if opts.postgres_url.is_some() {
-            "postgres"
-        } else {
-            "sqlite"
-        }
-        .into(),
+        backend: opts.backend().into(),
         date: chrono::Utc::now().format("%Y-%m-%d").to_string(),
         machine: machine(),
         spike_evaluation,

@@ -67,12 +67,7 @@ async fn run_in(opts: &Options, work: &Workspace) -> anyhow::Result<Report> {
     let total_entries = local.entries + http_entries;
     Ok(Report {
         scale: scale.name().into(),
-        backend: if opts.postgres_url.is_some() {
-            "postgres"
-        } else {
-            "sqlite"
-        }
-        .into(),
+        backend: opts.backend().into(),
         date: chrono::Utc::now().format("%Y-%m-%d").to_string(),
         machine: machine(),
         corpus: Corpus {
