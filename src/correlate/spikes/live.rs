@@ -20,8 +20,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 
-use super::{SHORT_SPAN, closed_until, evaluate_service, finish, minute_index, minute_time};
-use super::{short_series, stored_point, stored_state, windows, write_pass};
+use super::windows::{SHORT_SPAN, short_series, windows};
+use super::{closed_until, evaluate_service, finish, minute_index, minute_time};
+use super::{stored_point, stored_state, write_pass};
 use crate::db::spike_state::StoredState;
 use crate::db::{Db, DbConn, DbError, spike_batch};
 use crate::domain::IncidentId;

@@ -14,6 +14,7 @@
 
 mod live;
 mod persisted;
+mod windows;
 
 use std::collections::BTreeSet;
 
@@ -23,6 +24,7 @@ use crate::db::{self, DbConn, DbError, spike_state, spikes as store};
 use crate::domain::IncidentId;
 use crate::domain::spikes::{self, Rules, Series, Signal, SpikeState};
 use persisted::{decode, encode};
+use windows::{SHORT_SPAN, short_series};
 
 fn minute_index(t: DateTime<Utc>) -> i64 {
     t.timestamp().div_euclid(60)
@@ -278,42 +280,6 @@ fn load_for_evaluation(
     short_series(from, to, rules, |a, b| {
         db::reports::buckets_between(conn, service, minute_time(a), minute_time(b))
     })
-}
-
-/// The longest span (in minutes) loaded as the rule's windows rather than densely.
-const SHORT_SPAN: i64 = 120;
-
-/// The ranges of minutes `[a, b)` the rule reads to evaluate a short span `from..to`: the
-/// trailing hour, then the same time of day on each previous day, none before the lookback.
-fn windows(from: i64, to: i64, rules: &Rules) -> Vec<(i64, i64)> {
-    let start = from - rules.lookback();
-    let mut ranges = vec![(from - rules.trailing_minutes, to)];
-    for k in 1..=rules.days {
-        let back = k * spikes::MINUTES_PER_DAY;
-        ranges.push((
-            from - back - rules.day_window,
-            to - back + rules.day_window + 1,
-        ));
-    }
-    ranges.into_iter().map(|(a, b)| (a.max(start), b)).collect()
-}
-
-/// The series for a short span, from the counts `rows(a, b)` gives for each of its windows.
-fn short_series(
-    from: i64,
-    to: i64,
-    rules: &Rules,
-    mut rows: impl FnMut(i64, i64) -> Result<Vec<(DateTime<Utc>, i64)>, DbError>,
-) -> Result<Series, DbError> {
-    let start = from - rules.lookback();
-    let mut series = Series {
-        start,
-        counts: vec![0u32; (to - start).max(0) as usize],
-    };
-    for (a, b) in windows(from, to, rules) {
-        fill(&mut series, rows(a, b)?);
-    }
-    Ok(series)
 }
 
 fn fill(series: &mut Series, rows: Vec<(DateTime<Utc>, i64)>) {
