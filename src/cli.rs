@@ -184,6 +184,10 @@ pub(crate) enum Command {
         /// fresh store, in-process as `aftermath ingest` does, and report its entries/s.
         #[arg(long, value_name = "DIR", env = "AFTERMATH_CORPUS")]
         corpus: Option<PathBuf>,
+        /// Measure one part alone, on a fresh store of its own: `spikes` (live spike evaluation
+        /// of one minute, 10,000 services at the medium scale).
+        #[arg(long, value_name = "PART", value_parser = ["spikes"])]
+        only: Option<String>,
     },
 }
 

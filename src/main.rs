@@ -113,7 +113,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             json,
             work_dir,
             corpus,
-        } => search_cli::bench(&database_url, &scale, seed, json, work_dir, corpus),
+            only,
+        } => search_cli::bench(&database_url, &scale, seed, json, work_dir, corpus, only),
     }
 }
 

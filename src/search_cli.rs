@@ -165,8 +165,9 @@ pub fn bench(
     json: bool,
     work_dir: Option<std::path::PathBuf>,
     corpus: Option<std::path::PathBuf>,
+    only: Option<String>,
 ) -> anyhow::Result<()> {
-    use crate::bench::{Options, Scale};
+    use crate::bench::{Options, Part, Scale};
     let scale = Scale::parse(scale).ok_or_else(|| anyhow::anyhow!("unknown scale {scale:?}"))?;
     let postgres_url = database_url
         .starts_with("postgres")
@@ -179,6 +180,15 @@ pub fn bench(
         progress: !json && std::io::stderr().is_terminal(),
         corpus,
     };
+    if let Some(part) = only {
+        let part = Part::parse(&part).ok_or_else(|| anyhow::anyhow!("unknown part {part:?}"))?;
+        let report = crate::bench::run_part(&options, part)?;
+        match json {
+            true => println!("{}", serde_json::to_string_pretty(&report)?),
+            false => print!("{}", report.table()),
+        }
+        return Ok(());
+    }
     let report = actix_web::rt::System::new().block_on(crate::bench::run(options))?;
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);

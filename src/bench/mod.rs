@@ -13,6 +13,7 @@ mod fts;
 pub mod generator;
 mod in_process;
 mod measure;
+mod only;
 mod queries;
 pub mod report;
 mod reports;
@@ -22,6 +23,7 @@ mod workspace;
 use std::path::PathBuf;
 
 pub use fixtures::big_incident;
+pub use only::{Part, run_part};
 pub use run::run;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,4 +129,14 @@ pub struct Options {
     pub progress: bool,
     /// The real public corpus to ingest as well (`--corpus DIR`), into a store of its own.
     pub corpus: Option<PathBuf>,
+}
+
+impl Options {
+    /// The backend the run measures, as the report names it.
+    pub fn backend(&self) -> &'static str {
+        match self.postgres_url {
+            Some(_) => "postgres",
+            None => "sqlite",
+        }
+    }
 }

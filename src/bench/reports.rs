@@ -13,6 +13,8 @@ use aftermath::domain::ServiceSlug;
 use aftermath::domain::report::NewReport;
 
 pub const CONNECTIONS: usize = 64;
+/// Minutes of reports each service has before the measured minute.
+pub const SPIKE_HISTORY_MINUTES: i64 = 10;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ReportIntake {

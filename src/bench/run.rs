@@ -67,12 +67,7 @@ async fn run_in(opts: &Options, work: &Workspace) -> anyhow::Result<Report> {
     let total_entries = local.entries + http_entries;
     Ok(Report {
         scale: scale.name().into(),
-        backend: if opts.postgres_url.is_some() {
-            "postgres"
-        } else {
-            "sqlite"
-        }
-        .into(),
+        backend: opts.backend().into(),
         date: chrono::Utc::now().format("%Y-%m-%d").to_string(),
         machine: machine(),
         corpus: Corpus {
@@ -276,7 +271,11 @@ async fn measure_reports(
         Duration::from_secs(scale.intake_seconds()),
     )
     .await?;
-    let spikes = super::reports::measure_spike_evaluation(db, scale.spike_services(), 10)?;
+    let spikes = super::reports::measure_spike_evaluation(
+        db,
+        scale.spike_services(),
+        super::reports::SPIKE_HISTORY_MINUTES,
+    )?;
     let (apps, days) = scale.cascade();
     let cascade = super::cascade::measure_cascades(db, opts.seed, apps, days)?;
     Ok((intake, spikes, cascade))

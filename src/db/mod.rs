@@ -56,6 +56,7 @@ pub mod secrets;
 pub mod services;
 pub mod sessions;
 pub mod sources;
+pub mod spike_batch;
 pub mod spike_opened;
 pub mod spike_state;
 pub mod spike_undo;

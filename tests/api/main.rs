@@ -40,4 +40,5 @@ mod versions;
 mod cascade;
 mod report_pages;
 mod reports;
+mod spike_live;
 mod spike_then_post;

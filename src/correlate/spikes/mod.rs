@@ -13,8 +13,12 @@
 //!   was still loading) leave nothing that evaluating all of them would not write.
 //! - Evaluators of one store take turns (`db::evaluation_lock`).
 //! - Reads are bounded to the 7 days before the evaluated minutes (cost independent of history).
+//! - Live evaluation reads and writes a chunk of services at once (`live`), with the same rule
+//!   and the same bookkeeping as `evaluate_service`, which stays its one definition.
 
+mod live;
 mod persisted;
+mod windows;
 
 use std::collections::BTreeSet;
 
@@ -25,6 +29,7 @@ use crate::db::{self, DbConn, DbError, spike_state, spikes as store};
 use crate::domain::IncidentId;
 use crate::domain::spikes::{self, Rules, Series, Signal, SpikeState};
 use persisted::{decode, encode};
+use windows::{SHORT_SPAN, short_series};
 
 fn minute_index(t: DateTime<Utc>) -> i64 {
     t.timestamp().div_euclid(60)
@@ -74,22 +79,47 @@ pub fn evaluate_service(
         let pass_to = (pass_from + PASS_MINUTES).min(until_m);
         let series = load_for_evaluation(conn, service, pass_from, pass_to, rules)?;
         let signals = spikes::evaluate(&series, history, &mut state, pass_from, pass_to, rules);
-        touched.extend(record_signals(conn, service, &signals, rules)?);
-        touched.extend(incidents_of(conn, service, &signals, &state)?);
+        touched.extend(write_pass(conn, service, &signals, &state, rules)?);
         pass_from = pass_to;
     }
+    finish(conn, service, touched, &state, until_m)
+}
+
+/// Writes one pass's signals. Returns the incidents of the episodes they touched and of the
+/// one still open.
+fn write_pass(
+    conn: &mut DbConn,
+    service: &str,
+    signals: &[Signal],
+    state: &SpikeState,
+    rules: &Rules,
+) -> Result<BTreeSet<IncidentId>, DbError> {
+    let mut touched = record_signals(conn, service, signals, rules)?;
+    touched.extend(incidents_of(conn, service, signals, state)?);
+    Ok(touched)
+}
+
+/// After the last pass: the touched incidents' report counts, and where evaluation stands.
+fn finish(
+    conn: &mut DbConn,
+    service: &str,
+    touched: BTreeSet<IncidentId>,
+    state: &SpikeState,
+    until_m: i64,
+) -> Result<Vec<IncidentId>, DbError> {
     for id in &touched {
         refresh_report_count(conn, id, minute_time(until_m))?;
     }
-    spike_state::save_state(
-        conn,
-        service,
-        &spike_state::StoredState {
-            evaluated_until: minute_time(until_m),
-            open_state: encode(&state),
-        },
-    )?;
+    spike_state::save_state(conn, service, &stored_state(state, until_m))?;
     Ok(touched.into_iter().collect())
+}
+
+/// A state as stored, evaluated up to minute `until_m`.
+fn stored_state(state: &SpikeState, until_m: i64) -> spike_state::StoredState {
+    spike_state::StoredState {
+        evaluated_until: minute_time(until_m),
+        open_state: encode(state),
+    }
 }
 
 /// The minute evaluation resumes from and the state it carries there: where the last
@@ -104,13 +134,7 @@ fn resume_from(
     rules: &Rules,
 ) -> Result<(i64, SpikeState, bool), DbError> {
     let stored = spike_state::load_state(conn, service)?;
-    let (from, state) = match &stored {
-        None => (history, SpikeState::default()),
-        Some(s) => (
-            minute_index(s.evaluated_until),
-            decode(s.open_state.as_deref()),
-        ),
-    };
+    let (from, state) = stored_point(stored.as_ref(), history);
     let Some(dirty) = dirty_from.map(minute_index).filter(|d| *d < from) else {
         return Ok((from, state, false));
     };
@@ -119,6 +143,18 @@ fn resume_from(
         target = minute_index(open.onset());
     }
     Ok((target.max(history), SpikeState::default(), true))
+}
+
+/// Where a stored state leaves evaluation and what it carries; without one, the first minute
+/// and a fresh state.
+fn stored_point(stored: Option<&spike_state::StoredState>, history: i64) -> (i64, SpikeState) {
+    match stored {
+        None => (history, SpikeState::default()),
+        Some(s) => (
+            minute_index(s.evaluated_until),
+            decode(s.open_state.as_deref()),
+        ),
+    }
 }
 
 /// Writes what the rule found, in order. Returns the incidents the onsets opened or joined.
@@ -248,28 +284,12 @@ fn load_for_evaluation(
     to: i64,
     rules: &Rules,
 ) -> Result<Series, DbError> {
-    let start = from - rules.lookback();
-    if to - from > 120 {
-        return load_series(conn, service, start, to);
+    if to - from > SHORT_SPAN {
+        return load_series(conn, service, from - rules.lookback(), to);
     }
-    let mut series = Series {
-        start,
-        counts: vec![0u32; (to - start).max(0) as usize],
-    };
-    let mut ranges = vec![(from - rules.trailing_minutes, to)];
-    for k in 1..=rules.days {
-        let back = k * spikes::MINUTES_PER_DAY;
-        ranges.push((
-            from - back - rules.day_window,
-            to - back + rules.day_window + 1,
-        ));
-    }
-    for (a, b) in ranges {
-        let rows =
-            db::reports::buckets_between(conn, service, minute_time(a.max(start)), minute_time(b))?;
-        fill(&mut series, rows);
-    }
-    Ok(series)
+    short_series(from, to, rules, |a, b| {
+        db::reports::buckets_between(conn, service, minute_time(a), minute_time(b))
+    })
 }
 
 fn fill(series: &mut Series, rows: Vec<(DateTime<Utc>, i64)>) {
@@ -294,9 +314,10 @@ fn load_series(conn: &mut DbConn, service: &str, from: i64, to: i64) -> Result<S
     Ok(series)
 }
 
-/// Live evaluation: every service with recent counts or an open episode, each in its own write
-/// transaction, then links around what changed, under the evaluation lock (no backfill
-/// evaluates meanwhile). Returns the incidents touched.
+/// Live evaluation: every service with recent counts or an open episode, in chunks of services
+/// with a write transaction each (`live`), then links around what changed, under the evaluation
+/// lock (no backfill evaluates meanwhile). Returns the incidents touched, or the first failure
+/// once every other service has been evaluated.
 pub fn evaluate_all(db: &db::Db, now: DateTime<Utc>) -> Result<Vec<IncidentId>, DbError> {
     let rules = Rules::default();
     let since = now - Duration::minutes(rules.lookback() + 60);
@@ -306,11 +327,11 @@ pub fn evaluate_all(db: &db::Db, now: DateTime<Utc>) -> Result<Vec<IncidentId>, 
     services.dedup();
     let until = closed_until(now);
     db::evaluation_lock::exclusively(db, Sqlite::PerUnit, |ex| {
-        let mut touched = Vec::new();
-        for service in &services {
-            touched.extend(ex.unit(|conn| evaluate_service(conn, service, until, None, &rules))?);
-        }
-        relink(ex, touched)
+        // The chunks write through the pool; the lock, held on `ex`'s connection, keeps other
+        // evaluators out until they are done.
+        let (touched, failed) = live::evaluate_services(db, &services, until, &rules);
+        let touched = relink(ex, touched)?;
+        failed.map_or(Ok(touched), Err)
     })
 }
 
