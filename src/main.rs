@@ -87,11 +87,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             out,
             include_secrets,
         } => {
-            let secrets = if include_secrets {
-                aftermath::db::dump::Secrets::Include
-            } else {
-                aftermath::db::dump::Secrets::Leave
-            };
+            let secrets = aftermath::db::dump::Secrets::from_flag(include_secrets);
             let db = Db::connect(&database_url)?;
             export(&db, what, (format, secrets), out, template_dir.as_deref())
         }

@@ -79,6 +79,13 @@ pub enum Secrets {
     Include,
 }
 
+impl Secrets {
+    /// From `export --include-secrets`.
+    pub fn from_flag(include: bool) -> Self {
+        if include { Self::Include } else { Self::Leave }
+    }
+}
+
 /// The row as it may leave the store, or `None` when it may not leave at all.
 fn for_export(
     table: &str,
