@@ -1,4 +1,5 @@
-//! Whole incidents (timeline, links, components) for a page of incidents at once.
+//! Whole incidents (timeline, links, components): the one reader of them, for one incident
+//! (`incidents::get`) or a page of them at once.
 //!
 //! Rule: a fixed number of queries per call, whatever the number of incidents. Work that walks
 //! every incident (the postmortem export) pays a round trip per query, and on PostgreSQL a

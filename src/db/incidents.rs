@@ -9,9 +9,9 @@ use std::collections::HashMap;
 
 use diesel::prelude::*;
 
-use super::convert::{FIRST_VERSION, IncidentRow, from_db_time, now, parse_stored, to_db_time};
+use super::convert::{FIRST_VERSION, IncidentRow, from_db_time, now, to_db_time};
 use super::error::DbError;
-use super::schema::{incident_links, incident_services, incidents, timeline_entries};
+use super::schema::{incident_services, incidents, timeline_entries};
 use super::{DbConn, outbox, services, timeline, versions};
 use crate::domain::incident::{IncidentPatch, IncidentState};
 use crate::domain::{
@@ -203,28 +203,11 @@ pub fn patch(
 /// than the detail shows.
 pub fn get(conn: &mut DbConn, id: IncidentId) -> Result<IncidentDetail, DbError> {
     let row = load_row(conn, &id.to_string())?;
-    let mut incident = to_incidents(conn, vec![row])?
-        .into_iter()
-        .next()
-        .ok_or(DbError::NotFound)?;
-    let components: Vec<(String, String)> = incident_services::table
-        .filter(incident_services::incident_id.eq(id.to_string()))
-        .select((
-            incident_services::service_slug,
-            incident_services::component,
-        ))
-        .order((
-            incident_services::service_slug.asc(),
-            incident_services::component.asc(),
-        ))
-        .load(conn)?;
-    incident.services.dedup();
-    Ok(IncidentDetail {
-        timeline: timeline::for_incident(conn, id)?,
-        links: links_of(conn, id)?,
-        components,
-        incident,
-    })
+    let incident = to_incidents(conn, vec![row])?;
+    // One reader of an incident's timeline, links and components, here and for a page of them.
+    super::details::of(conn, incident)?
+        .pop()
+        .ok_or(DbError::NotFound)
 }
 
 /// The incidents with these ids, in one query (ids that name no incident are left out).
@@ -235,34 +218,6 @@ pub fn many(conn: &mut DbConn, ids: &[IncidentId]) -> Result<Vec<Incident>, DbEr
         .select(IncidentRow::as_select())
         .load(conn)?;
     to_incidents(conn, rows)
-}
-
-fn links_of(conn: &mut DbConn, id: IncidentId) -> Result<Vec<IncidentLink>, DbError> {
-    let rows: Vec<(String, String, f64, String, String, String)> = incident_links::table
-        .inner_join(incidents::table.on(incidents::id.eq(incident_links::to_incident)))
-        .filter(incident_links::from_incident.eq(id.to_string()))
-        .select((
-            incident_links::to_incident,
-            incident_links::kind,
-            incident_links::confidence,
-            incident_links::reason,
-            incident_links::set_by,
-            incidents::title,
-        ))
-        .order(incident_links::created_at.asc())
-        .load(conn)?;
-    rows.into_iter()
-        .map(|(to, kind, confidence, reason, set_by, title)| {
-            Ok(IncidentLink {
-                incident_id: parse_stored("incident_links", &to)?,
-                title,
-                kind: parse_stored("incident_links", &kind)?,
-                confidence,
-                reason,
-                set_by: parse_stored("incident_links", &set_by)?,
-            })
-        })
-        .collect()
 }
 
 /// Turns rows into domain incidents, loading their services in one query.

@@ -160,6 +160,8 @@ fn stream_postgres(
     Ok(count)
 }
 
+// The same as `stream_postgres` but for its loading mode: diesel names a backend's row-by-row
+// mode by a type of that backend's connection, so the two cannot share one generic body.
 fn stream_sqlite(
     c: &mut diesel::SqliteConnection,
     out: &mut impl Write,

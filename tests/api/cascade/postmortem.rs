@@ -25,7 +25,8 @@ async fn the_postmortem_draft_tells_detection_impact_and_the_cascade() {
 }
 
 /// The export reads incidents a page at a time (`db::details::of`): each must be exactly what
-/// the one-incident read gives, links and components included.
+/// reading that incident alone gives, links and components included, with nothing of another
+/// incident of the page mixed in.
 #[actix_web::test]
 async fn a_page_of_details_matches_each_incident_read_alone() {
     use aftermath::db::{details, incidents};
