@@ -159,6 +159,13 @@ pub(crate) enum Command {
         /// Print the API's JSON instead of text.
         #[arg(long)]
         json: bool,
+        /// Exact matching: every word as written, with no relaxing, typo expansion, aliases or
+        /// date reading.
+        #[arg(long)]
+        strict: bool,
+        /// Show how the query was read (dates, aliases, typos, dropped words, relaxing) first.
+        #[arg(long)]
+        explain: bool,
     },
     /// Rebuild the search index from the database into a fresh directory, then switch to it
     /// (a running server keeps serving the old one until then).
@@ -188,6 +195,10 @@ pub(crate) enum Command {
         /// of one minute, 10,000 services at the medium scale).
         #[arg(long, value_name = "PART", value_parser = ["spikes"])]
         only: Option<String>,
+        /// Measure search relevance instead: nDCG@10 and recall@10 of Aftermath and of SQLite
+        /// FTS5 on the judged queries, over the real corpus (`--corpus DIR` is required).
+        #[arg(long, conflicts_with = "only")]
+        relevance: bool,
     },
 }
 

@@ -19,6 +19,7 @@ mod bench;
 mod cli;
 mod commands;
 mod search_cli;
+mod search_explain;
 use cli::{
     Cli, Command, ExportWhat, Global, IngestFormat, SourceCommand, StoreFormat, TokenCommand,
 };
@@ -110,7 +111,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             work_dir,
             corpus,
             only,
-        } => search_cli::bench(&database_url, &scale, seed, json, work_dir, corpus, only),
+            relevance,
+        } => {
+            let only = if relevance { Some("relevance".to_string()) } else { only };
+            search_cli::bench(&database_url, &scale, seed, json, work_dir, corpus, only)
+        }
     }
 }
 

@@ -20,6 +20,8 @@ pub struct SearchArgs {
     pub sort: Option<String>,
     pub limit: usize,
     pub json: bool,
+    pub strict: bool,
+    pub explain: bool,
 }
 
 /// `aftermath search`, from its parsed command line.
@@ -34,6 +36,8 @@ pub fn search_command(db: Db, data_dir: &Path, command: Command) -> anyhow::Resu
         sort,
         limit,
         json,
+        strict,
+        explain,
     } = command
     else {
         anyhow::bail!("not a search command");
@@ -48,6 +52,8 @@ pub fn search_command(db: Db, data_dir: &Path, command: Command) -> anyhow::Resu
         sort,
         limit,
         json,
+        strict,
+        explain,
     };
     search(db, data_dir, args)
 }
@@ -62,6 +68,7 @@ pub fn search(db: Db, data_dir: &Path, args: SearchArgs) -> anyhow::Result<()> {
         since: args.since.as_deref(),
         until: args.until.as_deref(),
         sort: args.sort.as_deref(),
+        strict: args.strict,
     })
     .map_err(|errors| anyhow::anyhow!("{}", describe(&errors)))?;
     request.limit = args.limit;
@@ -77,6 +84,9 @@ pub fn search(db: Db, data_dir: &Path, args: SearchArgs) -> anyhow::Result<()> {
     }
     if !consistent {
         eprintln!("note: writes still being committed elsewhere may be missing from these results");
+    }
+    if args.explain {
+        print!("{}", crate::search_explain::explain(&args.query, &results));
     }
     let bold = std::io::stdout().is_terminal();
     for warning in &results.warnings {
@@ -180,6 +190,14 @@ pub fn bench(
         progress: !json && std::io::stderr().is_terminal(),
         corpus,
     };
+    if only.as_deref() == Some("relevance") {
+        let report = crate::bench::run_relevance(&options)?;
+        match json {
+            true => println!("{}", serde_json::to_string_pretty(&report)?),
+            false => print!("{}", report.table()),
+        }
+        return Ok(());
+    }
     if let Some(part) = only {
         let part = Part::parse(&part).ok_or_else(|| anyhow::anyhow!("unknown part {part:?}"))?;
         let report = crate::bench::run_part(&options, part)?;

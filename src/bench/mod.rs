@@ -15,6 +15,7 @@ mod in_process;
 mod measure;
 mod only;
 mod queries;
+mod relevance;
 pub mod report;
 mod reports;
 mod run;
@@ -24,6 +25,7 @@ use std::path::PathBuf;
 
 pub use fixtures::big_incident;
 pub use only::{Part, run_part};
+pub use relevance::run as run_relevance;
 pub use run::run;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

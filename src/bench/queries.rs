@@ -1,5 +1,7 @@
 //! The fixed query mix: one to three terms, a phrase, a service filter and a time range, drawn
-//! with a seeded RNG from the corpus's own words so that most queries match something.
+//! with a seeded RNG from the corpus's own words so that most queries match something. The
+//! three-term queries end with a misspelt word, and two or three terms often match fewer than
+//! ten incidents together, so typo expansion and relaxed matching are in the mix.
 
 use chrono::{DateTime, TimeZone, Utc};
 use rand::{Rng, SeedableRng};
@@ -65,7 +67,7 @@ pub fn mix(seed: u64, n: usize, services: &[String]) -> Vec<BenchQuery> {
                 3..=4 => q.terms.extend([pick(&mut rng), pick(&mut rng)]),
                 5 => q
                     .terms
-                    .extend([pick(&mut rng), pick(&mut rng), pick(&mut rng)]),
+                    .extend([pick(&mut rng), pick(&mut rng), misspelt(&pick(&mut rng))]),
                 6 => {
                     q.phrase = true;
                     q.terms = PHRASES[rng.random_range(0..PHRASES.len())]
@@ -89,6 +91,15 @@ pub fn mix(seed: u64, n: usize, services: &[String]) -> Vec<BenchQuery> {
             q
         })
         .collect()
+}
+
+/// The word with its third and fourth letters swapped ("latency" → "laetncy"), as people type.
+fn misspelt(word: &str) -> String {
+    let mut chars: Vec<char> = word.chars().collect();
+    if chars.len() >= 5 {
+        chars.swap(2, 3);
+    }
+    chars.into_iter().collect()
 }
 
 impl BenchQuery {

@@ -19,9 +19,11 @@
 mod analyzers;
 mod document;
 mod facet_counts;
+mod fuzzy;
 mod horizon;
 mod index_dir;
 mod indexer;
+mod plain;
 pub mod query;
 mod replica;
 mod request;
@@ -29,6 +31,7 @@ mod runner;
 mod schema;
 mod similar;
 mod snippets;
+pub mod understand;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, RwLock, Weak, mpsc};
@@ -37,7 +40,9 @@ use std::time::Duration;
 use tantivy::{Index, IndexReader};
 
 pub use index_dir::IndexRoot;
-pub use query::{Facets, Hit, SearchRequest, SearchResults, Sort};
+pub use plain::{Plan, Planned};
+pub use query::{AppliedFilter, Facets, Hit, SearchRequest, SearchResults, Sort};
+pub use understand::is_stop_word;
 pub use request::{SearchWords, parse_request};
 pub use schema::{Fields, SCHEMA_VERSION};
 

@@ -15,7 +15,9 @@ use tantivy::{DocAddress, Order, Searcher, TantivyDocument};
 
 use super::document::{from_tantivy, to_tantivy};
 use super::facet_counts::FacetCounter;
+use super::plain::Plan;
 use super::snippets::Snippets;
+use super::understand;
 use super::{Live, SearchError};
 use crate::domain::{Impact, IncidentStatus};
 
@@ -44,6 +46,10 @@ pub struct SearchRequest {
     pub limit: usize,
     pub offset: usize,
     pub sort: Option<Sort>,
+    /// Exact matching: no relaxing, typo expansion, aliases or date reading.
+    pub strict: bool,
+    /// The clock for dates such as "yesterday"; the real one when `None`.
+    pub now: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -93,6 +99,27 @@ pub struct SearchResults {
     pub facets: Facets,
     /// What the lenient parser dropped or could not understand.
     pub warnings: Vec<String>,
+    /// The strict query found too little, and the hits match only some of the words.
+    pub relaxed: bool,
+    /// The query with its typos corrected, when it had some.
+    pub did_you_mean: Option<String>,
+    /// Filters read from the query's words (a date), which the caller did not set.
+    pub filters_applied: Vec<AppliedFilter>,
+    /// Stop words left out of the required words.
+    pub dropped: Vec<String>,
+    /// How the words were searched (for `--explain` and the page's notice).
+    pub plan: Plan,
+}
+
+/// A filter read from the query: for now, the period a date named.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppliedFilter {
+    /// `date`.
+    pub kind: &'static str,
+    /// The words that said it, as typed.
+    pub text: String,
+    pub since: DateTime<Utc>,
+    pub until: DateTime<Utc>,
 }
 
 impl SearchRequest {
@@ -123,8 +150,24 @@ impl SearchRequest {
 }
 
 pub fn run(live: &Live, request: &SearchRequest) -> Result<SearchResults, SearchError> {
-    let searcher = live.reader.searcher();
-    let (text_query, warnings) = parse_text(live, &request.q);
+    let now = request.now.unwrap_or_else(Utc::now);
+    let reading = understand::read(&request.q, request.strict, now);
+    if reading.advanced {
+        let (text_query, warnings) = parse_text(live, &request.q);
+        let mut results = execute(live, &live.reader.searcher(), request, text_query)?;
+        results.warnings = warnings;
+        return Ok(results);
+    }
+    super::plain::run(live, request, &reading)
+}
+
+/// Runs `text_query` (everything when `None`) under the request's filters.
+pub(super) fn execute(
+    live: &Live,
+    searcher: &Searcher,
+    request: &SearchRequest,
+    text_query: Option<Box<dyn Query>>,
+) -> Result<SearchResults, SearchError> {
     let sort = request.sort.unwrap_or(if text_query.is_some() {
         Sort::Relevance
     } else {
@@ -133,14 +176,25 @@ pub fn run(live: &Live, request: &SearchRequest) -> Result<SearchResults, Search
     let clauses = clauses(live, request, text_query);
     let single_word = clauses.len() == 1 && is_single_word(clauses[0].1.as_ref());
     let query = BooleanQuery::new(clauses);
-    let (addresses, total, facets) = collect(&searcher, &query, request, sort, single_word)?;
-    let hits = hits(live, &searcher, &query, addresses)?;
+    let (addresses, total, facets) = collect(searcher, &query, request, sort, single_word)?;
+    let hits = hits(live, searcher, &query, addresses)?;
     Ok(SearchResults {
         total,
         hits,
         facets,
-        warnings,
+        ..Default::default()
     })
+}
+
+/// How many incidents `text_query` finds under the request's filters.
+pub(super) fn count(
+    live: &Live,
+    searcher: &Searcher,
+    request: &SearchRequest,
+    text_query: Box<dyn Query>,
+) -> Result<usize, SearchError> {
+    let query = BooleanQuery::new(clauses(live, request, Some(text_query)));
+    Ok(searcher.search(&query, &Count)?)
 }
 
 /// The text query (everything, when there is none) and one clause per filter of `request`,
@@ -260,6 +314,15 @@ pub fn parse_text(live: &Live, q: &str) -> (Option<Box<dyn Query>>, Vec<String>)
     if q.is_empty() {
         return (None, Vec::new());
     }
+    let (q, mut warnings) = match flattened(q) {
+        Some(flat) => (
+            flat,
+            vec![format!(
+                "parentheses nested deeper than {MAX_NESTING} were read as spaces"
+            )],
+        ),
+        None => (q.to_string(), Vec::new()),
+    };
     let f = &live.fields;
     // Components name what broke ("Amazon Kinesis Data Streams"), often where the posts only
     // say "increased error rates"; they count a little more than body text.
@@ -271,9 +334,27 @@ pub fn parse_text(live: &Live, q: &str) -> (Option<Box<dyn Query>>, Vec<String>)
     parser.set_field_boost(f.title_en, 2.0);
     parser.set_field_boost(f.title_fr, 2.0);
     parser.set_field_boost(f.component, 1.5);
-    let (query, errors) = parser.parse_query_lenient(q);
-    let warnings = errors.iter().map(|e| e.to_string()).collect();
+    let (query, errors) = parser.parse_query_lenient(&q);
+    warnings.extend(errors.iter().map(|e| e.to_string()));
     (Some(query), warnings)
+}
+
+/// The parser recurses once per parenthesis: deeper nesting than this is read as plain words.
+const MAX_NESTING: usize = 32;
+
+/// `q` without its parentheses when they nest deeper than [`MAX_NESTING`].
+fn flattened(q: &str) -> Option<String> {
+    let mut depth = 0usize;
+    let mut deepest = 0usize;
+    for c in q.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        deepest = deepest.max(depth);
+    }
+    (deepest > MAX_NESTING).then(|| q.replace(['(', ')'], " "))
 }
 
 fn keyword(field: tantivy::schema::Field, value: &str) -> Box<dyn Query> {

@@ -20,6 +20,8 @@ pub struct SearchWords<'a> {
     pub since: Option<&'a str>,
     pub until: Option<&'a str>,
     pub sort: Option<&'a str>,
+    /// Exact matching: no relaxing, typo expansion, aliases or date reading.
+    pub strict: bool,
 }
 
 /// Turns the words into a request (limit and offset are the caller's to set).
@@ -40,6 +42,7 @@ pub fn parse_request<'a>(words: &SearchWords<'a>) -> Result<SearchRequest, Vec<V
         since: given(words.since).and_then(|v| keep(&mut errors, parse_time("since", v))),
         until: given(words.until).and_then(|v| keep(&mut errors, parse_time("until", v))),
         sort: given(words.sort).and_then(|v| keep(&mut errors, sort(v))),
+        strict: words.strict,
         ..Default::default()
     };
     if errors.is_empty() {

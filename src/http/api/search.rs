@@ -41,6 +41,10 @@ pub struct SearchQuery {
     /// Wait (up to 5 s) until every write made before this request is searchable.
     #[serde(default)]
     consistent: bool,
+    /// Exact matching: every word required as written, with no relaxing, typo expansion,
+    /// product-name aliases or date reading.
+    #[serde(default)]
+    strict: bool,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -81,6 +85,39 @@ pub struct SearchJson {
     pub warnings: Vec<String>,
     /// False when `consistent` was asked for and the index did not catch up in time.
     pub consistent: bool,
+    /// Fewer than 10 incidents had every word: these hits match some of them (about two
+    /// thirds).
+    pub relaxed: bool,
+    /// The query with its misspelt words replaced by the likeliest spelling in the index.
+    pub did_you_mean: Option<String>,
+    /// Filters read from the query's words (a date became a time filter).
+    pub filters_applied: Vec<FilterAppliedJson>,
+    /// Stop words left out of the words every hit must have.
+    pub dropped_words: Vec<String>,
+    /// Words that match no incident, even spelt differently: left out.
+    pub unmatched_words: Vec<String>,
+    /// Words searched with their synonyms (`alias`) or near spellings (`typo`).
+    pub expanded: Vec<ExpansionJson>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FilterAppliedJson {
+    /// `date`
+    pub kind: String,
+    /// The words of the query that said it.
+    pub text: String,
+    pub since: DateTime<Utc>,
+    pub until: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ExpansionJson {
+    /// The word or name as typed.
+    pub word: String,
+    /// `alias` | `typo`
+    pub kind: String,
+    /// What it was searched as, best first.
+    pub to: Vec<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -123,6 +160,33 @@ pub fn results_json(r: &SearchResults, consistent: bool) -> SearchJson {
         },
         warnings: r.warnings.clone(),
         consistent,
+        relaxed: r.relaxed,
+        did_you_mean: r.did_you_mean.clone(),
+        filters_applied: r
+            .filters_applied
+            .iter()
+            .map(|f| FilterAppliedJson {
+                kind: f.kind.to_string(),
+                text: f.text.clone(),
+                since: f.since,
+                until: f.until,
+            })
+            .collect(),
+        dropped_words: r.dropped.clone(),
+        unmatched_words: r.plan.unmatched.clone(),
+        expanded: r
+            .plan
+            .concepts
+            .iter()
+            .filter_map(|c| {
+                let (kind, to) = c.expanded.as_ref()?;
+                Some(ExpansionJson {
+                    word: c.typed.clone(),
+                    kind: kind.to_string(),
+                    to: to.clone(),
+                })
+            })
+            .collect(),
     }
 }
 
@@ -155,6 +219,7 @@ pub async fn search(
         since: q.since.as_deref(),
         until: q.until.as_deref(),
         sort: q.sort.as_deref(),
+        strict: q.strict,
     })?;
     request.limit = q.limit.unwrap_or(DEFAULT_LIMIT);
     request.offset = q.offset.unwrap_or(0);

@@ -10,6 +10,7 @@ mod incidents;
 mod postmortem;
 mod reports;
 mod search;
+mod search_notice;
 mod services;
 pub mod session;
 mod sources;

@@ -6,6 +6,7 @@ use askama::Template;
 use serde::{Deserialize, Serialize};
 
 use super::view::{iso, utc};
+use super::search_notice::Notice;
 use super::{Layout, html, page_error};
 use crate::domain::milestones::humanize;
 use crate::http::AppState;
@@ -33,6 +34,8 @@ pub struct SearchParams {
     sort: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     page: Option<usize>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    strict: bool,
 }
 
 impl SearchParams {
@@ -87,6 +90,10 @@ struct SearchPage {
     by_date_href: String,
     by_relevance_href: String,
     sorted_by_date: bool,
+    /// "Showing results that match some of your words", and which were dropped or widened.
+    notice: Option<Notice>,
+    /// The corrected query, and its link.
+    did_you_mean: Option<(String, String)>,
 }
 
 pub async fn search_page(
@@ -103,6 +110,7 @@ pub async fn search_page(
         since: p.since.as_deref(),
         until: p.until.as_deref(),
         sort: p.sort.as_deref(),
+        strict: p.strict,
     }) {
         Ok(r) => r,
         Err(e) => return page_error(layout, e.into()),
@@ -128,7 +136,8 @@ pub async fn search_page(
 }
 
 fn view(layout: Layout, p: &SearchParams, page: usize, r: &SearchResults) -> SearchPage {
-    let filters = active_filters(p);
+    let mut filters = active_filters(p);
+    filters.extend(read_filters(p, r));
     let pages = r.total.div_ceil(PER_PAGE);
     let sorted_by_date =
         p.sort.as_deref() == Some("date") || (p.q.trim().is_empty() && p.sort.is_none());
@@ -151,7 +160,30 @@ fn view(layout: Layout, p: &SearchParams, page: usize, r: &SearchResults) -> Sea
         by_date_href: p.with(|n| n.sort = Some("date".into())),
         by_relevance_href: p.with(|n| n.sort = Some("relevance".into())),
         sorted_by_date,
+        notice: super::search_notice::notice(r, &p.with(|n| n.strict = true)),
+        did_you_mean: r
+            .did_you_mean
+            .as_ref()
+            .map(|q| (q.clone(), p.with(|n| n.q = q.clone()))),
     }
+}
+
+/// Filters read from the query's words (a date), each with a link to the query without them.
+fn read_filters(p: &SearchParams, r: &SearchResults) -> Vec<(String, String)> {
+    r.filters_applied
+        .iter()
+        .map(|f| {
+            let label = format!(
+                "{}: {} ({} to {})",
+                f.kind,
+                f.text,
+                f.since.format("%Y-%m-%d %H:%M"),
+                f.until.format("%Y-%m-%d %H:%M")
+            );
+            let without = super::search_notice::without_words(&p.q, &f.text);
+            (label, p.with(|n| n.q = without))
+        })
+        .collect()
 }
 
 /// Links that narrow the search by one facet value each, with their counts.

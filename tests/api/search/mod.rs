@@ -14,6 +14,7 @@ mod queries;
 mod relevance;
 mod results;
 mod similar;
+mod understanding;
 
 fn titles(body: &Value) -> Vec<String> {
     body["hits"]
