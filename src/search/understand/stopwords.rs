@@ -9,14 +9,19 @@ use std::sync::OnceLock;
 
 use tantivy::tokenizer::{Language, LowerCaser, SimpleTokenizer, StopWordFilter, TextAnalyzer};
 
-/// English words people put in questions that Lucene's short list keeps ("why were git pushes
-/// failing"). Written here because tantivy's lists are private and Lucene's English one is
-/// meant for documents, where these words can carry meaning; in a query they never do.
+/// Words people put in questions that the index's lists keep ("why were git pushes failing",
+/// "pourquoi le site est lent"). Written here because tantivy's lists are private, and Lucene's
+/// English one is meant for documents, where these words can carry meaning; in a query they
+/// never do.
 const QUESTION_WORDS: &[&str] = &[
+    // English
     "about", "after", "all", "am", "any", "before", "been", "being", "can", "could", "did", "do",
     "does", "doing", "during", "had", "has", "have", "having", "how", "i", "me", "my", "our",
     "ours", "please", "should", "some", "than", "we", "were", "what", "when", "where",
     "which", "who", "why", "would", "you", "your",
+    // French
+    "est", "sont", "était", "etait", "ont", "avait", "pourquoi", "quand", "comment", "quel",
+    "quelle", "quels", "quelles", "y",
 ];
 
 /// Whether `word` (one word, any case) is a stop word in English or French.
