@@ -113,7 +113,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             only,
             relevance,
         } => {
-            let only = if relevance { Some("relevance".to_string()) } else { only };
+            let only = if relevance {
+                Some("relevance".to_string())
+            } else {
+                only
+            };
             search_cli::bench(&database_url, &scale, seed, json, work_dir, corpus, only)
         }
     }

@@ -29,7 +29,9 @@ pub fn explain(q: &str, results: &SearchResults) -> String {
         }
     }
     for w in &results.plan.unmatched {
-        out.push_str(&format!("  \"{w}\" matches nothing, even misspelt: left out\n"));
+        out.push_str(&format!(
+            "  \"{w}\" matches nothing, even misspelt: left out\n"
+        ));
     }
     if let Some(d) = &results.did_you_mean {
         out.push_str(&format!("  did you mean: {d}\n"));

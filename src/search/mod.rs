@@ -42,9 +42,9 @@ use tantivy::{Index, IndexReader};
 pub use index_dir::IndexRoot;
 pub use plain::{Plan, Planned};
 pub use query::{AppliedFilter, Facets, Hit, SearchRequest, SearchResults, Sort};
-pub use understand::is_stop_word;
 pub use request::{SearchWords, parse_request};
 pub use schema::{Fields, SCHEMA_VERSION};
+pub use understand::is_stop_word;
 
 use crate::db::outbox::Position;
 use crate::db::{Db, DbError};

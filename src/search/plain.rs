@@ -94,7 +94,10 @@ pub fn build(
     let n = clauses.len();
     let minimum = ((n as f64) * 2.0 / 3.0).round().max(1.0) as usize;
     let relaxed = (!strict && minimum < n).then(|| {
-        let should = clauses.iter().map(|c| (Occur::Should, c.box_clone())).collect();
+        let should = clauses
+            .iter()
+            .map(|c| (Occur::Should, c.box_clone()))
+            .collect();
         Box::new(BooleanQuery::with_minimum_required_clauses(should, minimum)) as Box<dyn Query>
     });
     if relaxed.is_some() {
@@ -142,10 +145,22 @@ fn concept_clause(
         }
         Concept::Word(word) => {
             if let Some(q) = words_clause(live, searcher, word)? {
-                return Ok((Some(q), Planned { typed, expanded: None }));
+                return Ok((
+                    Some(q),
+                    Planned {
+                        typed,
+                        expanded: None,
+                    },
+                ));
             }
             if strict {
-                return Ok((None, Planned { typed, expanded: None }));
+                return Ok((
+                    None,
+                    Planned {
+                        typed,
+                        expanded: None,
+                    },
+                ));
             }
             let (q, to) = typo_clause(live, searcher, word)?;
             let expanded = (!to.is_empty()).then_some(("typo", to));
@@ -216,7 +231,12 @@ fn typo_clause(
         }
     }
     let near = fuzzy::near(searcher, &names, &folded, &stems)?;
-    let boost = |field: Field| fields.iter().find(|(f, _)| *f == field).map_or(1.0, |b| b.1);
+    let boost = |field: Field| {
+        fields
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map_or(1.0, |b| b.1)
+    };
     let queries: Vec<Box<dyn Query>> = near
         .iter()
         .map(|n| {
@@ -303,11 +323,17 @@ pub fn run(
         return Ok(said(SearchResults::default(), built.plan));
     };
     let Some(relaxed) = built.relaxed else {
-        return Ok(said(execute(live, &searcher, &request, Some(strict))?, built.plan));
+        return Ok(said(
+            execute(live, &searcher, &request, Some(strict))?,
+            built.plan,
+        ));
     };
     let found = count(live, &searcher, &request, strict.box_clone())?;
     if found >= RELAX_BELOW {
-        return Ok(said(execute(live, &searcher, &request, Some(strict))?, built.plan));
+        return Ok(said(
+            execute(live, &searcher, &request, Some(strict))?,
+            built.plan,
+        ));
     }
     let mut wider = execute(live, &searcher, &request, Some(relaxed))?;
     wider.relaxed = wider.total > found;

@@ -187,7 +187,11 @@ fn mean(values: impl Iterator<Item = f64>) -> f64 {
 fn half(name: &str, graded: &[&Graded]) -> Half {
     let scores = |pick: fn(&Graded) -> &[u8]| Scores {
         ndcg10: mean(graded.iter().map(|g| metrics::ndcg(pick(g), &g.judged, K))),
-        recall10: mean(graded.iter().map(|g| metrics::recall(pick(g), &g.judged, K))),
+        recall10: mean(
+            graded
+                .iter()
+                .map(|g| metrics::recall(pick(g), &g.judged, K)),
+        ),
     };
     Half {
         name: name.to_string(),
@@ -197,11 +201,7 @@ fn half(name: &str, graded: &[&Graded]) -> Half {
     }
 }
 
-fn report(
-    incidents: usize,
-    unresolved: usize,
-    halves: &[(&str, Vec<Graded>)],
-) -> RelevanceReport {
+fn report(incidents: usize, unresolved: usize, halves: &[(&str, Vec<Graded>)]) -> RelevanceReport {
     let every: Vec<&Graded> = halves.iter().flat_map(|(_, g)| g).collect();
     // Each kind of query, then each language ("lang:fr").
     let group = |g: &Graded, key: &str| g.kind == key || format!("lang:{}", g.lang) == key;

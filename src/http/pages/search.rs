@@ -5,8 +5,8 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::{Deserialize, Serialize};
 
-use super::view::{iso, utc};
 use super::search_notice::Notice;
+use super::view::{iso, utc};
 use super::{Layout, html, page_error};
 use crate::domain::milestones::humanize;
 use crate::http::AppState;

@@ -27,7 +27,11 @@ pub fn notice(r: &SearchResults, strict_href: &str) -> Option<Notice> {
     for c in &r.plan.concepts {
         if let Some((kind, to)) = &c.expanded {
             let shown: Vec<&str> = to.iter().take(5).map(String::as_str).collect();
-            let how = if *kind == "typo" { "spelt as" } else { "also as" };
+            let how = if *kind == "typo" {
+                "spelt as"
+            } else {
+                "also as"
+            };
             words.push(format!("“{}” searched {how} {}", c.typed, shown.join(", ")));
         }
     }
@@ -62,7 +66,10 @@ mod tests {
 
     #[test]
     fn a_date_chip_removes_its_words_only() {
-        assert_eq!(without_words("outage October 20 2025 dns", "october 20 2025"), "outage dns");
+        assert_eq!(
+            without_words("outage October 20 2025 dns", "october 20 2025"),
+            "outage dns"
+        );
         assert_eq!(without_words("2021", "2021"), "");
     }
 }

@@ -20,18 +20,48 @@ pub struct Period {
 }
 
 const MONTHS: &[(&str, u32)] = &[
-    ("january", 1), ("jan", 1), ("janvier", 1), ("janv", 1),
-    ("february", 2), ("feb", 2), ("février", 2), ("fevrier", 2), ("févr", 2),
-    ("march", 3), ("mar", 3), ("mars", 3),
-    ("april", 4), ("apr", 4), ("avril", 4),
-    ("may", 5), ("mai", 5),
-    ("june", 6), ("jun", 6), ("juin", 6),
-    ("july", 7), ("jul", 7), ("juillet", 7),
-    ("august", 8), ("aug", 8), ("août", 8), ("aout", 8),
-    ("september", 9), ("sep", 9), ("sept", 9), ("septembre", 9),
-    ("october", 10), ("oct", 10), ("octobre", 10),
-    ("november", 11), ("nov", 11), ("novembre", 11),
-    ("december", 12), ("dec", 12), ("décembre", 12), ("decembre", 12), ("déc", 12),
+    ("january", 1),
+    ("jan", 1),
+    ("janvier", 1),
+    ("janv", 1),
+    ("february", 2),
+    ("feb", 2),
+    ("février", 2),
+    ("fevrier", 2),
+    ("févr", 2),
+    ("march", 3),
+    ("mar", 3),
+    ("mars", 3),
+    ("april", 4),
+    ("apr", 4),
+    ("avril", 4),
+    ("may", 5),
+    ("mai", 5),
+    ("june", 6),
+    ("jun", 6),
+    ("juin", 6),
+    ("july", 7),
+    ("jul", 7),
+    ("juillet", 7),
+    ("august", 8),
+    ("aug", 8),
+    ("août", 8),
+    ("aout", 8),
+    ("september", 9),
+    ("sep", 9),
+    ("sept", 9),
+    ("septembre", 9),
+    ("october", 10),
+    ("oct", 10),
+    ("octobre", 10),
+    ("november", 11),
+    ("nov", 11),
+    ("novembre", 11),
+    ("december", 12),
+    ("dec", 12),
+    ("décembre", 12),
+    ("decembre", 12),
+    ("déc", 12),
 ];
 
 /// Relative periods: the words, and the period they mean at `now`.
@@ -99,9 +129,7 @@ fn at(words: &[String], i: usize, now: DateTime<Utc>) -> Option<Period> {
         })
     };
     for (phrase, relative) in RELATIVE {
-        if words.len() >= i + phrase.len()
-            && phrase.iter().enumerate().all(|(k, p)| w(k) == *p)
-        {
+        if words.len() >= i + phrase.len() && phrase.iter().enumerate().all(|(k, p)| w(k) == *p) {
             let today = midnight(now.date_naive());
             let (since, until) = match relative {
                 Relative::LastWeek => (now - Duration::days(7), now),
@@ -143,9 +171,7 @@ fn at(words: &[String], i: usize, now: DateTime<Utc>) -> Option<Period> {
 fn iso(word: &str) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
     let parts: Vec<&str> = word.split('-').collect();
     match parts.as_slice() {
-        [y, m, d] if d.len() <= 2 => {
-            whole_day(year(y)?, m.parse().ok()?, d.parse().ok()?)
-        }
+        [y, m, d] if d.len() <= 2 => whole_day(year(y)?, m.parse().ok()?, d.parse().ok()?),
         [y, m] if m.len() <= 2 && m.chars().all(|c| c.is_ascii_digit()) => {
             whole_month(year(y)?, m.parse().ok()?)
         }
@@ -181,7 +207,10 @@ mod tests {
     use super::*;
 
     fn read(q: &str, now: &str) -> Option<(String, String, String)> {
-        let words: Vec<String> = q.split_whitespace().map(super::super::words::normalize).collect();
+        let words: Vec<String> = q
+            .split_whitespace()
+            .map(super::super::words::normalize)
+            .collect();
         let now: DateTime<Utc> = now.parse().unwrap();
         find(&words, now).map(|p| {
             (
@@ -202,9 +231,18 @@ mod tests {
     #[test]
     fn english_and_french_dates_become_periods() {
         let day = |d: &str, n: &str| (format!("{d} 00:00"), format!("{n} 00:00"));
-        assert_eq!(range("outage october 20 2025", NOW), day("2025-10-20", "2025-10-21"));
-        assert_eq!(range("panne 20 octobre", NOW), day("2025-10-20", "2025-10-21"));
-        assert_eq!(range("7 december 2021", NOW), day("2021-12-07", "2021-12-08"));
+        assert_eq!(
+            range("outage october 20 2025", NOW),
+            day("2025-10-20", "2025-10-21")
+        );
+        assert_eq!(
+            range("panne 20 octobre", NOW),
+            day("2025-10-20", "2025-10-21")
+        );
+        assert_eq!(
+            range("7 december 2021", NOW),
+            day("2021-12-07", "2021-12-08")
+        );
         assert_eq!(range("oct 2025", NOW), day("2025-10-01", "2025-11-01"));
         assert_eq!(range("novembre 2025", NOW), day("2025-11-01", "2025-12-01"));
         assert_eq!(range("webhooks 2021", NOW), day("2021-01-01", "2022-01-01"));
@@ -234,7 +272,14 @@ mod tests {
 
     #[test]
     fn words_that_only_look_like_dates_stay_words() {
-        for q in ["may the force", "route 53", "error 500", "us-east-1", "2021x", "31 flavours"] {
+        for q in [
+            "may the force",
+            "route 53",
+            "error 500",
+            "us-east-1",
+            "2021x",
+            "31 flavours",
+        ] {
             assert_eq!(read(q, NOW), None, "{q}");
         }
     }

@@ -151,7 +151,9 @@ mod tests {
     fn names_dates_and_syntax() {
         let r = read("outage in N. Virginia october 20 2025", false, now());
         assert_eq!(typed(&r), ["outage", "N. Virginia"]);
-        assert!(matches!(&r.concepts[1], Concept::Alias { group, .. } if group.region.as_deref() == Some("us-east-1")));
+        assert!(
+            matches!(&r.concepts[1], Concept::Alias { group, .. } if group.region.as_deref() == Some("us-east-1"))
+        );
         assert_eq!(r.period.unwrap().text, "october 20 2025");
         let strict = read("outage october 20 2025", true, now());
         assert!(strict.period.is_none());

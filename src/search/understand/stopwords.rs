@@ -17,9 +17,8 @@ const QUESTION_WORDS: &[&str] = &[
     // English
     "about", "after", "all", "am", "any", "before", "been", "being", "can", "could", "did", "do",
     "does", "doing", "during", "had", "has", "have", "having", "how", "i", "me", "my", "our",
-    "ours", "please", "should", "some", "than", "we", "were", "what", "when", "where",
-    "which", "who", "why", "would", "you", "your",
-    // French
+    "ours", "please", "should", "some", "than", "we", "were", "what", "when", "where", "which",
+    "who", "why", "would", "you", "your", // French
     "est", "sont", "était", "etait", "ont", "avait", "pourquoi", "quand", "comment", "quel",
     "quelle", "quels", "quelles", "y",
 ];
@@ -73,7 +72,15 @@ mod tests {
 
     #[test]
     fn content_words_are_not() {
-        for w in ["webhooks", "connexion", "outage", "down", "us-east-1", "panne", "s3"] {
+        for w in [
+            "webhooks",
+            "connexion",
+            "outage",
+            "down",
+            "us-east-1",
+            "panne",
+            "s3",
+        ] {
             assert!(!is_stop_word(w), "{w}");
         }
     }

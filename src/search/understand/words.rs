@@ -5,7 +5,9 @@
 //! lowercased, and loses a French elision ("l'application" → "application").
 
 /// French elided articles and pronouns, before an apostrophe.
-const ELISIONS: &[&str] = &["l", "d", "j", "m", "n", "s", "t", "c", "qu", "jusqu", "lorsqu"];
+const ELISIONS: &[&str] = &[
+    "l", "d", "j", "m", "n", "s", "t", "c", "qu", "jusqu", "lorsqu",
+];
 
 /// One word as typed, normalized for matching.
 pub fn normalize(word: &str) -> String {

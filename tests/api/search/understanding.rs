@@ -54,11 +54,18 @@ async fn stop_words_never_empty_a_result() {
     outages(&app).await;
     for (q, expected) in [
         ("errors in webhooks", "Incident with Webhooks"),
-        ("erreur de connexion", "Erreurs de connexion à l'application"),
+        (
+            "erreur de connexion",
+            "Erreurs de connexion à l'application",
+        ),
         ("why were the webhooks failing", "Incident with Webhooks"),
     ] {
         let body = app.search(&[("q", q)]).await;
-        assert_eq!(titles(&body).first().map(String::as_str), Some(expected), "{q}: {body}");
+        assert_eq!(
+            titles(&body).first().map(String::as_str),
+            Some(expected),
+            "{q}: {body}"
+        );
     }
     let body = app.search(&[("q", "errors in webhooks")]).await;
     assert_eq!(strings(&body, "dropped_words"), ["in"], "{body}");
@@ -69,14 +76,22 @@ async fn few_strict_hits_relax_to_some_of_the_words_and_say_so() {
     let app = spawn_app().await;
     outages(&app).await;
     // No incident has all three words; two thirds of them find the webhooks incident first.
-    let body = app.search(&[("q", "webhooks errors yesterday's deploy")]).await;
+    let body = app
+        .search(&[("q", "webhooks errors yesterday's deploy")])
+        .await;
     assert_eq!(body["relaxed"], true, "{body}");
     assert_eq!(titles(&body)[0], "Incident with Webhooks", "{body}");
     // Strict: every word, as typed, or nothing.
     let body = app
-        .search(&[("q", "webhooks errors yesterday's deploy"), ("strict", "true")])
+        .search(&[
+            ("q", "webhooks errors yesterday's deploy"),
+            ("strict", "true"),
+        ])
         .await;
-    assert_eq!((body["relaxed"].clone(), body["total"].clone()), (json!(false), json!(0)));
+    assert_eq!(
+        (body["relaxed"].clone(), body["total"].clone()),
+        (json!(false), json!(0))
+    );
     // One word has nothing to relax.
     let body = app.search(&[("q", "webhooks")]).await;
     assert_eq!(body["relaxed"], false, "{body}");
@@ -89,11 +104,19 @@ async fn misspelt_words_find_what_they_meant_and_offer_the_spelling() {
     outages(&app).await;
     for (q, expected, meant) in [
         ("dynamdb", "Increased error rates", "dynamodb"),
-        ("conexion", "Erreurs de connexion à l'application", "connexion"),
+        (
+            "conexion",
+            "Erreurs de connexion à l'application",
+            "connexion",
+        ),
         ("webhoks errors", "Incident with Webhooks", "webhook errors"),
     ] {
         let body = app.search(&[("q", q)]).await;
-        assert_eq!(titles(&body).first().map(String::as_str), Some(expected), "{q}: {body}");
+        assert_eq!(
+            titles(&body).first().map(String::as_str),
+            Some(expected),
+            "{q}: {body}"
+        );
         assert_eq!(body["did_you_mean"], meant, "{q}: {body}");
         assert_eq!(body["expanded"][0]["kind"], "typo", "{body}");
     }
@@ -121,8 +144,14 @@ async fn a_date_in_the_query_becomes_a_time_filter() {
     let body = app.search(&[("q", "webhooks october 20 2025")]).await;
     assert_eq!(titles(&body), ["Incident with Webhooks"], "{body}");
     assert_eq!(body["filters_applied"][0]["kind"], "date", "{body}");
-    assert_eq!(body["filters_applied"][0]["since"], "2025-10-20T00:00:00Z", "{body}");
-    assert_eq!(body["filters_applied"][0]["until"], "2025-10-21T00:00:00Z", "{body}");
+    assert_eq!(
+        body["filters_applied"][0]["since"], "2025-10-20T00:00:00Z",
+        "{body}"
+    );
+    assert_eq!(
+        body["filters_applied"][0]["until"], "2025-10-21T00:00:00Z",
+        "{body}"
+    );
     // Another day: nothing, and the filter says why.
     let body = app.search(&[("q", "webhooks 21 octobre 2025")]).await;
     assert_eq!(body["total"], 0, "{body}");
@@ -131,8 +160,13 @@ async fn a_date_in_the_query_becomes_a_time_filter() {
     assert_eq!(body["total"], 4, "{body}");
     assert_eq!(body["hits"][0]["score"], 0.0, "sorted by date: {body}");
     // Strict reads no date: "2025" is a word, found nowhere.
-    let body = app.search(&[("q", "webhooks 2025"), ("strict", "true")]).await;
-    assert!(body["filters_applied"].as_array().unwrap().is_empty(), "{body}");
+    let body = app
+        .search(&[("q", "webhooks 2025"), ("strict", "true")])
+        .await;
+    assert!(
+        body["filters_applied"].as_array().unwrap().is_empty(),
+        "{body}"
+    );
 }
 
 #[actix_web::test]
@@ -141,7 +175,13 @@ async fn odd_queries_get_an_answer_never_an_error() {
     outages(&app).await;
     let deep = format!("{}webhooks{}", "(".repeat(500), ")".repeat(490));
     let near_misses: String = (0..60)
-        .map(|i| format!("abcdefgh{}{} ", (b'k' + i / 10) as char, (b'k' + i % 10) as char))
+        .map(|i| {
+            format!(
+                "abcdefgh{}{} ",
+                (b'k' + i / 10) as char,
+                (b'k' + i % 10) as char
+            )
+        })
         .collect();
     incident(&app, "Nonsense words", &["noise"], "none", &near_misses).await;
     for q in [
@@ -167,7 +207,10 @@ async fn odd_queries_get_an_answer_never_an_error() {
             assert!(!to.is_empty() && to.len() <= 50, "capped: {body}");
         }
         if q == "abcd" {
-            assert!(body["expanded"].as_array().unwrap().is_empty(), "short: {body}");
+            assert!(
+                body["expanded"].as_array().unwrap().is_empty(),
+                "short: {body}"
+            );
         }
     }
     let long = "webhooks ".repeat(1200);
@@ -195,11 +238,20 @@ async fn the_page_says_how_it_read_the_query() {
         }
     };
     let html = page("webhooks errors yesterday's deploy").await;
-    assert!(html.contains("Showing results that match some of your words"), "{html}");
+    assert!(
+        html.contains("Showing results that match some of your words"),
+        "{html}"
+    );
     assert!(html.contains("strict=true"), "{html}");
     let html = page("dynamdb").await;
-    assert!(html.contains("Did you mean <a href=\"/search?q=dynamodb\">dynamodb</a>"), "{html}");
+    assert!(
+        html.contains("Did you mean <a href=\"/search?q=dynamodb\">dynamodb</a>"),
+        "{html}"
+    );
     let html = page("webhooks october 20 2025").await;
     assert!(html.contains("date: october 20 2025"), "{html}");
-    assert!(html.contains("href=\"/search?q=webhooks\""), "the chip removes the date: {html}");
+    assert!(
+        html.contains("href=\"/search?q=webhooks\""),
+        "the chip removes the date: {html}"
+    );
 }
