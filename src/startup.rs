@@ -131,10 +131,17 @@ impl Application {
             App::new()
                 // Innermost, inside the session: every route's scope, before any handler runs.
                 .wrap(actix_web::middleware::from_fn(http::routes::guard))
+                // Validators and 304s on the polled reads, judged on the GET a HEAD becomes.
+                .wrap(actix_web::middleware::from_fn(
+                    http::caching::conditional_get,
+                ))
+                .wrap(actix_web::middleware::from_fn(http::head::head_as_get))
                 .wrap(ErrorHandlers::new().default_handler(problem_for_plain_errors))
                 .wrap(actix_web::middleware::from_fn(
                     http::headers::security_headers,
                 ))
+                // CORS on the public reads only, answering preflights before the route table.
+                .wrap(http::cors::PublicReads)
                 .wrap(
                     SessionMiddleware::builder(CookieSessionStore::default(), key.clone())
                         .cookie_name("aftermath_session".into())

@@ -22,15 +22,30 @@ use quick_xml::events::{BytesDecl, BytesText, Event};
 
 use crate::db::incidents::IncidentDetail;
 use crate::domain::IncidentStatus;
-use crate::http::AppState;
 use crate::http::api::statuspage_v2::{self as v2, Loaded, RECENT, ScopeQuery, Which};
 use crate::http::origin::origin;
 use crate::http::problem::ApiError;
+use crate::http::{AppState, caching};
+
+pub mod rss;
+pub mod service;
 
 pub const ATOM: &str = "application/atom+xml; charset=utf-8";
 
+/// The feeds, by their registered patterns: public reads like the API's, never pages.
+pub const FEEDS: &[&str] = &["/feed.atom", "/history.rss", "/services/{slug}/feed.atom"];
+
+/// Whether `pattern` (as registered) is one of the [`FEEDS`].
+pub fn is_feed(pattern: &str) -> bool {
+    FEEDS.contains(&pattern)
+}
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/feed.atom").route(web::get().to(feed_atom)));
+    cfg.service(web::resource("/feed.atom").route(web::get().to(feed_atom)))
+        .service(web::resource("/history.rss").route(web::get().to(rss::history_rss)))
+        .service(
+            web::resource("/services/{slug}/feed.atom").route(web::get().to(service::service_atom)),
+        );
 }
 
 #[utoipa::path(get, path = "/feed.atom", params(ScopeQuery), tag = "feeds",
@@ -44,13 +59,23 @@ pub async fn feed_atom(
     let service = query.into_inner().service;
     let loaded = v2::load(&state, service.clone(), Which::Recent).await?;
     let origin = origin(&req, &state.config);
-    let xml = render(&loaded, &origin.base, &origin.host, service.as_deref())
-        .map_err(ApiError::internal)?;
-    Ok(HttpResponse::Ok().content_type(ATOM).body(xml))
+    let self_path = match &service {
+        Some(slug) => format!("/feed.atom?service={slug}"),
+        None => "/feed.atom".to_string(),
+    };
+    let xml = render(
+        &loaded,
+        &origin.base,
+        &origin.host,
+        service.as_deref(),
+        &self_path,
+    )
+    .map_err(ApiError::internal)?;
+    Ok(caching::ok(loaded.updated_at).content_type(ATOM).body(xml))
 }
 
 /// XML 1.0 cannot carry most control characters even escaped; they are dropped.
-fn xml_safe(s: &str) -> String {
+pub(crate) fn xml_safe(s: &str) -> String {
     s.chars()
         .filter(|c| !c.is_control() || matches!(c, '\t' | '\n' | '\r'))
         .collect()
@@ -72,7 +97,7 @@ fn title_case(status: IncidentStatus) -> String {
 }
 
 /// Every update newest first, in Statuspage's `history.atom` markup.
-fn content_html(d: &IncidentDetail) -> String {
+pub(crate) fn content_html(d: &IncidentDetail) -> String {
     let mut previous = None;
     let mut parts: Vec<String> = Vec::new();
     for (entry, status) in v2::update_statuses(&d.timeline) {
@@ -98,9 +123,9 @@ fn atom_time(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-type Xml = Writer<Vec<u8>>;
+pub(crate) type Xml = Writer<Vec<u8>>;
 
-fn text_element(w: &mut Xml, name: &str, text: &str) -> std::io::Result<()> {
+pub(crate) fn text_element(w: &mut Xml, name: &str, text: &str) -> std::io::Result<()> {
     w.create_element(name)
         .write_text_content(BytesText::new(&xml_safe(text)))?;
     Ok(())
@@ -138,12 +163,13 @@ fn entry(w: &mut Xml, d: &IncidentDetail, base: &str, host: &str) -> std::io::Re
     Ok(())
 }
 
-/// The whole feed document.
+/// The whole feed document; `self_path` is where it is served (its `rel="self"` link).
 pub fn render(
     loaded: &Loaded,
     base: &str,
     host: &str,
     service: Option<&str>,
+    self_path: &str,
 ) -> std::io::Result<Vec<u8>> {
     let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
     w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
@@ -151,17 +177,13 @@ pub fn render(
         .service
         .as_ref()
         .map_or_else(|| "Aftermath".to_string(), |s| s.name.clone());
-    let (id, self_href, page) = match service {
+    let self_href = format!("{base}{self_path}");
+    let (id, page) = match service {
         Some(slug) => (
             format!("tag:{host},2025:/history?service={slug}"),
-            format!("{base}/feed.atom?service={slug}"),
             format!("{base}/services/{slug}"),
         ),
-        None => (
-            format!("tag:{host},2025:/history"),
-            format!("{base}/feed.atom"),
-            format!("{base}/"),
-        ),
+        None => (format!("tag:{host},2025:/history"), format!("{base}/")),
     };
     // An empty feed still needs `updated`: the page's last change, or now.
     let updated = loaded.updated_at.unwrap_or_else(Utc::now);

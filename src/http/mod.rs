@@ -7,8 +7,11 @@
 
 pub mod api;
 pub mod auth;
+pub mod caching;
 pub mod client;
+pub mod cors;
 pub mod feeds;
+pub mod head;
 pub mod headers;
 pub mod limiter;
 pub mod metrics;

@@ -2,7 +2,7 @@
 
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
-use utoipa::{OpenApi, ToSchema};
+use utoipa::ToSchema;
 
 use super::AppState;
 use super::problem::{ApiError, Problem};
@@ -63,5 +63,5 @@ fn metrics_doc() {}
 #[utoipa::path(get, path = "/api/openapi.json", tag = "ops",
     responses((status = 200, description = "This document", content_type = "application/json")))]
 pub async fn openapi_json() -> HttpResponse {
-    HttpResponse::Ok().json(super::api::ApiDoc::openapi())
+    HttpResponse::Ok().json(super::api::openapi::document())
 }

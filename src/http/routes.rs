@@ -11,7 +11,7 @@
 //!   report form, sign-in, webhooks, whose secret is in their path); [`Need::Read`] is open while
 //!   reads are public (`AFTERMATH_PUBLIC_READ`, the default) and needs `read` otherwise.
 //! - Who calls: a request with an `Authorization` header is judged by its bearer token alone.
-//!   Without one, a page (any path outside `/api/`, `/feed.atom`, `/metrics` and `/healthz`) is
+//!   Without one, a page (any path outside `/api/`, the feeds, `/metrics` and `/healthz`) is
 //!   judged by the signed-in session's token; the API never reads the session cookie, so a
 //!   cross-site form can not borrow it.
 //! - Refusals: the API (and any request with a bearer header) answers problem+json, 401 without
@@ -94,7 +94,9 @@ impl Route {
 }
 
 fn is_page(path: &str) -> bool {
-    !(path.starts_with("/api/") || matches!(path, "/feed.atom" | "/metrics" | "/healthz"))
+    !(path.starts_with("/api/")
+        || super::feeds::is_feed(path)
+        || matches!(path, "/metrics" | "/healthz"))
 }
 
 const fn r(method: Verb, path: &'static str, need: Need) -> Route {
@@ -108,6 +110,8 @@ use Verb::{Delete, Get, Patch, Post, Put};
 pub const ROUTES: &[Route] = &[
     // The JSON API (src/http/api/mod.rs).
     r(Get, "/api/v2/summary.json", Read),
+    r(Get, "/api/v2/status.json", Read),
+    r(Get, "/api/v2/components.json", Read),
     r(Get, "/api/v2/incidents.json", Read),
     r(Get, "/api/v2/incidents/unresolved.json", Read),
     r(Get, "/api/v1/incidents", Read),
@@ -142,6 +146,8 @@ pub const ROUTES: &[Route] = &[
     r(Delete, "/api/v1/tokens/{id}", Admin),
     // Feeds and operations (src/http/feeds.rs, src/http/ops.rs).
     r(Get, "/feed.atom", Read),
+    r(Get, "/history.rss", Read),
+    r(Get, "/services/{slug}/feed.atom", Read),
     r(Get, "/healthz", Public),
     r(Get, "/metrics", Read),
     r(Get, "/api/openapi.json", Read),
@@ -215,7 +221,7 @@ pub async fn guard(mut req: ServiceRequest, next: Next<impl MessageBody + 'stati
     };
     let route = match lookup(&pattern, req.method().as_str()) {
         Lookup::Route(route) => route,
-        Lookup::OtherMethod => return Ok(problem(req, &ApiError::MethodNotAllowed)),
+        Lookup::OtherMethod => return Ok(method_not_allowed(req, &pattern)),
         Lookup::Undeclared => {
             tracing::error!(%pattern, "route missing from http::routes::ROUTES; refused");
             let e = ApiError::Internal(format!("route {pattern} has no declared scope").into());
@@ -280,6 +286,25 @@ async fn session_token(
     state
         .db_run(move |conn| tokens::live_by_id(conn, &id))
         .await
+}
+
+/// 405 with the `Allow` header RFC 9110 asks for: the methods the table declares (and `HEAD`
+/// wherever `GET` is, see [`super::head`]).
+fn method_not_allowed(req: ServiceRequest, pattern: &str) -> ServiceResponse<BoxBody> {
+    let mut allowed: Vec<&str> = ROUTES
+        .iter()
+        .filter(|r| r.path == pattern)
+        .map(|r| r.method.as_str())
+        .collect();
+    if allowed.contains(&"GET") {
+        allowed.push("HEAD");
+    }
+    let mut res = ApiError::MethodNotAllowed.error_response();
+    if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&allowed.join(", ")) {
+        res.headers_mut()
+            .insert(actix_web::http::header::ALLOW, value);
+    }
+    req.into_response(res)
 }
 
 fn problem(req: ServiceRequest, e: &ApiError) -> ServiceResponse<BoxBody> {

@@ -11,6 +11,7 @@ mod auth;
 mod bad_input;
 mod bench;
 mod cli;
+mod clients;
 mod corpus;
 mod demo;
 mod docs;

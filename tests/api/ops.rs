@@ -87,6 +87,10 @@ async fn the_openapi_document_lists_every_route() {
         ("/api/v2/incidents.json", "get"),
         ("/api/v2/incidents/unresolved.json", "get"),
         ("/feed.atom", "get"),
+        ("/api/v2/status.json", "get"),
+        ("/api/v2/components.json", "get"),
+        ("/history.rss", "get"),
+        ("/services/{slug}/feed.atom", "get"),
         ("/api/v1/search", "get"),
         ("/api/v1/incidents/{id}/similar", "get"),
         // User reports and links.

@@ -1,6 +1,7 @@
 //! `/api/v1/incidents`: list, create, read, patch, and post timeline updates. A single
 //! incident carries its version as an `ETag`, and its writes take `If-Match` (`versions`).
 
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
 use serde::Deserialize;
@@ -16,9 +17,9 @@ use crate::domain::incident::IncidentPatch;
 use crate::domain::{
     Body, Impact, IncidentId, IncidentStatus, NewIncident, NewUpdate, Origin, Precondition, Title,
 };
-use crate::http::AppState;
 use crate::http::auth::WriteAccess;
 use crate::http::problem::{ApiError, Problem};
+use crate::http::{AppState, caching};
 
 pub const MAX_PAGE: i64 = 200;
 pub const DEFAULT_PAGE: i64 = 50;
@@ -178,11 +179,17 @@ pub async fn get_incident(
         .await
         .map_err(not_found(id))?;
     let version = detail.incident.version;
+    let modified = header::LastModified(caching::http_date(detail.incident.updated_at));
     if versions::not_modified(&req, version) {
-        return Ok(versions::not_modified_response(version));
+        return Ok(HttpResponse::NotModified()
+            .insert_header(versions::etag(version))
+            .insert_header(modified)
+            .finish());
     }
+    // If-Modified-Since, and HEAD, are answered by `caching` from these two headers.
     Ok(HttpResponse::Ok()
         .insert_header(versions::etag(version))
+        .insert_header(modified)
         .json(IncidentJson::from(&detail)))
 }
 

@@ -6,6 +6,7 @@ pub mod incidents;
 pub mod ingest;
 // User reports and links.
 pub mod links;
+pub mod openapi;
 mod parse;
 pub mod postmortems;
 pub mod reports;
@@ -25,6 +26,11 @@ use utoipa::{Modify, OpenApi};
 // could no longer see every path and method of the API in one place.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/api/v2/summary.json").route(web::get().to(statuspage_v2::summary)))
+        .service(web::resource("/api/v2/status.json").route(web::get().to(statuspage_v2::status)))
+        .service(
+            web::resource("/api/v2/components.json")
+                .route(web::get().to(statuspage_v2::components)),
+        )
         .service(
             web::resource("/api/v2/incidents.json")
                 .route(web::get().to(statuspage_v2::incidents_recent)),
@@ -148,6 +154,10 @@ impl Modify for BearerAuth {
         statuspage_v2::incidents_recent,
         statuspage_v2::incidents_unresolved,
         crate::http::feeds::feed_atom,
+        statuspage_v2::parity::status,
+        statuspage_v2::parity::components,
+        crate::http::feeds::rss::history_rss,
+        crate::http::feeds::service::service_atom,
         search::search,
         search::similar,
         reports::file_report,

@@ -25,12 +25,14 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::db::incidents::IncidentDetail;
 use crate::domain::{Impact, IncidentStatus};
-use crate::http::AppState;
 use crate::http::origin::origin;
 use crate::http::problem::{ApiError, Problem};
+use crate::http::{AppState, caching};
 
 mod load;
+pub mod parity;
 pub use load::{Loaded, ServiceComponents, Which, load, update_statuses};
+pub use parity::{ComponentsV2Json, StatusV2Json, changed_at, components, status};
 
 /// Statuspage's `incidents.json` holds the 50 most recent incidents.
 pub const RECENT: i64 = 50;
@@ -332,7 +334,7 @@ async fn incidents_doc(
 ) -> Result<HttpResponse, ApiError> {
     let loaded = load(state, service, which).await?;
     let ctx = ctx(origin(req, &state.config).base, &loaded);
-    Ok(HttpResponse::Ok().json(IncidentsV2Json {
+    Ok(caching::ok(changed_at(&loaded)).json(IncidentsV2Json {
         page: page(&ctx, &loaded),
         incidents: loaded.incidents.iter().map(|d| incident(&ctx, d)).collect(),
     }))
@@ -347,7 +349,7 @@ pub async fn summary(
 ) -> Result<HttpResponse, ApiError> {
     let loaded = load(&state, query.into_inner().service, Which::Unresolved).await?;
     let ctx = ctx(origin(&req, &state.config).base, &loaded);
-    Ok(HttpResponse::Ok().json(SummaryV2Json {
+    Ok(caching::ok(changed_at(&loaded)).json(SummaryV2Json {
         page: page(&ctx, &loaded),
         status: status_of(&loaded.incidents),
         incidents: loaded.incidents.iter().map(|d| incident(&ctx, d)).collect(),

@@ -1,0 +1,76 @@
+//! `/api/v2/status.json` and `/api/v2/components.json`: the two smaller Statuspage reads, cut
+//! from the same data as `summary.json` (formats.md §1a), so the three always agree.
+//!
+//! Rules (beyond the parent module's): `status.json` is `{page, status}` and `components.json`
+//! is `{page, components}`, each exactly the summary's fields. Every v2 read says when its data
+//! last changed ([`changed_at`]) as `Last-Modified`; the ETag and `304`s are
+//! [`crate::http::caching`]'s.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::{ComponentV2Json, PageJson, ScopeQuery, StatusJson, Which, ctx, load, page, status_of};
+use crate::http::origin::origin;
+use crate::http::problem::{ApiError, Problem};
+use crate::http::{AppState, caching};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StatusV2Json {
+    pub page: PageJson,
+    pub status: StatusJson,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ComponentsV2Json {
+    pub page: PageJson,
+    pub components: Vec<ComponentV2Json>,
+}
+
+/// When what a document shows last changed: its newest incident or component.
+pub fn changed_at(loaded: &super::Loaded) -> Option<DateTime<Utc>> {
+    let components = loaded
+        .components
+        .iter()
+        .flat_map(|s| s.items.iter().map(|c| c.updated_at));
+    components.chain(loaded.updated_at).max()
+}
+
+#[utoipa::path(get, path = "/api/v2/status.json", params(ScopeQuery), tag = "statuspage",
+    operation_id = "statuspage_status",
+    responses((status = 200, body = StatusV2Json),
+        (status = 304, description = "Not modified since If-None-Match or If-Modified-Since"),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn status(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<ScopeQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let loaded = load(&state, query.into_inner().service, Which::Unresolved).await?;
+    let ctx = ctx(origin(&req, &state.config).base, &loaded);
+    Ok(caching::ok(changed_at(&loaded)).json(StatusV2Json {
+        page: page(&ctx, &loaded),
+        status: status_of(&loaded.incidents),
+    }))
+}
+
+#[utoipa::path(get, path = "/api/v2/components.json", params(ScopeQuery), tag = "statuspage",
+    operation_id = "statuspage_components",
+    responses((status = 200, body = ComponentsV2Json),
+        (status = 304, description = "Not modified since If-None-Match or If-Modified-Since"),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn components(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<ScopeQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let loaded = load(&state, query.into_inner().service, Which::Unresolved).await?;
+    let ctx = ctx(origin(&req, &state.config).base, &loaded);
+    Ok(caching::ok(changed_at(&loaded)).json(ComponentsV2Json {
+        page: page(&ctx, &loaded),
+        components: ctx.listed,
+    }))
+}
