@@ -22,6 +22,8 @@ mod facet_counts;
 mod horizon;
 mod index_dir;
 mod indexer;
+// Saved searches of notifications, matched against a batch.
+pub mod matcher;
 pub mod query;
 mod replica;
 mod request;
