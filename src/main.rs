@@ -53,6 +53,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             trusted_proxies,
             public_read,
             outbox_retention,
+            smtp_url,
+            smtp_from,
+            no_notify,
         } => {
             let config = Config {
                 database_url,
@@ -66,6 +69,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 private_sources: allow_private_sources,
                 public_read,
                 outbox_retention,
+                notifications: aftermath::config::NotifyConfig {
+                    run: !no_notify,
+                    smtp_url,
+                    smtp_from,
+                },
             };
             serve(config, demo)
         }

@@ -258,7 +258,9 @@ impl QueryFragment<Pg> for AppendBumping<'_> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
         out.push_sql("WITH bumped AS (UPDATE incidents SET version = version + 1 WHERE id = ");
         out.push_bind_param::<Text, _>(self.entity_id)?;
-        out.push_sql(") INSERT INTO outbox (entity, entity_id, operation, created_at, event) VALUES (");
+        out.push_sql(
+            ") INSERT INTO outbox (entity, entity_id, operation, created_at, event) VALUES (",
+        );
         out.push_bind_param::<Text, _>(self.entity)?;
         out.push_sql(", ");
         out.push_bind_param::<Text, _>(self.entity_id)?;

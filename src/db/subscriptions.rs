@@ -244,7 +244,11 @@ pub fn list(conn: &mut DbConn, owner: Option<&str>) -> Result<Vec<Subscription>,
     if let Some(owner) = owner {
         query = query.filter(subscriptions::owner_token_id.eq(owner.to_string()));
     }
-    query.load(conn)?.into_iter().map(Row::into_domain).collect()
+    query
+        .load(conn)?
+        .into_iter()
+        .map(Row::into_domain)
+        .collect()
 }
 
 /// Every subscription the fan-out makes deliveries for: confirmed and not paused.
@@ -313,7 +317,11 @@ fn by_link(conn: &mut DbConn, id: &str, key: &str) -> Result<Subscription, DbErr
             .zip(key.bytes())
             .fold(0u8, |acc, (a, b)| acc | (a ^ b))
             == 0;
-    if same { Ok(sub) } else { Err(DbError::NotFound) }
+    if same {
+        Ok(sub)
+    } else {
+        Err(DbError::NotFound)
+    }
 }
 
 /// Follows an email confirmation link: from now on, the subscription hears its events.

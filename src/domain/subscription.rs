@@ -155,8 +155,7 @@ impl Filter {
         }
         for value in self.services.iter_mut().chain(self.providers.iter_mut()) {
             let trimmed = value.trim().to_lowercase();
-            if trimmed.is_empty() || trimmed.len() > 200 || trimmed.chars().any(char::is_control)
-            {
+            if trimmed.is_empty() || trimmed.len() > 200 || trimmed.chars().any(char::is_control) {
                 return Err(ValidationError::new(
                     "filter",
                     format!("{value:?} is not a service slug or provider"),
@@ -234,7 +233,9 @@ pub fn check_target(kind: Kind, target: &str) -> Result<String, ValidationError>
                     && target.matches('@').count() == 1
             });
             if !ok {
-                return Err(bad("an email target is one address such as ops@example.com"));
+                return Err(bad(
+                    "an email target is one address such as ops@example.com",
+                ));
             }
         }
     }
@@ -259,7 +260,13 @@ mod tests {
         assert!(check_target(Kind::Webhook, "https://example.com/hook").is_ok());
         assert!(check_target(Kind::Slack, "ftp://example.com").is_err());
         assert!(check_target(Kind::Email, "ops@example.com").is_ok());
-        for bad in ["ops", "a@b", "a@b.com, c@d.com", "a@b.com\r\nBcc: x@y.z", "<a@b.com>"] {
+        for bad in [
+            "ops",
+            "a@b",
+            "a@b.com, c@d.com",
+            "a@b.com\r\nBcc: x@y.z",
+            "<a@b.com>",
+        ] {
             assert!(check_target(Kind::Email, bad).is_err(), "{bad:?}");
         }
     }

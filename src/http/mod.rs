@@ -99,6 +99,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .app_data(web::PayloadConfig::default().limit(JSON_LIMIT))
     .configure(api::configure)
     .configure(api::admin::configure)
+    .configure(api::subscriptions::configure)
+    .configure(pages::subscription_links::configure)
     .configure(feeds::configure)
     .configure(ops::configure)
     .configure(pages::configure);

@@ -63,7 +63,11 @@ fn statement(pg: bool) -> String {
         .replace("$NOW", now)
         .replace("$CONFIRM", confirm)
         .replace("$LIMIT", limit);
-    let lock = if pg { " FOR UPDATE OF d SKIP LOCKED" } else { "" };
+    let lock = if pg {
+        " FOR UPDATE OF d SKIP LOCKED"
+    } else {
+        ""
+    };
     format!(
         "UPDATE deliveries SET lease_owner = {owner}, lease_until = {until} \
          WHERE seq IN ({inner}{lock}){RETURNING}"

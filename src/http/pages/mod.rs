@@ -13,6 +13,8 @@ mod search;
 mod services;
 pub mod session;
 mod sources;
+// Notification mail links.
+pub mod subscription_links;
 mod view;
 
 use actix_web::http::StatusCode;
