@@ -101,6 +101,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .configure(api::admin::configure)
     .configure(api::subscriptions::configure)
     .configure(pages::subscription_links::configure)
+    .configure(pages::subscriptions::configure)
     .configure(feeds::configure)
     .configure(ops::configure)
     .configure(pages::configure);

@@ -192,6 +192,13 @@ pub const ROUTES: &[Route] = &[
     r(Post, "/subscriptions/{id}/confirm", Public),
     r(Get, "/subscriptions/{id}/unsubscribe", Public),
     r(Post, "/subscriptions/{id}/unsubscribe", Public),
+    // Subscriptions for signed-in users (src/http/pages/subscriptions.rs).
+    r(Get, "/subscriptions", Write),
+    r(Post, "/subscriptions", Write),
+    r(Get, "/subscriptions/{id}", Write),
+    r(Post, "/subscriptions/{id}/test", Write),
+    r(Post, "/subscriptions/{id}/resume", Write),
+    r(Post, "/subscriptions/{id}/delete", Write),
 ];
 
 /// What the table says about a matched pattern and a method.

@@ -15,9 +15,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::dto::rfc3339;
+use crate::config::PrivateSources;
 use crate::db::deliveries::{self, Delivery, NewDelivery};
 use crate::db::subscriptions::{self, NewSubscription, Subscription};
-use crate::db::tokens::Scope;
+use crate::db::tokens::{Scope, TokenInfo};
 use crate::domain::subscription::{self as spec, Filter, Format, Kind};
 use crate::domain::{Impact, Origin, ValidationError};
 use crate::http::AppState;
@@ -55,33 +56,33 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 pub struct FilterJson {
     /// Any of these service slugs.
     #[serde(default)]
-    services: Vec<String>,
+    pub services: Vec<String>,
     /// Any of these providers.
     #[serde(default)]
-    providers: Vec<String>,
+    pub providers: Vec<String>,
     /// none | minor | major | critical: at least this impact.
-    min_impact: Option<String>,
+    pub min_impact: Option<String>,
     /// status_page | user_reports | manual
-    origin: Option<String>,
+    pub origin: Option<String>,
     /// A saved search, matched as a strict search matches.
-    query: Option<String>,
+    pub query: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewSubscriptionJson {
     /// webhook | slack | email
-    kind: String,
+    pub kind: String,
     /// An http(s) URL (webhook, slack) or a mail address (email).
-    target: String,
+    pub target: String,
     #[serde(default)]
-    filter: Option<FilterJson>,
+    pub filter: Option<FilterJson>,
     /// Any of incident.created, incident.updated, incident.resolved, spike.started,
     /// link.created, postmortem.published; all of them when absent.
     #[serde(default)]
-    events: Option<Vec<String>>,
+    pub events: Option<Vec<String>>,
     /// statuspage (default) | aftermath: the body of a webhook.
-    format: Option<String>,
+    pub format: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -173,7 +174,13 @@ fn parse_filter(f: FilterJson) -> Result<Filter, ValidationError> {
     .map_err(parse_in)
 }
 
-fn parse_new(body: NewSubscriptionJson, owner: &WriteAccess) -> Result<NewSubscription, ApiError> {
+/// A new subscription as the API and the page ask for it, checked; a private target is
+/// refused unless allowed.
+pub fn parse_new(
+    body: NewSubscriptionJson,
+    owner: &TokenInfo,
+    private: &PrivateSources,
+) -> Result<NewSubscription, ApiError> {
     let kind = Kind::parse(&body.kind)?;
     let format = body
         .format
@@ -181,23 +188,52 @@ fn parse_new(body: NewSubscriptionJson, owner: &WriteAccess) -> Result<NewSubscr
         .map(Format::parse)
         .transpose()?
         .unwrap_or(Format::Statuspage);
+    let target = spec::check_target(kind, &body.target)?;
+    if kind != Kind::Email {
+        crate::jobs::poller::address::check_source_url(&target, private)
+            .map_err(|e| ApiError::field("target", e))?;
+    }
     Ok(NewSubscription {
-        owner_token_id: owner.0.id.clone(),
-        owner_name: owner.0.name.clone(),
+        owner_token_id: owner.id.clone(),
+        owner_name: owner.name.clone(),
         kind,
-        target: spec::check_target(kind, &body.target)?,
+        target,
         format,
         filter: parse_filter(body.filter.unwrap_or_default())?,
         events: spec::parse_events(&body.events.unwrap_or_default())?,
     })
 }
 
-/// Whose subscriptions the caller may see: its own, or every one for an admin.
-fn owner_of(access: &WriteAccess) -> Option<String> {
-    (!access.0.scope.includes(Scope::Admin)).then(|| access.0.id.clone())
+/// Stores a new subscription; an email one gets its confirmation mail queued with it.
+pub fn store_new(
+    conn: &mut crate::db::DbConn,
+    new: &NewSubscription,
+    links: &Links,
+) -> Result<Subscription, crate::db::DbError> {
+    let sub = subscriptions::create(conn, new)?;
+    if sub.kind == Kind::Email {
+        let confirmation = NewDelivery {
+            subscription_id: sub.id.clone(),
+            event: deliveries::CONFIRMATION.into(),
+            incident_key: String::new(),
+            body: email::confirmation(&sub, links).to_json(),
+        };
+        deliveries::enqueue(conn, &[confirmation], chrono::Utc::now())?;
+    }
+    Ok(sub)
 }
 
-fn links(state: &AppState) -> Links {
+/// Whose subscriptions the caller may see: its own, or every one for an admin.
+fn owner_of(access: &WriteAccess) -> Option<String> {
+    owner_for(&access.0)
+}
+
+/// Whose subscriptions this token may see: its own, or every one for an admin.
+pub fn owner_for(token: &TokenInfo) -> Option<String> {
+    (!token.scope.includes(Scope::Admin)).then(|| token.id.clone())
+}
+
+pub fn links(state: &AppState) -> Links {
     Links::new(state.config.public_url.as_deref())
 }
 
@@ -210,26 +246,10 @@ pub async fn create_subscription(
     access: WriteAccess,
     body: web::Json<NewSubscriptionJson>,
 ) -> Result<HttpResponse, ApiError> {
-    let new = parse_new(body.into_inner(), &access)?;
-    if new.kind != Kind::Email {
-        crate::jobs::poller::address::check_source_url(&new.target, &state.config.private_sources)
-            .map_err(|e| ApiError::field("target", e))?;
-    }
+    let new = parse_new(body.into_inner(), &access.0, &state.config.private_sources)?;
     let links = links(&state);
     let sub = state
-        .db_write(move |conn| {
-            let sub = subscriptions::create(conn, &new)?;
-            if sub.kind == Kind::Email {
-                let confirmation = NewDelivery {
-                    subscription_id: sub.id.clone(),
-                    event: deliveries::CONFIRMATION.into(),
-                    incident_key: String::new(),
-                    body: email::confirmation(&sub, &links).to_json(),
-                };
-                deliveries::enqueue(conn, &[confirmation], chrono::Utc::now())?;
-            }
-            Ok(sub)
-        })
+        .db_write(move |conn| store_new(conn, &new, &links))
         .await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/subscriptions/{}", sub.id)))

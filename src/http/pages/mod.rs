@@ -15,6 +15,7 @@ pub mod session;
 mod sources;
 // Notification mail links.
 pub mod subscription_links;
+pub mod subscriptions;
 mod view;
 
 use actix_web::http::StatusCode;
