@@ -75,6 +75,15 @@ pub(crate) enum Command {
             default_value = aftermath::config::DEFAULT_OUTBOX_RETENTION,
             value_parser = aftermath::config::parse_retention)]
         outbox_retention: std::time::Duration,
+        /// The SMTP relay for email notifications: smtp://host:port or smtps://user:pass@host.
+        #[arg(long, env = "AFTERMATH_SMTP_URL")]
+        smtp_url: Option<String>,
+        /// The From address of notification mail.
+        #[arg(long, env = "AFTERMATH_SMTP_FROM")]
+        smtp_from: Option<String>,
+        /// Do not send notifications from this instance.
+        #[arg(long)]
+        no_notify: bool,
     },
     /// Fetch every source that is due (conditional GET, timeouts, backoff) and ingest what changed.
     Poll {

@@ -33,6 +33,21 @@ pub struct Config {
     /// How long outbox rows outlive the moment every reader passed them, and how long a silent
     /// reader is remembered (`AFTERMATH_OUTBOX_RETENTION`, 24 hours by default).
     pub outbox_retention: Duration,
+    /// Notifications out: SMTP, and whether this process sends (issue 21).
+    pub notifications: NotifyConfig,
+}
+
+/// Settings of notifications out (`jobs::notifications`).
+#[derive(Debug, Clone, Default)]
+pub struct NotifyConfig {
+    /// Whether `serve` runs the fan-out (on the leader) and the delivery worker; off in tests,
+    /// which run both explicitly with a clock they control.
+    pub run: bool,
+    /// The SMTP relay (`AFTERMATH_SMTP_URL`): `smtp://host:port` (STARTTLS when offered),
+    /// `smtps://user:pass@host`; email subscriptions fail to deliver without it.
+    pub smtp_url: Option<String>,
+    /// The sender of notification mail (`AFTERMATH_SMTP_FROM`).
+    pub smtp_from: Option<String>,
 }
 
 /// The outbox retention unless configured otherwise.
@@ -148,6 +163,7 @@ impl Config {
             private_sources: PrivateSources::Refused,
             public_read: true,
             outbox_retention: Duration::from_secs(24 * 3600),
+            notifications: NotifyConfig::default(),
         }
     }
 }

@@ -54,6 +54,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             trusted_proxies,
             public_read,
             outbox_retention,
+            smtp_url,
+            smtp_from,
+            no_notify,
         } => {
             let config = Config {
                 database_url,
@@ -67,6 +70,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 private_sources: allow_private_sources,
                 public_read,
                 outbox_retention,
+                notifications: aftermath::config::NotifyConfig {
+                    run: !no_notify,
+                    smtp_url,
+                    smtp_from,
+                },
             };
             serve(config, demo)
         }

@@ -32,7 +32,7 @@ use crate::http::problem::{ApiError, problem_for_plain_errors};
 use crate::http::{self, AppState};
 use crate::jobs::leader::Leader;
 use crate::jobs::poller::{self, PollerSettings};
-use crate::jobs::{self, minute, outbox_pruner};
+use crate::jobs::{self, minute, notifications, outbox_pruner};
 use crate::search::Search;
 
 /// How long a stopping instance waits for a spike evaluation pass under way.
@@ -59,6 +59,14 @@ struct Background {
     /// `None` with `--no-poll`.
     poller: Option<PollerSettings>,
     retention: Duration,
+    /// `None` unless notifications are on (`NotifyConfig::run`).
+    notify: Option<Notify>,
+}
+
+/// What the notification jobs need.
+struct Notify {
+    sender: notifications::Sender,
+    links: notifications::Links,
 }
 
 impl Background {
@@ -70,6 +78,7 @@ impl Background {
             leader,
             poller: poller_settings,
             retention,
+            notify,
         } = self;
         let (stop_jobs, stopped) = watch::channel(false);
         let mut jobs = Vec::new();
@@ -78,6 +87,22 @@ impl Background {
             let drain = settings.drain + Duration::from_secs(5);
             let poller = poller::run(db.clone(), settings, stopped.clone());
             jobs.push(("poller", drain, actix_web::rt::spawn(poller)));
+        }
+        if let Some(Notify { sender, links }) = notify {
+            let fan_out =
+                notifications::run_fan_out(db.clone(), leader.clone(), links, stopped.clone());
+            jobs.push((
+                "notification fan-out",
+                MINUTE_JOB_DRAIN,
+                actix_web::rt::spawn(fan_out),
+            ));
+            let settings = notifications::Settings::default();
+            let worker = notifications::run_worker(db.clone(), sender, settings, stopped.clone());
+            jobs.push((
+                "notification worker",
+                MINUTE_JOB_DRAIN,
+                actix_web::rt::spawn(worker),
+            ));
         }
         // Live spike evaluation each minute on the leader, with the limiter's housekeeping on
         // the same beat on every instance.
@@ -111,6 +136,20 @@ impl Application {
         let poller_settings =
             PollerSettings::default().with_private_sources(config.private_sources.clone());
         let retention = config.outbox_retention;
+        let notify = config
+            .notifications
+            .run
+            .then(|| -> anyhow::Result<Notify> {
+                let settings = notifications::Settings::default();
+                let sender = notifications::sender(
+                    &config.private_sources,
+                    &config.notifications,
+                    &settings,
+                )?;
+                let links = notifications::Links::new(config.public_url.as_deref());
+                Ok(Notify { sender, links })
+            })
+            .transpose()?;
         let heartbeat = crate::db::replicas::heartbeat_interval(retention);
         let search = Search::start(db.clone(), &config.data_dir, heartbeat)
             .context("cannot start the search indexer")?;
@@ -169,6 +208,7 @@ impl Application {
             leader: leader.clone(),
             poller: poll.then_some(poller_settings),
             retention,
+            notify,
         };
         let (stop_jobs, jobs) = background.spawn(reports_housekeeping);
         Ok(Self {

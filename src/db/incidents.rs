@@ -94,11 +94,12 @@ pub fn create(conn: &mut DbConn, new: &NewIncident) -> Result<IncidentId, DbErro
             raw_ref: None,
         },
     )?;
-    outbox::append(
+    outbox::append_event(
         conn,
         outbox::Entity::Incident,
         &row.id,
         outbox::Operation::Upsert,
+        outbox::Event::Created,
     )?;
     Ok(id)
 }
@@ -154,11 +155,12 @@ pub(super) fn save_row(conn: &mut DbConn, row: &mut IncidentRow) -> Result<(), D
                 .execute(c)?;
         }
     }
-    outbox::append(
+    outbox::append_event(
         conn,
         outbox::Entity::Incident,
         &row.id,
         outbox::Operation::Upsert,
+        outbox::Event::after_save(&row.status),
     )
 }
 

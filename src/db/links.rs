@@ -147,11 +147,12 @@ pub fn replace_auto(
         changes += 1;
     }
     for id in touched {
-        outbox::append(
+        outbox::append_event(
             conn,
             outbox::Entity::Incident,
             &id,
             outbox::Operation::Update,
+            outbox::Event::Link,
         )?;
     }
     Ok(changes)
@@ -290,11 +291,12 @@ pub fn remove(conn: &mut DbConn, a: IncidentId, b: IncidentId, by: &str) -> Resu
 fn announce_pair(conn: &mut DbConn, a: &str, b: &str) -> Result<(), DbError> {
     let (first, second) = pair(a, b);
     for id in [first, second] {
-        outbox::append(
+        outbox::append_event(
             conn,
             outbox::Entity::Incident,
             &id,
             outbox::Operation::Update,
+            outbox::Event::Link,
         )?;
     }
     Ok(())

@@ -31,6 +31,7 @@ pub mod checkpoint;
 pub mod components;
 mod connection;
 mod convert;
+pub mod deliveries;
 pub mod details;
 pub mod dump;
 mod error;
@@ -61,6 +62,8 @@ pub mod spike_opened;
 pub mod spike_state;
 pub mod spike_undo;
 pub mod spikes;
+// Notifications out.
+pub mod subscriptions;
 // Several writers of derived state on one store.
 pub mod evaluation_lock;
 pub mod timeline;

@@ -57,6 +57,59 @@ impl Entity {
     }
 }
 
+/// What happened, as far as the writer knows: what the notification fan-out
+/// (`jobs::notifications`) tells subscribers. The search index ignores it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    Created,
+    /// A new timeline entry, or a change of status, impact or anything else it shows.
+    Updated,
+    /// A change after which the incident is resolved.
+    Resolved,
+    /// A report spike opened (or grew) on it.
+    Spike,
+    /// A link to another incident was made or changed.
+    Link,
+    /// A postmortem revision was saved published.
+    Postmortem,
+    /// An import of a whole store: never notified.
+    Imported,
+}
+
+impl Event {
+    /// The word stored in `outbox.event`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Created => "created",
+            Self::Updated => "updated",
+            Self::Resolved => "resolved",
+            Self::Spike => "spike",
+            Self::Link => "link",
+            Self::Postmortem => "postmortem",
+            Self::Imported => "imported",
+        }
+    }
+
+    /// The event of a saved incident row whose status is now `status`: resolved once it is,
+    /// updated before.
+    pub fn after_save(status: &str) -> Self {
+        if status == crate::domain::IncidentStatus::Resolved.as_str() {
+            Self::Resolved
+        } else {
+            Self::Updated
+        }
+    }
+
+    /// A postmortem revision: announced as a postmortem when published, an update otherwise.
+    pub fn of_postmortem(published: bool) -> Self {
+        if published {
+            Self::Postmortem
+        } else {
+            Self::Updated
+        }
+    }
+}
+
 /// How it changed: `Upsert` when the row itself was written, `Update` when something that
 /// belongs to it was (an entry, a link, a spike). Readers treat both alike today: they
 /// re-read the whole entity.
@@ -83,21 +136,36 @@ pub struct OutboxRow {
     pub entity: String,
     pub entity_id: String,
     pub operation: String,
+    pub event: String,
 }
 
 /// Announces that an entity changed, and moves an incident's version. Call it inside the write
-/// transaction of the change.
+/// transaction of the change. The event is [`Event::Updated`]; [`append_event`] says more.
 pub fn append(
     conn: &mut DbConn,
     entity: Entity,
     entity_id: &str,
     operation: Operation,
 ) -> Result<(), DbError> {
+    append_event(conn, entity, entity_id, operation, Event::Updated)
+}
+
+/// [`append`], saying what happened.
+pub fn append_event(
+    conn: &mut DbConn,
+    entity: Entity,
+    entity_id: &str,
+    operation: Operation,
+    event: Event,
+) -> Result<(), DbError> {
     announce(
         conn,
-        entity,
-        entity_id,
-        operation,
+        Announcement {
+            entity,
+            entity_id,
+            operation,
+            event,
+        },
         entity == Entity::Incident,
     )
 }
@@ -110,17 +178,25 @@ pub fn append_keeping_version(
     entity_id: &str,
     operation: Operation,
 ) -> Result<(), DbError> {
-    announce(conn, entity, entity_id, operation, false)
+    let announcement = Announcement {
+        entity,
+        entity_id,
+        operation,
+        event: Event::Imported,
+    };
+    announce(conn, announcement, false)
 }
 
-fn announce(
-    conn: &mut DbConn,
+struct Announcement<'a> {
     entity: Entity,
-    entity_id: &str,
+    entity_id: &'a str,
     operation: Operation,
-    bumps: bool,
-) -> Result<(), DbError> {
-    let (entity, operation) = (entity.as_str(), operation.as_str());
+    event: Event,
+}
+
+fn announce(conn: &mut DbConn, a: Announcement<'_>, bumps: bool) -> Result<(), DbError> {
+    let (entity, entity_id) = (a.entity.as_str(), a.entity_id);
+    let (operation, event) = (a.operation.as_str(), a.event.as_str());
     let created_at = to_db_time(now());
     match conn {
         DbConn::Sqlite(c) => {
@@ -128,6 +204,7 @@ fn announce(
                 entity,
                 entity_id,
                 operation,
+                event,
                 created_at,
             };
             super::sqlite_statements::AppendOutbox(&row).execute(c)?;
@@ -141,6 +218,7 @@ fn announce(
                 entity,
                 entity_id,
                 operation,
+                event,
                 created_at,
             }
             .execute(c)?;
@@ -152,6 +230,7 @@ fn announce(
                     outbox::entity_id.eq(entity_id),
                     outbox::operation.eq(operation),
                     outbox::created_at.eq(created_at),
+                    outbox::event.eq(event),
                 ))
                 .execute(c)?;
         }
@@ -165,6 +244,7 @@ struct AppendBumping<'a> {
     entity: &'a str,
     entity_id: &'a str,
     operation: &'a str,
+    event: &'a str,
     created_at: chrono::NaiveDateTime,
 }
 
@@ -178,7 +258,9 @@ impl QueryFragment<Pg> for AppendBumping<'_> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
         out.push_sql("WITH bumped AS (UPDATE incidents SET version = version + 1 WHERE id = ");
         out.push_bind_param::<Text, _>(self.entity_id)?;
-        out.push_sql(") INSERT INTO outbox (entity, entity_id, operation, created_at) VALUES (");
+        out.push_sql(
+            ") INSERT INTO outbox (entity, entity_id, operation, created_at, event) VALUES (",
+        );
         out.push_bind_param::<Text, _>(self.entity)?;
         out.push_sql(", ");
         out.push_bind_param::<Text, _>(self.entity_id)?;
@@ -186,6 +268,8 @@ impl QueryFragment<Pg> for AppendBumping<'_> {
         out.push_bind_param::<Text, _>(self.operation)?;
         out.push_sql(", ");
         out.push_bind_param::<Timestamp, _>(&self.created_at)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Text, _>(self.event)?;
         out.push_sql(")");
         Ok(())
     }
@@ -276,7 +360,7 @@ fn tail_rows(conn: &mut DbConn, after: Position, limit: i64) -> Result<Tail, DbE
                     .get_result::<Mark>(pg)?
                     .value()?;
             let rows: Vec<PgTailRow> = diesel::sql_query(
-                "SELECT seq, entity, entity_id, operation, txid::text AS txid FROM outbox \
+                "SELECT seq, entity, entity_id, operation, event, txid::text AS txid FROM outbox \
                  WHERE txid < $1::text::xid8 AND (txid, seq) > ($2::text::xid8, $3) \
                  ORDER BY txid, seq LIMIT $4",
             )
@@ -296,6 +380,7 @@ fn tail_rows(conn: &mut DbConn, after: Position, limit: i64) -> Result<Tail, DbE
                             entity: r.entity,
                             entity_id: r.entity_id,
                             operation: r.operation,
+                            event: r.event,
                         },
                     ))
                 })
@@ -364,6 +449,8 @@ struct PgTailRow {
     entity_id: String,
     #[diesel(sql_type = Text)]
     operation: String,
+    #[diesel(sql_type = Text)]
+    event: String,
     #[diesel(sql_type = Text)]
     txid: String,
 }

@@ -190,11 +190,12 @@ pub fn append(
             }
             other => other,
         })?;
-    outbox::append(
+    outbox::append_event(
         conn,
         outbox::Entity::Incident,
         &incident.to_string(),
         outbox::Operation::Upsert,
+        outbox::Event::of_postmortem(visibility == Visibility::Published),
     )?;
     get(conn, incident, next)
 }

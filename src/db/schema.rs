@@ -113,6 +113,7 @@ diesel::table! {
         entity_id -> Text,
         operation -> Text,
         created_at -> Timestamp,
+        event -> Text,
     }
 }
 
@@ -296,6 +297,59 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    subscriptions (id) {
+        id -> Text,
+        owner_token_id -> Text,
+        owner_name -> Text,
+        kind -> Text,
+        target -> Text,
+        format -> Text,
+        filter -> Text,
+        events -> Text,
+        secret -> Nullable<Text>,
+        previous_secret -> Nullable<Text>,
+        previous_secret_until -> Nullable<Timestamp>,
+        link_key -> Text,
+        confirmed_at -> Nullable<Timestamp>,
+        failing_since -> Nullable<Timestamp>,
+        paused_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    deliveries (seq) {
+        seq -> BigInt,
+        id -> Text,
+        subscription_id -> Text,
+        event -> Text,
+        incident_key -> Text,
+        body -> Text,
+        state -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        lease_owner -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    delivery_attempts (id) {
+        id -> BigInt,
+        delivery_id -> Text,
+        attempted_at -> Timestamp,
+        status_code -> Nullable<Integer>,
+        latency_ms -> BigInt,
+        error -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(deliveries -> subscriptions (subscription_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     services,
     sources,
@@ -320,4 +374,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     index_replicas,
     outbox_pruned,
+    subscriptions,
+    deliveries,
+    delivery_attempts,
 );

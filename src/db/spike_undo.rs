@@ -93,11 +93,12 @@ pub fn undo_from(
         } else {
             diesel::delete(incidents::table.find(incident)).execute(conn)?;
         }
-        outbox::append(
+        outbox::append_event(
             conn,
             outbox::Entity::Incident,
             incident,
             outbox::Operation::Update,
+            outbox::Event::Spike,
         )?;
     }
     Ok(kept)

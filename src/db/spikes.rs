@@ -156,11 +156,12 @@ pub fn record_onset(
         hhmm(onset)
     );
     upsert_entry(conn, incident, service, onset, "start", onset, None, &body)?;
-    outbox::append(
+    outbox::append_event(
         conn,
         outbox::Entity::Incident,
         &incident.to_string(),
         outbox::Operation::Update,
+        outbox::Event::Spike,
     )?;
     Ok(incident)
 }
@@ -318,11 +319,12 @@ pub fn record_peak(
             None,
             &body,
         )?;
-        outbox::append(
+        outbox::append_event(
             conn,
             outbox::Entity::Incident,
             id,
             outbox::Operation::Update,
+            outbox::Event::Spike,
         )?;
     }
     Ok(())
@@ -381,11 +383,12 @@ pub fn record_end(
         apply_state(&mut row, &state);
         save_row(conn, &mut row)?;
     } else {
-        outbox::append(
+        outbox::append_event(
             conn,
             outbox::Entity::Incident,
             id,
             outbox::Operation::Update,
+            outbox::Event::Spike,
         )?;
     }
     Ok(())
@@ -401,11 +404,12 @@ pub fn set_report_count(conn: &mut DbConn, id: &IncidentId, count: i64) -> Resul
     .set(incidents::report_count.eq(count))
     .execute(conn)?;
     if changed > 0 {
-        outbox::append(
+        outbox::append_event(
             conn,
             outbox::Entity::Incident,
             &id.to_string(),
             outbox::Operation::Update,
+            outbox::Event::Spike,
         )?;
     }
     Ok(())

@@ -17,6 +17,7 @@ pub mod slug;
 pub mod source;
 pub mod spikes;
 pub mod status;
+pub mod subscription;
 pub mod text;
 pub mod time;
 pub mod version;

@@ -104,6 +104,9 @@ impl Metrics {
         if let Some(evaluations) = crate::telemetry::metrics::spike_evaluations_counter() {
             registry.register(Box::new(evaluations))?;
         }
+        if let Some(deliveries) = crate::telemetry::metrics::deliveries_counter() {
+            registry.register(Box::new(deliveries))?;
+        }
         let metrics = Self {
             pool_connections: gauge(
                 r,

@@ -102,6 +102,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .app_data(web::PayloadConfig::default().limit(JSON_LIMIT))
     .configure(api::configure)
     .configure(api::admin::configure)
+    .configure(api::subscriptions::configure)
+    .configure(pages::subscription_links::configure)
+    .configure(pages::subscriptions::configure)
     .configure(feeds::configure)
     .configure(ops::configure)
     .configure(pages::configure);

@@ -144,6 +144,15 @@ pub const ROUTES: &[Route] = &[
     r(Get, "/api/v1/tokens", Admin),
     r(Post, "/api/v1/tokens", Admin),
     r(Delete, "/api/v1/tokens/{id}", Admin),
+    // Notifications out (src/http/api/subscriptions.rs): a write token manages its own.
+    r(Get, "/api/v1/subscriptions", Write),
+    r(Post, "/api/v1/subscriptions", Write),
+    r(Get, "/api/v1/subscriptions/{id}", Write),
+    r(Delete, "/api/v1/subscriptions/{id}", Write),
+    r(Post, "/api/v1/subscriptions/{id}/rotate-secret", Write),
+    r(Post, "/api/v1/subscriptions/{id}/resume", Write),
+    r(Post, "/api/v1/subscriptions/{id}/test", Write),
+    r(Get, "/api/v1/subscriptions/{id}/deliveries", Write),
     // Feeds and operations (src/http/feeds.rs, src/http/ops.rs).
     r(Get, "/feed.atom", Read),
     r(Get, "/history.rss", Read),
@@ -183,6 +192,19 @@ pub const ROUTES: &[Route] = &[
     r(Get, "/services/{slug}/reports.svg", Read),
     r(Get, "/incidents/{id}/reports.svg", Read),
     r(Post, "/incidents/{id}/links/{other}/{action}", Write),
+    // Links in notification mail (src/http/pages/subscription_links.rs): the key is the
+    // credential.
+    r(Get, "/subscriptions/{id}/confirm", Public),
+    r(Post, "/subscriptions/{id}/confirm", Public),
+    r(Get, "/subscriptions/{id}/unsubscribe", Public),
+    r(Post, "/subscriptions/{id}/unsubscribe", Public),
+    // Subscriptions for signed-in users (src/http/pages/subscriptions.rs).
+    r(Get, "/subscriptions", Write),
+    r(Post, "/subscriptions", Write),
+    r(Get, "/subscriptions/{id}", Write),
+    r(Post, "/subscriptions/{id}/test", Write),
+    r(Post, "/subscriptions/{id}/resume", Write),
+    r(Post, "/subscriptions/{id}/delete", Write),
 ];
 
 /// What the table says about a matched pattern and a method.

@@ -11,6 +11,8 @@
 //!   advisory lock held on a connection of its own; on SQLite the process leads alone.
 //! - [`outbox_pruner`]: on the leader, prunes the outbox behind the slowest live reader once
 //!   rows are older than `AFTERMATH_OUTBOX_RETENTION`, and forgets readers silent for longer.
+//! - [`notifications`]: notifications out; the fan-out (outbox rows to deliveries) on the
+//!   leader, and the delivery worker (signed webhooks, Slack, email) on every instance.
 //! - [`report_writer`]: the group-commit writer thread behind `POST /api/v1/reports`; one
 //!   transaction per batch of queued reports, each request answered only after its commit.
 //!
@@ -28,6 +30,7 @@
 
 pub mod leader;
 pub mod minute;
+pub mod notifications;
 pub mod outbox_pruner;
 pub mod poller;
 pub mod report_writer;

@@ -23,6 +23,8 @@ mod fuzzy;
 mod horizon;
 mod index_dir;
 mod indexer;
+// Saved searches of notifications, matched against a batch.
+pub mod matcher;
 mod plain;
 pub mod query;
 mod replica;

@@ -45,3 +45,24 @@ pub fn count_spike_evaluation(outcome: &str) {
 pub fn spike_evaluations_counter() -> Option<IntCounterVec> {
     SPIKE_EVALUATIONS.clone()
 }
+
+/// Notification delivery attempts this process made, by subscription kind and outcome
+/// (`delivered`, `failed` and to be retried, `dead`).
+static DELIVERIES: LazyLock<Option<IntCounterVec>> = LazyLock::new(|| {
+    let opts = Opts::new(
+        "aftermath_notification_deliveries_total",
+        "Notification delivery attempts by subscription kind and outcome",
+    );
+    IntCounterVec::new(opts, &["kind", "outcome"]).ok()
+});
+
+pub fn count_delivery(kind: &str, outcome: &str) {
+    if let Some(c) = DELIVERIES.as_ref() {
+        c.with_label_values(&[kind, outcome]).inc();
+    }
+}
+
+/// The delivery counter, for registering in a registry.
+pub fn deliveries_counter() -> Option<IntCounterVec> {
+    DELIVERIES.clone()
+}

@@ -244,6 +244,9 @@ impl TestApp {
                     audit_log,
                     index_replicas,
                     outbox_pruned,
+                    subscriptions,
+                    deliveries,
+                    delivery_attempts,
                 )))
             })
             .expect("counts")

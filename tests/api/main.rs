@@ -25,6 +25,8 @@ mod ingest_errors;
 mod instances;
 mod interchange;
 mod migrations;
+// Notifications out.
+mod notifications;
 mod ops;
 mod outbox;
 mod pages;

@@ -257,11 +257,12 @@ fn refresh_report_count(
         attached += db::reports::attach(conn, &spike.service_slug, spike.onset(), end, id)?;
     }
     if attached > 0 {
-        db::outbox::append(
+        db::outbox::append_event(
             conn,
             db::outbox::Entity::Incident,
             &id.to_string(),
             db::outbox::Operation::Update,
+            db::outbox::Event::Spike,
         )?;
     }
     store::set_report_count(conn, id, total)

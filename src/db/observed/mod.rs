@@ -230,11 +230,12 @@ fn store(
         .entries
         .extend(timeline::insert_many(conn, new_entries)?);
     if target.created {
-        outbox::append(
+        outbox::append_event(
             conn,
             outbox::Entity::Incident,
             &target.row.id,
             outbox::Operation::Upsert,
+            outbox::Event::Created,
         )?;
     } else if changes.changed() {
         save_row(conn, &mut target.row)?;

@@ -152,17 +152,19 @@ pub struct OutboxRow<'a> {
     pub entity: &'a str,
     pub entity_id: &'a str,
     pub operation: &'a str,
+    pub event: &'a str,
     pub created_at: chrono::NaiveDateTime,
 }
 
 sqlite_statement! {
     /// `insert_into(outbox).values(…)`: the sequence number is SQLite's.
     AppendOutbox(OutboxRow<'a>) |r| {
-        "INSERT INTO `outbox` (`entity`, `entity_id`, `operation`, `created_at`) VALUES ("
+        "INSERT INTO `outbox` (`entity`, `entity_id`, `operation`, `created_at`, `event`) VALUES ("
             Text => r.entity,
         ", " Text => r.entity_id,
         ", " Text => r.operation,
         ", " SqliteTimestamp => &r.created_at,
+        ", " Text => r.event,
     } ")"
 }
 

@@ -242,6 +242,7 @@ fn an_outbox_row_is_appended_as_diesel_appends_it() {
         entity: "incident",
         entity_id: "a",
         operation: "upsert",
+        event: "updated",
         created_at,
     })
     .execute(c)

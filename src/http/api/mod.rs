@@ -13,6 +13,8 @@ pub mod reports;
 pub mod search;
 pub mod services;
 pub mod statuspage_v2;
+// Notifications out.
+pub mod subscriptions;
 pub mod versions;
 
 use actix_web::web;
@@ -171,6 +173,14 @@ impl Modify for BearerAuth {
         admin::list_tokens,
         admin::create_token,
         admin::revoke_token,
+        subscriptions::create_subscription,
+        subscriptions::list_subscriptions,
+        subscriptions::get_subscription,
+        subscriptions::delete_subscription,
+        subscriptions::rotate_secret,
+        subscriptions::resume,
+        subscriptions::send_test,
+        subscriptions::list_deliveries,
     ),
     modifiers(&BearerAuth)
 )]

@@ -14,6 +14,9 @@ mod search_notice;
 mod services;
 pub mod session;
 mod sources;
+// Notification mail links.
+pub mod subscription_links;
+pub mod subscriptions;
 mod view;
 
 use actix_web::http::StatusCode;

@@ -81,6 +81,30 @@ pub(super) fn redirect_policy(allowance: Arc<Allowance>, max: usize) -> Policy {
     })
 }
 
+/// An HTTP client held to the poller's address rules, for other jobs that send to addresses
+/// strangers give (notification targets): the same resolver, no proxy, and the allowance to
+/// check each URL with before the first request (IP literals never reach the resolver).
+/// It follows no redirect: a target is where it says.
+pub fn guarded_client(
+    private: &crate::config::PrivateSources,
+    user_agent: &str,
+    timeout: std::time::Duration,
+) -> reqwest::Result<(reqwest::Client, Arc<Allowance>)> {
+    let allowance = Arc::new(Allowance::new(private));
+    let resolver = PublicResolver {
+        allowance: allowance.clone(),
+    };
+    let http = reqwest::Client::builder()
+        .user_agent(user_agent)
+        .redirect(Policy::none())
+        .dns_resolver(Arc::new(resolver))
+        .no_proxy()
+        .connect_timeout(timeout)
+        .timeout(timeout)
+        .build()?;
+    Ok((http, allowance))
+}
+
 #[derive(Debug, thiserror::Error)]
 #[error("more than {0} redirects")]
 struct TooManyRedirects(usize);

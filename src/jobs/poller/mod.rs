@@ -48,6 +48,7 @@ mod settings;
 
 use error::{PollError, short};
 use fetch::{Client, Fetched, build_client, fetch};
+pub use guard::guarded_client;
 pub use settings::PollerSettings;
 
 /// Used when a source has no interval of its own.
