@@ -90,6 +90,7 @@ diesel::table! {
         original_time -> Nullable<Text>,
         raw_ref -> Nullable<Text>,
         edited_at -> Nullable<Timestamp>,
+        changes -> Nullable<Text>,
     }
 }
 
@@ -296,6 +297,13 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    data_rewrites (name) {
+        name -> Text,
+        done_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     services,
     sources,
@@ -320,4 +328,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     index_replicas,
     outbox_pruned,
+    data_rewrites,
 );

@@ -280,6 +280,7 @@ fn upsert_entry(
                     url: None,
                     original_time: None,
                     raw_ref: None,
+                    changes: Vec::new(),
                 },
             )?;
         }

@@ -244,6 +244,7 @@ impl TestApp {
                     audit_log,
                     index_replicas,
                     outbox_pruned,
+                    data_rewrites,
                 )))
             })
             .expect("counts")

@@ -11,6 +11,7 @@ mod auth;
 mod bad_input;
 mod bench;
 mod cli;
+mod codes_in_words;
 mod corpus;
 mod demo;
 mod docs;
