@@ -88,7 +88,7 @@ async fn the_aws_draft_calls_the_outage_down_prints_words_and_tells_the_recovery
     assert!(!markdown.contains("**3**"), "{markdown}");
     let recovery = markdown
         .split("## ")
-        .find(|s| s.to_lowercase().starts_with("recovery"))
+        .find(|s| s.starts_with("Resolution and recovery"))
         .unwrap_or_default();
     assert!(
         recovery.contains("returned to normal"),
