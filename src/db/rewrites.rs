@@ -171,8 +171,17 @@ impl Course {
             e.changes = changes::to_column(&read);
             data = read;
         }
-        for ComponentChange { component, from, to } in data {
-            for code in [from, to].into_iter().flatten().filter_map(aws_service_code) {
+        for ComponentChange {
+            component,
+            from,
+            to,
+        } in data
+        {
+            for code in [from, to]
+                .into_iter()
+                .flatten()
+                .filter_map(aws_service_code)
+            {
                 let worst = self.services.entry(component.clone()).or_insert(code);
                 *worst = (*worst).max(code);
             }

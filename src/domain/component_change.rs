@@ -89,8 +89,7 @@ mod tests {
 
     #[test]
     fn old_code_lines_read_back_as_changes() {
-        let changes =
-            from_code_lines("Amazon DynamoDB: 0 -> 3\nAWS Lambda: ? -> 2", aws).unwrap();
+        let changes = from_code_lines("Amazon DynamoDB: 0 -> 3\nAWS Lambda: ? -> 2", aws).unwrap();
         assert_eq!(
             words(&changes),
             "Amazon DynamoDB: service disruption (was operational)\n\

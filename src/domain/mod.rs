@@ -23,13 +23,14 @@ pub mod text;
 pub mod time;
 pub mod version;
 
+pub use component_change::ComponentChange;
 pub use ids::{EntryId, IncidentId};
 pub use incident::{Incident, IncidentLink, NewIncident, NewUpdate, TimelineEntry};
 pub use milestones::{Durations, Milestones};
 pub use searchable::SearchableIncident;
 pub use service::{Service, ServiceFields, ServiceSlug};
-pub use component_change::ComponentChange;
 pub use status::{
-    ComponentStatus, EntryKind, Impact, IncidentStatus, LinkKind, LinkSetBy, Origin, ServiceKind};
+    ComponentStatus, EntryKind, Impact, IncidentStatus, LinkKind, LinkSetBy, Origin, ServiceKind,
+};
 pub use text::{Body, Title, ValidationError};
 pub use version::Precondition;

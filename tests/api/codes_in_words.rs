@@ -190,7 +190,13 @@ async fn a_store_written_before_is_rewritten_once_and_the_next_poll_records_no_e
             .as_array()
             .unwrap()
             .iter()
-            .map(|e| (e["body"].clone(), e["status"].clone(), e["edited_at"].clone()))
+            .map(|e| {
+                (
+                    e["body"].clone(),
+                    e["status"].clone(),
+                    e["edited_at"].clone(),
+                )
+            })
             .collect()
     };
     assert_eq!(bodies(&rewritten), bodies(&fresh));

@@ -10,9 +10,9 @@ use crate::db::convert::{EntryRow, from_db_time, now, to_db_time};
 use crate::db::error::DbError;
 use crate::db::schema::{entry_versions, timeline_entries};
 use crate::db::timeline::NewEntry;
-use crate::domain::{EntryKind, IncidentId};
 use crate::domain::incident::IncidentState;
 use crate::domain::observed::ObservedUpdate;
+use crate::domain::{EntryKind, IncidentId};
 
 /// What an observation's updates do to the timeline.
 #[derive(Default)]

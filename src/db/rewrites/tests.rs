@@ -86,7 +86,13 @@ fn an_aws_outage_stored_as_codes_reads_in_words_with_its_worst_impact_and_milest
 #[test]
 fn google_words_and_impact_only_rise() {
     let mut entries = vec![
-        entry(7, GCP, EntryKind::StatusUpdate, Some("SERVICE_OUTAGE"), "Down."),
+        entry(
+            7,
+            GCP,
+            EntryKind::StatusUpdate,
+            Some("SERVICE_OUTAGE"),
+            "Down.",
+        ),
         entry(9, GCP, EntryKind::StatusUpdate, Some("AVAILABLE"), "Up."),
     ];
     let mut s = state();

@@ -155,7 +155,11 @@ fn worst(e: &Event, post_codes: &[Option<u8>], changes: &[(i64, Vec<Change>)]) -
         raise(key.clone(), impacted.max.as_deref().and_then(aws_code));
     }
     for c in changes.iter().flat_map(|(_, at)| at) {
-        let name = c.service.clone().or(c.service_name.clone()).unwrap_or_default();
+        let name = c
+            .service
+            .clone()
+            .or(c.service_name.clone())
+            .unwrap_or_default();
         raise(name.clone(), c.current_status.as_deref().and_then(aws_code));
         raise(name, c.previous_status.as_deref().and_then(aws_code));
     }

@@ -91,11 +91,19 @@ fn corpus_aws_health_capture() {
 /// the event reached (3 on two services), and the severity's course gives the milestones.
 #[test]
 fn an_outage_reads_in_words_with_its_worst_impact_and_course() {
-    let d = parse_format(Format::AwsHealth, &fixture("aws-health/outage-us-east-1.json")).unwrap();
+    let d = parse_format(
+        Format::AwsHealth,
+        &fixture("aws-health/outage-us-east-1.json"),
+    )
+    .unwrap();
     let outage = &d.incidents[0];
     assert_eq!(outage.status, Some(IncidentStatus::Resolved));
     assert_eq!(outage.impact, Some(crate::domain::Impact::Critical));
-    assert_eq!(outage.impact_raw.as_deref(), Some("0"), "the raw code is kept");
+    assert_eq!(
+        outage.impact_raw.as_deref(),
+        Some("0"),
+        "the raw code is kept"
+    );
     let posts: Vec<(Option<IncidentStatus>, Option<&str>)> = outage
         .updates
         .iter()
@@ -107,7 +115,10 @@ fn an_outage_reads_in_words_with_its_worst_impact_and_course() {
         [
             (Some(IncidentStatus::Identified), Some("informational")),
             (None, Some("service disruption")),
-            (Some(IncidentStatus::Monitoring), Some("degraded performance")),
+            (
+                Some(IncidentStatus::Monitoring),
+                Some("degraded performance")
+            ),
             (None, Some("degraded performance")),
             (Some(IncidentStatus::Resolved), Some("resolved")),
         ]

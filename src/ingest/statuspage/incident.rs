@@ -250,8 +250,14 @@ fn update(item: &Value, path: &str, incident_id: &str) -> Result<UpdateObservati
         .filter(|a| a.old_status != a.new_status)
         .map(|a| ComponentChange {
             component: a.name.clone().unwrap_or_default().trim().to_string(),
-            from: a.old_status.as_deref().and_then(codes::statuspage_component),
-            to: a.new_status.as_deref().and_then(codes::statuspage_component),
+            from: a
+                .old_status
+                .as_deref()
+                .and_then(codes::statuspage_component),
+            to: a
+                .new_status
+                .as_deref()
+                .and_then(codes::statuspage_component),
         })
         .collect();
     // A post without words that only moves components reads as those moves.
