@@ -163,6 +163,7 @@ fn to_observed(i: &DemoIncident) -> Result<ObservedIncident, DbError> {
                     source: u.source.clone(),
                     url: None,
                     original_time: None,
+                    changes: Vec::new(),
                 })
             })
             .collect::<Result<_, DbError>>()?,

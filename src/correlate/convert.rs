@@ -71,6 +71,7 @@ pub fn to_observed(
                 source: source.clone(),
                 url: url.clone(),
                 original_time: Some(u.original_time.clone()),
+                changes: u.changes.clone(),
             })
             .collect(),
     };
@@ -91,6 +92,7 @@ pub fn to_observed(
                 source,
                 url,
                 original_time: None,
+                changes: Vec::new(),
             });
         }
     }

@@ -152,10 +152,24 @@ pub struct EntryRow {
     pub original_time: Option<String>,
     pub raw_ref: Option<String>,
     pub edited_at: Option<NaiveDateTime>,
+    /// Component changes as data (`db::changes`); `None` on older exports and other entries.
+    pub changes: Option<String>,
 }
 
 impl EntryRow {
+    /// The text people read: a component change in words rendered from its data, as the
+    /// vocabulary words it now; anything else as stored.
+    fn shown_body(&self) -> String {
+        let changes = super::changes::from_column(self.changes.as_deref());
+        if !changes.is_empty() && self.kind == crate::domain::EntryKind::ComponentChange.as_str() {
+            crate::domain::component_change::words(&changes)
+        } else {
+            self.body.clone()
+        }
+    }
+
     pub fn into_domain(self) -> Result<TimelineEntry, DbError> {
+        let body = self.shown_body();
         Ok(TimelineEntry {
             id: parse_stored::<EntryId>("timeline_entries", &self.id)?,
             incident_id: parse_stored::<IncidentId>("timeline_entries", &self.incident_id)?,
@@ -165,7 +179,7 @@ impl EntryRow {
             source: self.source,
             status: self.status,
             impact: self.impact,
-            body: self.body,
+            body,
             author: self.author,
             url: self.url,
             edited_at: opt_from_db(self.edited_at),

@@ -92,6 +92,7 @@ pub fn create(conn: &mut DbConn, new: &NewIncident) -> Result<IncidentId, DbErro
             url: None,
             original_time: None,
             raw_ref: None,
+            changes: Vec::new(),
         },
     )?;
     outbox::append_event(

@@ -27,6 +27,7 @@ macro_rules! on_backend {
 pub(crate) use on_backend;
 
 pub mod audit;
+pub mod changes;
 pub mod checkpoint;
 pub mod components;
 mod connection;
@@ -46,6 +47,7 @@ pub mod postmortems;
 pub(crate) mod prefetch;
 pub mod provenance;
 pub mod replicas;
+mod rewrites;
 mod sqlite_statements;
 mod sqlite_time;
 // User reports, spikes and links people decided on.
@@ -96,7 +98,8 @@ pub struct PoolState {
 }
 
 impl Db {
-    /// Migrates the database, then opens the pool. Several processes may do this at once.
+    /// Migrates the database, opens the pool, then finishes the data rewrites migrations left
+    /// (`rewrites`). Several processes may do this at once.
     pub fn connect(url: &str) -> Result<Self, DbError> {
         let url = DatabaseUrl::parse(url)?;
         run_migrations(&url)?;
@@ -113,10 +116,12 @@ impl Db {
             .connection_timeout(Duration::from_secs(10))
             .build(Manager::new(url.clone()))
             .map_err(DbError::Pool)?;
-        Ok(Self {
+        let db = Self {
             pool,
             url: Arc::new(url),
-        })
+        };
+        rewrites::run(&db)?;
+        Ok(db)
     }
 
     pub fn backend(&self) -> Backend {

@@ -90,6 +90,7 @@ diesel::table! {
         original_time -> Nullable<Text>,
         raw_ref -> Nullable<Text>,
         edited_at -> Nullable<Timestamp>,
+        changes -> Nullable<Text>,
     }
 }
 
@@ -298,6 +299,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    data_rewrites (name) {
+        name -> Text,
+        done_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     subscriptions (id) {
         id -> Text,
         owner_token_id -> Text,
@@ -377,4 +385,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     subscriptions,
     deliveries,
     delivery_attempts,
+    data_rewrites,
 );

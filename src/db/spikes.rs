@@ -281,6 +281,7 @@ fn upsert_entry(
                     url: None,
                     original_time: None,
                     raw_ref: None,
+                    changes: Vec::new(),
                 },
             )?;
         }

@@ -25,6 +25,8 @@ pub struct NewEntry {
     pub url: Option<String>,
     pub original_time: Option<String>,
     pub raw_ref: Option<String>,
+    /// The components whose status the entry records a change of.
+    pub changes: Vec<crate::domain::ComponentChange>,
 }
 
 /// Inserts one entry as given; callers own the incident's state and the outbox row.
@@ -83,6 +85,7 @@ fn row_of(e: NewEntry, recorded_at: chrono::NaiveDateTime) -> EntryRow {
         original_time: e.original_time,
         raw_ref: e.raw_ref,
         edited_at: None,
+        changes: super::changes::to_column(&e.changes),
     }
 }
 
@@ -115,6 +118,7 @@ pub fn add_update(
             url: None,
             original_time: None,
             raw_ref: None,
+            changes: Vec::new(),
         },
     )?;
     save_row(conn, &mut row)?;

@@ -4,6 +4,8 @@
 //! Values that come from people are parsed into these types once, at the edge, and are valid from
 //! then on ("parse, don't validate").
 
+pub mod codes;
+pub mod component_change;
 pub mod ids;
 pub mod incident;
 pub mod link;
@@ -22,11 +24,14 @@ pub mod text;
 pub mod time;
 pub mod version;
 
+pub use component_change::ComponentChange;
 pub use ids::{EntryId, IncidentId};
 pub use incident::{Incident, IncidentLink, NewIncident, NewUpdate, TimelineEntry};
 pub use milestones::{Durations, Milestones};
 pub use searchable::SearchableIncident;
 pub use service::{Service, ServiceFields, ServiceSlug};
-pub use status::{EntryKind, Impact, IncidentStatus, LinkKind, LinkSetBy, Origin, ServiceKind};
+pub use status::{
+    ComponentStatus, EntryKind, Impact, IncidentStatus, LinkKind, LinkSetBy, Origin, ServiceKind,
+};
 pub use text::{Body, Title, ValidationError};
 pub use version::Precondition;

@@ -90,6 +90,35 @@ vocabulary!(
 );
 
 vocabulary!(
+    /// How a component (an AWS service, a Statuspage component, a Google Cloud product) stands,
+    /// in one vocabulary for every source. Ordered from well to worst; maintenance last.
+    ComponentStatus {
+        Operational => "operational",
+        Informational => "informational",
+        DegradedPerformance => "degraded_performance",
+        PartialOutage => "partial_outage",
+        ServiceDisruption => "service_disruption",
+        MajorOutage => "major_outage",
+        UnderMaintenance => "under_maintenance",
+    }
+);
+
+impl ComponentStatus {
+    /// The words a reader sees: the name with spaces.
+    pub fn words(self) -> &'static str {
+        match self {
+            ComponentStatus::Operational => "operational",
+            ComponentStatus::Informational => "informational",
+            ComponentStatus::DegradedPerformance => "degraded performance",
+            ComponentStatus::PartialOutage => "partial outage",
+            ComponentStatus::ServiceDisruption => "service disruption",
+            ComponentStatus::MajorOutage => "major outage",
+            ComponentStatus::UnderMaintenance => "under maintenance",
+        }
+    }
+}
+
+vocabulary!(
     /// Who told us about the incident first.
     Origin {
         StatusPage => "status_page",

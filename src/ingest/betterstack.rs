@@ -213,6 +213,7 @@ fn status_update(
                 .unwrap_or_default(),
         ),
         components: names,
+        changes: Vec::new(),
     })
 }
 

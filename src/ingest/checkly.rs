@@ -92,6 +92,7 @@ fn incident(item: &Value, path: &str) -> Result<IncidentObservation, ParseError>
             kind: EntryKind::StatusUpdate,
             body: html::body_text(upd.description.as_deref().unwrap_or_default()),
             components: Vec::new(),
+            changes: Vec::new(),
         });
     }
     updates.sort_by_key(|u| u.occurred_at);

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Serialize, Serializer};
 use std::fmt::Display;
 
+use crate::domain::ComponentChange;
 use crate::domain::status::{EntryKind, Impact, IncidentStatus};
 use crate::ingest::Format;
 
@@ -82,6 +83,9 @@ pub struct UpdateObservation {
     /// Plain text / Markdown, never raw HTML.
     pub body: String,
     pub components: Vec<String>,
+    /// The components whose status changed, as data; the body holds them in words.
+    #[serde(serialize_with = "ser_changes", skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<ComponentChange>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -103,4 +107,18 @@ fn ser_opt_vocab<T: Display, S: Serializer>(value: &Option<T>, s: S) -> Result<S
 
 fn ser_vocab<T: Display, S: Serializer>(value: &T, s: S) -> Result<S::Ok, S::Error> {
     s.collect_str(value)
+}
+
+/// `[{component, from, to}]`, the statuses by their names.
+fn ser_changes<S: Serializer>(changes: &[ComponentChange], s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeSeq;
+    let mut seq = s.serialize_seq(Some(changes.len()))?;
+    for c in changes {
+        seq.serialize_element(&serde_json::json!({
+            "component": c.component,
+            "from": c.from.map(|f| f.as_str()),
+            "to": c.to.map(|t| t.as_str()),
+        }))?;
+    }
+    seq.end()
 }

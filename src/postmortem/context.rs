@@ -4,6 +4,10 @@
 //! as that range. A start the source states is exact; otherwise the outage began at or before
 //! the first post. Mitigation and resolution happened after the post before them and no later
 //! than the post that announced them.
+//!
+//! Recovery is told by the posts that say the outage is easing (monitoring, resolved) and by
+//! every post from the mitigation on: sources without those steps (AWS) mark mitigation by the
+//! severity's course, and their closing posts describe the recovery.
 
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
@@ -140,6 +144,11 @@ fn is_recovery(e: &TimelineEntry) -> bool {
     )
 }
 
+/// A post at or after the mitigation milestone.
+fn after_mitigation(e: &TimelineEntry, m: &Milestones) -> bool {
+    e.kind == EntryKind::StatusUpdate && m.mitigated.is_some_and(|at| e.occurred_at >= at)
+}
+
 /// The time of the post before `t`, if any.
 fn post_before(timeline: &[TimelineEntry], t: DateTime<Utc>) -> Option<DateTime<Utc>> {
     timeline
@@ -195,7 +204,11 @@ pub fn build(detail: &IncidentDetail, authors: Vec<String>, now: DateTime<Utc>) 
         detection_lag: detection_lag(first_spike, first_post),
         timeline: t.iter().map(row).collect(),
         causes: t.iter().filter(|e| states_a_cause(e)).map(quote).collect(),
-        recovery: t.iter().filter(|e| is_recovery(e)).map(quote).collect(),
+        recovery: t
+            .iter()
+            .filter(|e| is_recovery(e) || after_mitigation(e, m))
+            .map(quote)
+            .collect(),
         links: detail.links.iter().map(link_fact).collect(),
         milestones: milestone_facts(
             m,

@@ -247,6 +247,7 @@ impl TestApp {
                     subscriptions,
                     deliveries,
                     delivery_attempts,
+                    data_rewrites,
                 )))
             })
             .expect("counts")

@@ -12,6 +12,7 @@ mod bad_input;
 mod bench;
 mod cli;
 mod clients;
+mod codes_in_words;
 mod corpus;
 mod demo;
 mod docs;

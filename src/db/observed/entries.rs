@@ -10,9 +10,9 @@ use crate::db::convert::{EntryRow, from_db_time, now, to_db_time};
 use crate::db::error::DbError;
 use crate::db::schema::{entry_versions, timeline_entries};
 use crate::db::timeline::NewEntry;
-use crate::domain::IncidentId;
 use crate::domain::incident::IncidentState;
 use crate::domain::observed::ObservedUpdate;
+use crate::domain::{EntryKind, IncidentId};
 
 /// What an observation's updates do to the timeline.
 #[derive(Default)]
@@ -21,6 +21,8 @@ pub(super) struct Posts {
     pub(super) new: Vec<NewEntry>,
     /// Stored entries whose text was edited upstream (already written).
     pub(super) edited: usize,
+    /// Stored component changes whose words or data were rewritten (already written, no edit).
+    pub(super) reworded: usize,
 }
 
 /// Applies `updates`, oldest first, to the incident's `stored` entries: edits what the source
@@ -37,6 +39,7 @@ pub(super) fn apply_updates(
     let mut posts = Posts::default();
     for (update, same_id) in updates.iter().zip(same_ids) {
         match same_id {
+            Some(i) if reword(conn, &mut stored[i], update)? => posts.reworded += 1,
             Some(i) => posts.edited += usize::from(edit(conn, &mut stored[i], update)?),
             None if stored.iter().any(|e| same_post(e, update)) => {}
             None => {
@@ -87,6 +90,33 @@ fn edit(conn: &mut DbConn, entry: &mut EntryRow, update: &ObservedUpdate) -> Res
         .execute(conn)?;
     entry.body = update.body.clone();
     entry.edited_at = Some(edited_at);
+    Ok(true)
+}
+
+/// A component change's words are ours, rendered from its data: when a stored change differs
+/// from the source's in words or data, the words changed (or the entry was stored before the data
+/// was kept), not the source's text. Rewrites it in place without marking it edited, and says
+/// whether it did; any other update is left to [`edit`].
+fn reword(
+    conn: &mut DbConn,
+    entry: &mut EntryRow,
+    update: &ObservedUpdate,
+) -> Result<bool, DbError> {
+    if update.kind != EntryKind::ComponentChange || update.changes.is_empty() {
+        return Ok(false);
+    }
+    let changes = crate::db::changes::to_column(&update.changes);
+    if entry.body == update.body && entry.changes == changes {
+        return Ok(false);
+    }
+    diesel::update(timeline_entries::table.filter(timeline_entries::id.eq(&entry.id)))
+        .set((
+            timeline_entries::body.eq(&update.body),
+            timeline_entries::changes.eq(&changes),
+        ))
+        .execute(conn)?;
+    entry.body = update.body.clone();
+    entry.changes = changes;
     Ok(true)
 }
 
@@ -159,13 +189,13 @@ fn entry_for(incident_id: IncidentId, source_id: &str, u: &ObservedUpdate) -> Ne
         url: u.url.clone(),
         original_time: u.original_time.clone(),
         raw_ref: None,
+        changes: u.changes.clone(),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::EntryKind;
 
     fn entry(id: &str, source: Option<&str>, external: Option<&str>) -> EntryRow {
         let t = chrono::NaiveDateTime::default();
@@ -186,6 +216,7 @@ mod tests {
             original_time: None,
             raw_ref: None,
             edited_at: None,
+            changes: None,
         }
     }
 
@@ -201,6 +232,7 @@ mod tests {
             source: "test".to_string(),
             url: None,
             original_time: None,
+            changes: Vec::new(),
         }
     }
 

@@ -99,6 +99,7 @@ pub fn upsert_known(
         created: target.created,
         entries_added: posts.new.len(),
         entries_edited: posts.edited,
+        entries_reworded: posts.reworded,
         // Compared as stored, at the store's precision.
         fields_changed: fields_of(&target.row)?.differs_from(&before),
         ..Changes::default()

@@ -57,7 +57,7 @@ sqlite_statement! {
     InsertEntry(EntryRow) |r| {
         "INSERT INTO `timeline_entries` (`id`, `incident_id`, `occurred_at`, `recorded_at`, \
          `kind`, `source`, `source_id`, `external_id`, `status`, `impact`, `body`, `author`, \
-         `url`, `original_time`, `raw_ref`, `edited_at`) VALUES (" Text => &r.id,
+         `url`, `original_time`, `raw_ref`, `edited_at`, `changes`) VALUES (" Text => &r.id,
         ", " Text => &r.incident_id,
         ", " SqliteTimestamp => &r.occurred_at,
         ", " SqliteTimestamp => &r.recorded_at,
@@ -73,6 +73,7 @@ sqlite_statement! {
         ", " Nullable<Text> => &r.original_time,
         ", " Nullable<Text> => &r.raw_ref,
         ", " Nullable<SqliteTimestamp> => &r.edited_at,
+        ", " Nullable<Text> => &r.changes,
     } ")"
 }
 

@@ -71,6 +71,7 @@ fn an_entry_is_stored_as_diesels_own_insert_stores_it() {
         original_time: Some("Jan 2, 03:04 UTC".into()),
         raw_ref: Some("raw".into()),
         edited_at: Some(at("2026-01-03 00:00:00")),
+        changes: Some("[]".into()),
     };
     let empty = EntryRow {
         id: "b".into(),
@@ -83,6 +84,7 @@ fn an_entry_is_stored_as_diesels_own_insert_stores_it() {
         original_time: None,
         raw_ref: None,
         edited_at: None,
+        changes: None,
         ..full.clone()
     };
     let mut expected = Vec::new();

@@ -15,6 +15,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
+use super::component_change::ComponentChange;
 use super::ids::IncidentId;
 use super::incident::IncidentState;
 use super::service::ServiceSlug;
@@ -54,6 +55,8 @@ pub struct ObservedUpdate {
     pub source: String,
     pub url: Option<String>,
     pub original_time: Option<String>,
+    /// The components whose status changed, as data; `body` holds them in words.
+    pub changes: Vec<ComponentChange>,
 }
 
 /// What an upsert did to one incident.
@@ -160,8 +163,10 @@ impl ObservedIncident {
         }
         if standing.renames() {
             fields.title = self.title.clone();
+            // The worst the source reported over the incident's life: it never drops, not
+            // when the source resolves the incident nor when it lowers the impact.
             if let Some(impact) = self.impact {
-                fields.state.impact = impact;
+                fields.state.impact = fields.state.impact.max(impact);
             }
             if fields.url.is_none() {
                 fields.url = self.url.clone();
@@ -228,6 +233,8 @@ pub struct Changes {
     pub services_added: bool,
     pub entries_added: usize,
     pub entries_edited: usize,
+    /// Component changes whose words were rendered anew: a change, but no edit upstream.
+    pub entries_reworded: usize,
     /// See [`IncidentFields::differs_from`].
     pub fields_changed: bool,
 }
@@ -239,6 +246,7 @@ impl Changes {
             || self.services_added
             || self.entries_added > 0
             || self.entries_edited > 0
+            || self.entries_reworded > 0
             || self.fields_changed
     }
 

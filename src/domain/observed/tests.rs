@@ -22,6 +22,7 @@ fn update(id: &str, time: DateTime<Utc>, status: Option<&str>, body: &str) -> Ob
         source: "test".to_string(),
         url: None,
         original_time: None,
+        changes: Vec::new(),
     }
 }
 

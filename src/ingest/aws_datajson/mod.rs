@@ -12,7 +12,8 @@ use chrono_tz::America::Los_Angeles;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::domain::status::{EntryKind, Impact, IncidentStatus};
+use crate::domain::codes;
+use crate::domain::status::{EntryKind, IncidentStatus};
 use crate::ingest::observation::{IncidentObservation, ParsedDocument, UpdateObservation};
 use crate::ingest::{Format, ParseError, html, json, slug, time};
 
@@ -87,17 +88,6 @@ pub(crate) fn split_resolved(summary: &str) -> (bool, String) {
     (resolved, title.to_string())
 }
 
-/// AWS status codes: 0 normal, 1 informational, 2 performance issues, 3 disruption.
-pub(crate) fn impact_of(code: &str) -> Option<Impact> {
-    match code.trim() {
-        "0" => Some(Impact::None),
-        "1" => Some(Impact::Minor),
-        "2" => Some(Impact::Major),
-        "3" => Some(Impact::Critical),
-        _ => None,
-    }
-}
-
 /// Events the process has read, by their raw text. A `data.json` history repeats most events
 /// file after file (the corpus: 4,803 events, 554 distinct), and an event's observation is a
 /// pure function of its text. Shared and bounded like the HTML memo.
@@ -144,6 +134,13 @@ fn read_event(item: &Value, path: &str, raw: String) -> Result<IncidentObservati
         last.status = Some(IncidentStatus::Resolved);
         last.status_raw = Some("[RESOLVED]".to_string());
     }
+    // The posts carry no codes: the course only says the first post acknowledged the event.
+    let course = codes::aws_course(&vec![None; updates.len()]);
+    if let (Some(first), Some(Some(step))) = (updates.first_mut(), course.first())
+        && first.status.is_none()
+    {
+        first.status = Some(*step);
+    }
     let first = updates.first().map(|u| u.occurred_at);
     let last = updates.last().map(|u| u.occurred_at);
     let components: Vec<String> = e
@@ -156,12 +153,9 @@ fn read_event(item: &Value, path: &str, raw: String) -> Result<IncidentObservati
         service: Some(slug::aws_service(&service_key)),
         external_id,
         title,
-        status: Some(if resolved {
-            IncidentStatus::Resolved
-        } else {
-            IncidentStatus::Investigating
-        }),
-        impact: impact_of(&status_raw),
+        status: Some(codes::aws_status(resolved, &course)),
+        // One service per event: the event's own code is all there is of its course.
+        impact: codes::aws_code(&status_raw).map(|c| codes::aws_impact(c, 1)),
         impact_raw: e.status.clone(),
         status_raw,
         started_at: Some(first.map_or(date, |f| f.min(date))),
@@ -226,6 +220,7 @@ fn description_updates(
             kind: EntryKind::StatusUpdate,
             body: html::body_text(body_html.trim_start_matches("&nbsp;")),
             components: Vec::new(),
+            changes: Vec::new(),
         });
     }
     out

@@ -53,8 +53,8 @@ fn fixture_dates_across_midnight_new_year_and_dst() {
 
     let cf = by_id["cloudfront_1751400000"];
     assert_eq!(cf.service.as_deref(), Some("aws"));
-    assert_eq!(cf.status, Some(IncidentStatus::Investigating));
-    assert_eq!(cf.impact, Some(Impact::Critical));
+    assert_eq!(cf.status, Some(IncidentStatus::Identified));
+    assert_eq!(cf.impact, Some(crate::domain::Impact::Major));
     assert_eq!(
         times(cf),
         ["2025-07-01T20:00:00+00:00", "2025-07-01T20:00:00+00:00"]

@@ -7,8 +7,10 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::domain::status::{EntryKind, IncidentStatus};
-use crate::ingest::aws_datajson::{impact_of, split_resolved};
+use crate::domain::codes::{self, aws_code};
+use crate::domain::component_change::{self, ComponentChange};
+use crate::domain::status::{EntryKind, Impact, IncidentStatus};
+use crate::ingest::aws_datajson::split_resolved;
 use crate::ingest::observation::{IncidentObservation, ParsedDocument, UpdateObservation};
 use crate::ingest::{Format, ParseError, html, json, slug, time};
 
@@ -28,6 +30,9 @@ struct Event {
 #[derive(Deserialize)]
 struct Impacted {
     service_name: Option<String>,
+    /// The worst status the service reached in this event.
+    #[serde(default, deserialize_with = "json::string_or_number::deserialize")]
+    max: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -78,8 +83,18 @@ fn event(item: &Value, path: &str) -> Result<IncidentObservation, ParseError> {
     let status_raw = e.status.clone().unwrap_or_default();
     let resolved = resolved_prefix || status_raw.trim() == "0";
 
-    let mut updates = log_updates(item, path, &external_id)?;
-    updates.extend(service_change_updates(item, path, &external_id)?);
+    let (mut updates, codes) = log_updates(item, path, &external_id)?;
+    let course = codes::aws_course(&codes);
+    for (update, step) in updates.iter_mut().zip(&course) {
+        update.status = step.or(update.status);
+    }
+    let changes = service_changes(item, path)?;
+    let impact = worst(&e, &codes, &changes);
+    updates.extend(
+        changes
+            .into_iter()
+            .filter_map(|(ms, at)| changes_at(&external_id, ms, &at)),
+    );
     updates.sort_by_key(|u| u.occurred_at);
 
     let components = impacted_components(&e);
@@ -88,12 +103,8 @@ fn event(item: &Value, path: &str) -> Result<IncidentObservation, ParseError> {
         external_id,
         service: (!service_key.is_empty()).then(|| slug::aws_service(&service_key)),
         title,
-        status: Some(if resolved {
-            IncidentStatus::Resolved
-        } else {
-            IncidentStatus::Investigating
-        }),
-        impact: impact_of(&status_raw),
+        status: Some(codes::aws_status(resolved, &course)),
+        impact,
         impact_raw: e.status.clone(),
         status_raw,
         started_at: date.or(updates.first().map(|u| u.occurred_at)),
@@ -130,12 +141,43 @@ fn event_id(e: &Event, service_key: &str, path: &str) -> Result<String, ParseErr
         .ok_or_else(|| ParseError::shape(path, "event has neither `arn` nor `date`"))
 }
 
-/// One update per `event_log` entry; entries at the same second get `#2`, `#3`, ... ids.
+/// The event's impact: the worst severity anything in it reached (the event, a post, a service
+/// change, a service's `max`), critical when several services reached it.
+fn worst(e: &Event, post_codes: &[Option<u8>], changes: &[(i64, Vec<Change>)]) -> Option<Impact> {
+    let mut by_service: BTreeMap<String, u8> = BTreeMap::new();
+    let mut raise = |service: String, code: Option<u8>| {
+        if let Some(code) = code {
+            let at = by_service.entry(service).or_insert(code);
+            *at = (*at).max(code);
+        }
+    };
+    for (key, impacted) in e.impacted_services.iter().flatten() {
+        raise(key.clone(), impacted.max.as_deref().and_then(aws_code));
+    }
+    for c in changes.iter().flat_map(|(_, at)| at) {
+        let name = c
+            .service
+            .clone()
+            .or(c.service_name.clone())
+            .unwrap_or_default();
+        raise(name.clone(), c.current_status.as_deref().and_then(aws_code));
+        raise(name, c.previous_status.as_deref().and_then(aws_code));
+    }
+    let own = e.status.as_deref().and_then(aws_code);
+    let posts = post_codes.iter().flatten().copied().max();
+    let services = by_service.values().copied().max();
+    let peak = [own, posts, services].into_iter().flatten().max()?;
+    let at_peak = by_service.values().filter(|c| **c == peak).count();
+    Some(codes::aws_impact(peak, at_peak.max(1)))
+}
+
+/// One update per `event_log` entry, oldest first; entries at the same second get `#2`, `#3`,
+/// ... ids. Each post's status shows in words; its code (when it has one) comes back beside.
 fn log_updates(
     item: &Value,
     path: &str,
     external_id: &str,
-) -> Result<Vec<UpdateObservation>, ParseError> {
+) -> Result<(Vec<UpdateObservation>, Vec<Option<u8>>), ParseError> {
     let mut updates = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
     for (i, entry) in json::array(item, "event_log", path)?.iter().enumerate() {
@@ -152,26 +194,33 @@ fn log_updates(
         let entry_resolved = log.status.as_deref().is_some_and(|s| s.trim() == "0")
             || log.summary.as_deref().is_some_and(|s| split_resolved(s).0);
         let base = format!("{external_id}@{}", time::id_stamp(at));
+        let word = log.status.as_deref().map(|code| {
+            codes::aws_post_word(code).map_or_else(|| code.trim().to_string(), str::to_string)
+        });
         updates.push(UpdateObservation {
             external_id: numbered(&mut seen, base),
             occurred_at: at,
             original_time: stamp,
             status: entry_resolved.then_some(IncidentStatus::Resolved),
-            status_raw: log.status,
+            status_raw: word,
             kind: EntryKind::StatusUpdate,
             body: html::body_text(log.message.as_deref().unwrap_or_default()),
             components: Vec::new(),
+            changes: Vec::new(),
         });
     }
-    Ok(updates)
+    // Oldest first, as the severity's course is read; the sort is stable, so posts at one
+    // second keep the document's order.
+    updates.sort_by_key(|u| u.occurred_at);
+    let codes = updates
+        .iter()
+        .map(|u| u.status_raw.as_deref().and_then(codes::aws_post_code))
+        .collect();
+    Ok((updates, codes))
 }
 
-/// Service status changes (epoch milliseconds), one timeline entry per instant.
-fn service_change_updates(
-    item: &Value,
-    path: &str,
-    external_id: &str,
-) -> Result<Vec<UpdateObservation>, ParseError> {
+/// Service status changes (epoch milliseconds), grouped by instant, oldest first.
+fn service_changes(item: &Value, path: &str) -> Result<Vec<(i64, Vec<Change>)>, ParseError> {
     let mut by_time: BTreeMap<i64, Vec<Change>> = BTreeMap::new();
     for (i, entry) in json::array(item, "impacted_service_status_changes", path)?
         .iter()
@@ -186,17 +235,15 @@ fn service_change_updates(
         })?;
         by_time.entry(ms).or_default().push(change);
     }
-    Ok(by_time
-        .into_iter()
-        .filter_map(|(ms, changes)| changes_at(external_id, ms, &changes))
-        .collect())
+    Ok(by_time.into_iter().collect())
 }
 
-/// The entry for the changes at one instant: a `name: old -> new` line per service.
-/// `None` when the instant is out of range.
+/// The entry for the changes at one instant: each service's change as data, and in words
+/// ("Amazon DynamoDB: service disruption (was operational)"). `None` when the instant is out of
+/// range.
 fn changes_at(external_id: &str, ms: i64, changes: &[Change]) -> Option<UpdateObservation> {
     let at = time::epoch_millis(ms)?;
-    let mut lines = Vec::new();
+    let mut data = Vec::new();
     let mut components = Vec::new();
     for c in changes {
         let name = c
@@ -204,11 +251,11 @@ fn changes_at(external_id: &str, ms: i64, changes: &[Change]) -> Option<UpdateOb
             .clone()
             .or(c.service.clone())
             .unwrap_or_default();
-        lines.push(format!(
-            "{name}: {} -> {}",
-            c.previous_status.as_deref().unwrap_or("?"),
-            c.current_status.as_deref().unwrap_or("?")
-        ));
+        data.push(ComponentChange {
+            component: name.clone(),
+            from: c.previous_status.as_deref().and_then(codes::aws_service),
+            to: c.current_status.as_deref().and_then(codes::aws_service),
+        });
         components.push(name);
     }
     Some(UpdateObservation {
@@ -218,8 +265,9 @@ fn changes_at(external_id: &str, ms: i64, changes: &[Change]) -> Option<UpdateOb
         status: None,
         status_raw: None,
         kind: EntryKind::ComponentChange,
-        body: lines.join("\n"),
+        body: component_change::words(&data),
         components,
+        changes: data,
     })
 }
 

@@ -16,7 +16,7 @@ fn utf16_fixture() {
             .starts_with("arn:aws:health:eu-north-1::event/DYNAMODB/")
     );
     assert_eq!(ddb.service.as_deref(), Some("aws-eu-north-1"));
-    assert_eq!(ddb.status, Some(IncidentStatus::Investigating));
+    assert_eq!(ddb.status, Some(IncidentStatus::Identified));
     assert_eq!(
         ddb.components,
         ["Amazon DynamoDB Accelerator", "Amazon DynamoDB"]
@@ -85,4 +85,52 @@ fn corpus_aws_health_capture() {
     );
     assert_eq!(log_entries, 36);
     assert_eq!(d.incidents[0].service.as_deref(), Some("aws-me-central-1"));
+}
+
+/// An outage shaped like us-east-1 on 2025-10-20: codes become words, the impact is the worst
+/// the event reached (3 on two services), and the severity's course gives the milestones.
+#[test]
+fn an_outage_reads_in_words_with_its_worst_impact_and_course() {
+    let d = parse_format(
+        Format::AwsHealth,
+        &fixture("aws-health/outage-us-east-1.json"),
+    )
+    .unwrap();
+    let outage = &d.incidents[0];
+    assert_eq!(outage.status, Some(IncidentStatus::Resolved));
+    assert_eq!(outage.impact, Some(crate::domain::Impact::Critical));
+    assert_eq!(
+        outage.impact_raw.as_deref(),
+        Some("0"),
+        "the raw code is kept"
+    );
+    let posts: Vec<(Option<IncidentStatus>, Option<&str>)> = outage
+        .updates
+        .iter()
+        .filter(|u| u.kind == EntryKind::StatusUpdate)
+        .map(|u| (u.status, u.status_raw.as_deref()))
+        .collect();
+    assert_eq!(
+        posts,
+        [
+            (Some(IncidentStatus::Identified), Some("informational")),
+            (None, Some("service disruption")),
+            (
+                Some(IncidentStatus::Monitoring),
+                Some("degraded performance")
+            ),
+            (None, Some("degraded performance")),
+            (Some(IncidentStatus::Resolved), Some("resolved")),
+        ]
+    );
+    let first_change = outage
+        .updates
+        .iter()
+        .find(|u| u.kind == EntryKind::ComponentChange)
+        .unwrap();
+    assert_eq!(
+        first_change.body,
+        "Amazon DynamoDB: service disruption (was operational)"
+    );
+    assert_snapshot("aws_health_outage", &d);
 }

@@ -165,5 +165,6 @@ fn add_item(
         kind: EntryKind::StatusUpdate,
         body: html::body_text(&crate::ingest::feed::entry_body_html(entry)),
         components: Vec::new(),
+        changes: Vec::new(),
     });
 }

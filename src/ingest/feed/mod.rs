@@ -179,6 +179,7 @@ fn entry_updates(
         kind: EntryKind::StatusUpdate,
         body,
         components: Vec::new(),
+        changes: Vec::new(),
     }]
 }
 
@@ -287,6 +288,7 @@ pub(crate) fn statuspage_updates(
             // Feed content is HTML by declaration, so entities are decoded even without tags.
             body: html::html_to_text(body_html),
             components: Vec::new(),
+            changes: Vec::new(),
         });
     }
     out.reverse();

@@ -6,7 +6,8 @@ use std::collections::HashMap;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::domain::status::{EntryKind, Impact, IncidentStatus};
+use crate::domain::codes;
+use crate::domain::status::{EntryKind, IncidentStatus};
 use crate::ingest::observation::{IncidentObservation, ParsedDocument, UpdateObservation};
 use crate::ingest::{Format, ParseError, html, json, time};
 
@@ -72,15 +73,6 @@ fn status_of(word: &str) -> Option<IncidentStatus> {
     }
 }
 
-fn impact_of(word: &str) -> Option<Impact> {
-    match word.trim().to_ascii_uppercase().as_str() {
-        "SERVICE_INFORMATION" => Some(Impact::Minor),
-        "SERVICE_DISRUPTION" => Some(Impact::Major),
-        "SERVICE_OUTAGE" => Some(Impact::Critical),
-        _ => None,
-    }
-}
-
 /// One incident: its identity and times, its updates (oldest first), then the state, places
 /// and page the incident as a whole reports.
 fn incident(item: &Value, path: &str) -> Result<IncidentObservation, ParseError> {
@@ -101,8 +93,21 @@ fn incident(item: &Value, path: &str) -> Result<IncidentObservation, ParseError>
     let end = time::opt_rfc3339(inc.end.as_deref(), &field("end"))?;
     let modified = time::opt_rfc3339(inc.modified.as_deref(), &field("modified"))?;
 
-    let updates = updates_of(item, path, &id)?;
+    let mut updates = updates_of(item, path, &id)?;
     let latest_word = latest_status_word(item, &updates);
+    // The worst impact the incident reported over its life, not only its latest.
+    let impact = updates
+        .iter()
+        .filter_map(|u| u.status_raw.as_deref())
+        .chain(inc.status_impact.as_deref())
+        .filter_map(codes::gcp_impact)
+        .max();
+    // Posts show their status in words; the codes stay in the raw item.
+    for u in &mut updates {
+        if let Some(word) = u.status_raw.as_deref().and_then(codes::gcp_post_word) {
+            u.status_raw = Some(word.to_string());
+        }
+    }
     let status = if end.is_some() {
         Some(IncidentStatus::Resolved)
     } else {
@@ -116,7 +121,7 @@ fn incident(item: &Value, path: &str) -> Result<IncidentObservation, ParseError>
         title: inc.external_desc.unwrap_or_default().trim().to_string(),
         status,
         status_raw: latest_word,
-        impact: inc.status_impact.as_deref().and_then(impact_of),
+        impact,
         impact_raw: inc.status_impact,
         started_at: begin.or(updates.first().map(|u| u.occurred_at)),
         resolved_at: end,
@@ -185,6 +190,7 @@ fn update(
         kind: EntryKind::StatusUpdate,
         body: html::body_text(upd.text.as_deref().unwrap_or_default()),
         components,
+        changes: Vec::new(),
     })
 }
 

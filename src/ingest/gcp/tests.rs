@@ -13,7 +13,7 @@ fn gcp_fixture() {
     assert_eq!(open.service.as_deref(), Some("gcp"));
     assert_eq!(open.status, Some(IncidentStatus::Investigating));
     assert_eq!(open.resolved_at, None);
-    assert_eq!(open.impact, Some(Impact::Major));
+    assert_eq!(open.impact, Some(crate::domain::Impact::Major));
     assert_eq!(
         open.url.as_deref(),
         Some("https://status.cloud.google.com/incidents/Qk7mP2xRt9LwZ3vN8aYc")

@@ -121,6 +121,7 @@ fn incident(item: &Value, path: &str) -> Result<IncidentObservation, ParseError>
             kind: EntryKind::StatusUpdate,
             body: html::body_text(note.body.as_deref().unwrap_or_default()),
             components: Vec::new(),
+            changes: Vec::new(),
         });
     }
     updates.sort_by_key(|u| u.occurred_at);

@@ -11,6 +11,8 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::{Component, Context};
+use crate::domain::codes;
+use crate::domain::component_change::{self, ComponentChange};
 use crate::domain::status::{EntryKind, IncidentStatus};
 use crate::ingest::observation::{IncidentObservation, UpdateObservation};
 use crate::ingest::{ParseError, html, json, time, vocab};
@@ -242,9 +244,25 @@ fn update(item: &Value, path: &str, incident_id: &str) -> Result<UpdateObservati
     for a in &affected {
         push_unique(&mut components, a.name.clone());
     }
-    let body = u.body.as_deref().map(html::body_text).unwrap_or_default();
-    let changed = affected.iter().any(|a| a.old_status != a.new_status);
-    let kind = if body.is_empty() && changed {
+    let mut body = u.body.as_deref().map(html::body_text).unwrap_or_default();
+    let changes: Vec<ComponentChange> = affected
+        .iter()
+        .filter(|a| a.old_status != a.new_status)
+        .map(|a| ComponentChange {
+            component: a.name.clone().unwrap_or_default().trim().to_string(),
+            from: a
+                .old_status
+                .as_deref()
+                .and_then(codes::statuspage_component),
+            to: a
+                .new_status
+                .as_deref()
+                .and_then(codes::statuspage_component),
+        })
+        .collect();
+    // A post without words that only moves components reads as those moves.
+    let kind = if body.is_empty() && !changes.is_empty() {
+        body = component_change::words(&changes);
         EntryKind::ComponentChange
     } else {
         EntryKind::StatusUpdate
@@ -261,6 +279,7 @@ fn update(item: &Value, path: &str, incident_id: &str) -> Result<UpdateObservati
         kind,
         body,
         components,
+        changes,
     })
 }
 
