@@ -201,8 +201,11 @@ pub(crate) enum Command {
         #[arg(long, value_name = "DIR", env = "AFTERMATH_CORPUS")]
         corpus: Option<PathBuf>,
         /// Measure one part alone, on a fresh store of its own: `spikes` (live spike evaluation
-        /// of one minute, 10,000 services at the medium scale).
-        #[arg(long, value_name = "PART", value_parser = ["spikes"])]
+        /// of one minute, 10,000 services at the medium scale), `reports` (report intake over
+        /// HTTP), `cascade` (report streams replayed hourly), `ingest` (in-process and HTTP
+        /// ingest of the scale's corpus), `export` (that ingest, then the postmortem export) or
+        /// `search` (that ingest, then the query mix and freshness).
+        #[arg(long, value_name = "PART", value_parser = crate::bench::Part::NAMES)]
         only: Option<String>,
         /// Measure search relevance instead: nDCG@10 and recall@10 of Aftermath and of SQLite
         /// FTS5 on the judged queries, over the real corpus (`--corpus DIR` is required).

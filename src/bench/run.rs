@@ -98,17 +98,17 @@ async fn run_in(opts: &Options, work: &Workspace) -> anyhow::Result<Report> {
 }
 
 /// What the in-process phase ingested, and the documents it left for HTTP.
-struct InProcess {
-    entries: u64,
-    incidents: u64,
-    spent: Duration,
-    for_http: Vec<Document>,
+pub(super) struct InProcess {
+    pub(super) entries: u64,
+    pub(super) incidents: u64,
+    pub(super) spent: Duration,
+    pub(super) for_http: Vec<Document>,
     /// Goes on counting through the HTTP phase.
-    bar: Bar,
+    pub(super) bar: Bar,
 }
 
 /// Nine tenths of the corpus in batches, timing only parse and apply.
-fn ingest_in_process(
+pub(super) fn ingest_in_process(
     db: &Db,
     generator: &mut Generator,
     opts: &Options,
@@ -147,18 +147,28 @@ fn ingest_in_process(
 }
 
 /// A server on the benchmark store, and a write token for it.
-struct Server {
-    address: String,
-    search: Search,
+pub(super) struct Server {
+    pub(super) address: String,
+    pub(super) search: Search,
     handle: actix_web::dev::ServerHandle,
-    token: String,
-    client: reqwest::Client,
+    pub(super) token: String,
+    pub(super) client: reqwest::Client,
 }
 
 impl Server {
     /// Starts it and waits until its indexer has built the index of what is stored.
-    async fn start(work: &Workspace, db: &Db) -> anyhow::Result<Self> {
-        let mut config = Config::for_dir(work.url.clone(), work.data_dir.clone());
+    pub(super) async fn start(work: &Workspace, db: &Db) -> anyhow::Result<Self> {
+        Self::start_in(work, db, work.data_dir.clone()).await
+    }
+
+    /// [`Server::start`] with its own data directory (its own index): a second instance on the
+    /// same store.
+    pub(super) async fn start_in(
+        work: &Workspace,
+        db: &Db,
+        data_dir: std::path::PathBuf,
+    ) -> anyhow::Result<Self> {
+        let mut config = Config::for_dir(work.url.clone(), data_dir);
         // The intake phase is one client playing a proxy for a new reporter on every report
         // (`X-Forwarded-For`, believed from loopback), so each report is counted and stored the
         // way a real crowd's are; the per-reporter limit would only measure itself.
@@ -180,7 +190,7 @@ impl Server {
     }
 
     /// HTTP ingest of `docs`: entries posted and seconds taken, until searchable.
-    async fn ingest(&self, docs: &[Document], bar: &Bar) -> anyhow::Result<(u64, f64)> {
+    pub(super) async fn ingest(&self, docs: &[Document], bar: &Bar) -> anyhow::Result<(u64, f64)> {
         let started = Instant::now();
         let entries = post_documents(&self.client, &self.address, &self.token, docs, bar).await?;
         let secs = started.elapsed().as_secs_f64();
@@ -189,7 +199,7 @@ impl Server {
         Ok((entries, secs))
     }
 
-    async fn stop(self) {
+    pub(super) async fn stop(self) {
         self.handle.stop(true).await;
         self.search.stop();
     }

@@ -176,3 +176,66 @@ fn the_report_names_its_backend_and_on_postgres_times_postgres_full_text_search_
         );
     }
 }
+
+/// `bench --only PART` at the tiny scale: each part runs alone and reports its figures under the
+/// full report's keys (not timed here either).
+#[test]
+fn each_part_runs_alone_and_reports_its_keys_under_the_full_reports_names() {
+    let parts: &[(&str, &[&str])] = &[
+        ("spikes", &["/spike_evaluation/seconds_per_minute"]),
+        (
+            "reports",
+            &["/report_intake/requests_per_sec", "/report_intake/p99_ms"],
+        ),
+        (
+            "cascade",
+            &["/cascade/reports_per_sec", "/cascade/detected_spikes"],
+        ),
+        (
+            "ingest",
+            &[
+                "/ingest/in_process_entries_per_sec",
+                "/ingest/http_entries_per_sec",
+            ],
+        ),
+        (
+            "export",
+            &["/ingest/http_entries", "/postmortems/export_per_sec"],
+        ),
+        (
+            "search",
+            &[
+                "/search/p50_ms",
+                "/search/p99_ms",
+                "/freshness/p99_ms",
+                "/cross_instance_freshness/p99_ms",
+            ],
+        ),
+    ];
+    for (part, keys) in parts {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_aftermath"));
+        cmd.env_remove("AFTERMATH_DATABASE_URL")
+            .env_remove("AFTERMATH_CORPUS")
+            .env("RUST_LOG", "error");
+        if let Ok(pg) = std::env::var("AFTERMATH_TEST_DATABASE_URL") {
+            cmd.args(["--database-url", &pg]);
+        }
+        let out = cmd
+            .args(["bench", "--scale", "tiny", "--json", "--only", part])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{part}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(report["backend"], backend_name(), "{part}: {report}");
+        for key in *keys {
+            assert!(
+                report.pointer(key).is_some_and(Value::is_number),
+                "{part}: {key} missing: {report}"
+            );
+        }
+    }
+}
