@@ -9,7 +9,7 @@
 //! out and said so. Strict requests skip relaxing, typos, aliases and dates (see `understand`).
 
 use tantivy::Searcher;
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
+use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, Term};
 
 use super::fuzzy;
@@ -71,8 +71,9 @@ pub fn build(
     let mut soft: Vec<Box<dyn Query>> = Vec::new();
     let mut plan = Plan::default();
     let mut replacements: Vec<(String, String)> = Vec::new();
-    // Words that only say something broke are optional beside others (not when strict).
-    let specific = reading.concepts.iter().any(|c| !is_generic(c));
+    // Words that only say something broke are optional beside others or a date (not when
+    // strict): "panne 20 octobre" lists that day's incidents, those saying "panne" first.
+    let specific = reading.concepts.iter().any(|c| !is_generic(c)) || reading.period.is_some();
     for concept in &reading.concepts {
         let (clause, planned) = concept_clause(live, searcher, concept, strict)?;
         match clause {
@@ -94,6 +95,9 @@ pub fn build(
         }
     }
     plan.did_you_mean = did_you_mean(q, &replacements);
+    if clauses.is_empty() && !soft.is_empty() && reading.period.is_some() {
+        clauses.push(Box::new(AllQuery));
+    }
     if clauses.is_empty() {
         clauses.append(&mut soft);
     }
@@ -227,11 +231,7 @@ fn analyzed(live: &Live, field: Field, text: &str) -> Result<Vec<(usize, Term)>,
 type Widened = (Option<Box<dyn Query>>, Vec<String>);
 
 /// The near spellings of a word that matches nothing, and what they are (best first).
-fn typo_clause(
-    live: &Live,
-    searcher: &Searcher,
-    word: &str,
-) -> Result<Widened, SearchError> {
+fn typo_clause(live: &Live, searcher: &Searcher, word: &str) -> Result<Widened, SearchError> {
     // Folded and lowercased as the component names are, but not stemmed: "as typed".
     let folded = analyzed(live, live.fields.component, word)?;
     let [(_, term)] = folded.as_slice() else {
