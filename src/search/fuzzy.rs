@@ -84,7 +84,7 @@ pub fn near(
             doc_freq,
         });
     }
-    near.sort_by(|a, b| b.doc_freq.cmp(&a.doc_freq));
+    near.sort_by_key(|n| std::cmp::Reverse(n.doc_freq));
     Ok(near)
 }
 

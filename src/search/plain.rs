@@ -9,12 +9,12 @@
 //! out and said so. Strict requests skip relaxing, typos, aliases and dates (see `understand`).
 
 use tantivy::Searcher;
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
+use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, Term};
 
 use super::fuzzy;
 use super::query::{AppliedFilter, SearchRequest, SearchResults, count, execute};
-use super::understand::{Concept, Reading};
+use super::understand::{Concept, Reading, is_generic};
 use super::{Live, SearchError};
 
 /// The strict query's total under which the relaxed one is used.
@@ -68,8 +68,12 @@ pub fn build(
     q: &str,
 ) -> Result<Built, SearchError> {
     let mut clauses: Vec<Box<dyn Query>> = Vec::new();
+    let mut soft: Vec<Box<dyn Query>> = Vec::new();
     let mut plan = Plan::default();
     let mut replacements: Vec<(String, String)> = Vec::new();
+    // Words that only say something broke are optional beside others or a date (not when
+    // strict): "panne 20 octobre" lists that day's incidents, those saying "panne" first.
+    let specific = reading.concepts.iter().any(|c| !is_generic(c)) || reading.period.is_some();
     for concept in &reading.concepts {
         let (clause, planned) = concept_clause(live, searcher, concept, strict)?;
         match clause {
@@ -79,7 +83,10 @@ pub fn build(
                 {
                     replacements.push((planned.typed.clone(), best.clone()));
                 }
-                clauses.push(clause);
+                match !strict && specific && is_generic(concept) {
+                    true => soft.push(clause),
+                    false => clauses.push(clause),
+                }
                 plan.concepts.push(planned);
             }
             // Strict asks for every word: one that matches nothing matches no incident.
@@ -88,24 +95,38 @@ pub fn build(
         }
     }
     plan.did_you_mean = did_you_mean(q, &replacements);
+    if clauses.is_empty() && !soft.is_empty() && reading.period.is_some() {
+        clauses.push(Box::new(AllQuery));
+    }
+    if clauses.is_empty() {
+        clauses.append(&mut soft);
+    }
     if clauses.is_empty() {
         return Ok(nothing(plan));
     }
     let n = clauses.len();
-    let minimum = ((n as f64) * 2.0 / 3.0).round().max(1.0) as usize;
+    // About two thirds, rounded down: half of four words, two of three, four of six.
+    let minimum = (n * 2 / 3).max(1);
+    let with_soft = |core: Box<dyn Query>| -> Box<dyn Query> {
+        let mut all = vec![(Occur::Must, core)];
+        all.extend(soft.iter().map(|s| (Occur::Should, s.box_clone())));
+        Box::new(BooleanQuery::new(all))
+    };
     let relaxed = (!strict && minimum < n).then(|| {
         let should = clauses
             .iter()
             .map(|c| (Occur::Should, c.box_clone()))
             .collect();
-        Box::new(BooleanQuery::with_minimum_required_clauses(should, minimum)) as Box<dyn Query>
+        with_soft(Box::new(BooleanQuery::with_minimum_required_clauses(
+            should, minimum,
+        )))
     });
     if relaxed.is_some() {
         plan.minimum = minimum;
     }
     let must = clauses.into_iter().map(|c| (Occur::Must, c)).collect();
     Ok(Built {
-        strict: Some(Box::new(BooleanQuery::new(must))),
+        strict: Some(with_soft(Box::new(BooleanQuery::new(must)))),
         relaxed,
         plan,
     })
@@ -206,12 +227,11 @@ fn analyzed(live: &Live, field: Field, text: &str) -> Result<Vec<(usize, Term)>,
     Ok(terms)
 }
 
+/// A word's query, widened, and the words it was widened to (best first).
+type Widened = (Option<Box<dyn Query>>, Vec<String>);
+
 /// The near spellings of a word that matches nothing, and what they are (best first).
-fn typo_clause(
-    live: &Live,
-    searcher: &Searcher,
-    word: &str,
-) -> Result<(Option<Box<dyn Query>>, Vec<String>), SearchError> {
+fn typo_clause(live: &Live, searcher: &Searcher, word: &str) -> Result<Widened, SearchError> {
     // Folded and lowercased as the component names are, but not stemmed: "as typed".
     let folded = analyzed(live, live.fields.component, word)?;
     let [(_, term)] = folded.as_slice() else {

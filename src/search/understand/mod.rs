@@ -55,6 +55,27 @@ impl Concept {
     }
 }
 
+/// Words that say something broke, which every incident did: beside other words they rank
+/// (an incident that says "outage" first) but are not required, since providers rarely write
+/// them ("increased error rates", "service disruption").
+const GENERIC: &[&str] = &[
+    "outage",
+    "outages",
+    "incident",
+    "incidents",
+    "problem",
+    "problems",
+    "panne",
+    "pannes",
+    "down",
+    "broken",
+];
+
+/// Whether a concept only says that something broke.
+pub fn is_generic(concept: &Concept) -> bool {
+    matches!(concept, Concept::Word(w) if GENERIC.contains(&w.as_str()))
+}
+
 /// Whether `q` uses query syntax, which the parser reads exactly.
 pub fn is_advanced(q: &str) -> bool {
     q.contains(['"', ':', '(', ')', '+', '[', ']', '{', '}', '^', '~'])
