@@ -75,15 +75,8 @@ pub(crate) enum Command {
             default_value = aftermath::config::DEFAULT_OUTBOX_RETENTION,
             value_parser = aftermath::config::parse_retention)]
         outbox_retention: std::time::Duration,
-        /// The SMTP relay for email notifications: smtp://host:port or smtps://user:pass@host.
-        #[arg(long, env = "AFTERMATH_SMTP_URL")]
-        smtp_url: Option<String>,
-        /// The From address of notification mail.
-        #[arg(long, env = "AFTERMATH_SMTP_FROM")]
-        smtp_from: Option<String>,
-        /// Do not send notifications from this instance.
-        #[arg(long)]
-        no_notify: bool,
+        #[command(flatten)]
+        notify: NotifyArgs,
     },
     /// Fetch every source that is due (conditional GET, timeouts, backoff) and ingest what changed.
     Poll {
@@ -298,4 +291,28 @@ pub(crate) enum TokenCommand {
     List,
     /// Revoke every live token with this name or id.
     Revoke { name_or_id: String },
+}
+
+/// Notifications out (`serve`'s flags).
+#[derive(clap::Args)]
+pub(crate) struct NotifyArgs {
+    /// The SMTP relay for email notifications: smtp://host:port or smtps://user:pass@host.
+    #[arg(long, env = "AFTERMATH_SMTP_URL")]
+    smtp_url: Option<String>,
+    /// The From address of notification mail.
+    #[arg(long, env = "AFTERMATH_SMTP_FROM")]
+    smtp_from: Option<String>,
+    /// Do not send notifications from this instance.
+    #[arg(long)]
+    no_notify: bool,
+}
+
+impl NotifyArgs {
+    pub(crate) fn into_config(self) -> aftermath::config::NotifyConfig {
+        aftermath::config::NotifyConfig {
+            run: !self.no_notify,
+            smtp_url: self.smtp_url,
+            smtp_from: self.smtp_from,
+        }
+    }
 }

@@ -54,9 +54,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             trusted_proxies,
             public_read,
             outbox_retention,
-            smtp_url,
-            smtp_from,
-            no_notify,
+            notify,
         } => {
             let config = Config {
                 database_url,
@@ -70,11 +68,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 private_sources: allow_private_sources,
                 public_read,
                 outbox_retention,
-                notifications: aftermath::config::NotifyConfig {
-                    run: !no_notify,
-                    smtp_url,
-                    smtp_from,
-                },
+                notifications: notify.into_config(),
             };
             serve(config, demo)
         }

@@ -69,6 +69,20 @@ struct Notify {
     links: notifications::Links,
 }
 
+impl Notify {
+    /// `None` when this process does not send notifications.
+    fn from_config(config: &Config) -> anyhow::Result<Option<Self>> {
+        if !config.notifications.run {
+            return Ok(None);
+        }
+        let settings = notifications::Settings::default();
+        let sender =
+            notifications::sender(&config.private_sources, &config.notifications, &settings)?;
+        let links = notifications::Links::new(config.public_url.as_deref());
+        Ok(Some(Self { sender, links }))
+    }
+}
+
 impl Background {
     /// Starts them; returns the stop signal and the jobs to wait for on stop, each with how
     /// long it may take.
@@ -136,20 +150,7 @@ impl Application {
         let poller_settings =
             PollerSettings::default().with_private_sources(config.private_sources.clone());
         let retention = config.outbox_retention;
-        let notify = config
-            .notifications
-            .run
-            .then(|| -> anyhow::Result<Notify> {
-                let settings = notifications::Settings::default();
-                let sender = notifications::sender(
-                    &config.private_sources,
-                    &config.notifications,
-                    &settings,
-                )?;
-                let links = notifications::Links::new(config.public_url.as_deref());
-                Ok(Notify { sender, links })
-            })
-            .transpose()?;
+        let notify = Notify::from_config(&config)?;
         let heartbeat = crate::db::replicas::heartbeat_interval(retention);
         let search = Search::start(db.clone(), &config.data_dir, heartbeat)
             .context("cannot start the search indexer")?;

@@ -106,6 +106,15 @@ async fn the_openapi_document_lists_every_route() {
         ("/api/v1/tokens", "get"),
         ("/api/v1/tokens", "post"),
         ("/api/v1/tokens/{id}", "delete"),
+        // Notifications out (a write token manages its own).
+        ("/api/v1/subscriptions", "get"),
+        ("/api/v1/subscriptions", "post"),
+        ("/api/v1/subscriptions/{id}", "get"),
+        ("/api/v1/subscriptions/{id}", "delete"),
+        ("/api/v1/subscriptions/{id}/rotate-secret", "post"),
+        ("/api/v1/subscriptions/{id}/resume", "post"),
+        ("/api/v1/subscriptions/{id}/test", "post"),
+        ("/api/v1/subscriptions/{id}/deliveries", "get"),
     ];
     for (path, method) in routes {
         assert!(
