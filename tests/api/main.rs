@@ -24,6 +24,7 @@ mod ingest_batch;
 mod ingest_errors;
 mod instances;
 mod interchange;
+mod maintenances;
 mod migrations;
 mod ops;
 mod outbox;
