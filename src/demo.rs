@@ -6,7 +6,9 @@ use serde::Deserialize;
 
 use crate::db::{self, Db, DbError};
 use crate::domain::observed::{ObservedIncident, ObservedUpdate, UpsertOutcome};
-use crate::domain::{EntryKind, Impact, IncidentStatus, Origin, Service, ServiceKind, ServiceSlug};
+use crate::domain::{
+    EntryKind, Impact, IncidentKind, IncidentStatus, Origin, Service, ServiceKind, ServiceSlug,
+};
 
 const DEMO_JSON: &str = include_str!("../fixtures/demo/demo.json");
 
@@ -147,6 +149,9 @@ fn to_observed(i: &DemoIncident) -> Result<ObservedIncident, DbError> {
         status: None,
         resolved_at: None,
         updated_at: None,
+        kind: IncidentKind::Incident,
+        scheduled_for: None,
+        scheduled_until: None,
         updates: i
             .updates
             .iter()

@@ -7,8 +7,8 @@ use chrono::{Duration, TimeZone, Utc};
 
 use aftermath::db::incidents::IncidentDetail;
 use aftermath::domain::{
-    EntryId, EntryKind, Impact, Incident, IncidentId, IncidentStatus, Milestones, Origin,
-    TimelineEntry,
+    EntryId, EntryKind, Impact, Incident, IncidentId, IncidentKind, IncidentStatus, Milestones,
+    Origin, TimelineEntry,
 };
 
 /// An incident with `n` timeline entries of realistic prose, some with hostile characters.
@@ -58,6 +58,9 @@ pub fn big_incident(n: usize) -> IncidentDetail {
             created_at: start,
             updated_at: start,
             version: 1,
+            kind: IncidentKind::Incident,
+            scheduled_for: None,
+            scheduled_until: None,
         },
         timeline,
         links: vec![],

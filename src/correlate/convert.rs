@@ -2,7 +2,7 @@
 
 use crate::domain::link::web_link;
 use crate::domain::observed::{ObservedIncident, ObservedUpdate};
-use crate::domain::{Origin, ServiceSlug};
+use crate::domain::{IncidentKind, Origin, ServiceSlug};
 use crate::ingest::{Format, IncidentObservation, ParsedDocument};
 
 /// The service a whole document is about, from the page that published it.
@@ -57,6 +57,13 @@ pub fn to_observed(
         status: obs.status,
         resolved_at: obs.resolved_at,
         updated_at: obs.updated_at,
+        kind: if obs.is_maintenance {
+            IncidentKind::Maintenance
+        } else {
+            IncidentKind::Incident
+        },
+        scheduled_for: obs.scheduled_for,
+        scheduled_until: obs.scheduled_until,
         updates: obs
             .updates
             .iter()

@@ -81,6 +81,16 @@ pub struct IncidentRow {
     #[diesel(skip_update)]
     #[serde(default = "first_version")]
     pub version: i64,
+    /// `incident` or `maintenance` (`domain::IncidentKind`); exports from before are incidents.
+    #[serde(default = "incident_kind")]
+    pub kind: String,
+    /// A maintenance's window.
+    pub scheduled_for: Option<NaiveDateTime>,
+    pub scheduled_until: Option<NaiveDateTime>,
+}
+
+fn incident_kind() -> String {
+    crate::domain::IncidentKind::Incident.as_str().to_string()
 }
 
 /// The version of a new incident (the column's default).
@@ -117,6 +127,10 @@ impl IncidentRow {
 
     pub fn impact(&self) -> Result<Impact, DbError> {
         parse_stored("incidents", &self.impact)
+    }
+
+    pub fn kind(&self) -> Result<crate::domain::IncidentKind, DbError> {
+        parse_stored("incidents", &self.kind)
     }
 
     pub fn origin(&self) -> Result<Origin, DbError> {

@@ -54,6 +54,9 @@ pub fn create(conn: &mut DbConn, new: &NewIncident) -> Result<IncidentId, DbErro
         created_at: t,
         updated_at: t,
         version: FIRST_VERSION,
+        kind: "incident".into(),
+        scheduled_for: None,
+        scheduled_until: None,
     };
     // The first status may already be past investigating: it moves milestones like any update.
     let mut state = state_of(&row)?;
@@ -257,6 +260,9 @@ pub(super) fn to_incidents(
                 created_at: from_db_time(row.created_at),
                 updated_at: from_db_time(row.updated_at),
                 version: row.version,
+                kind: row.kind()?,
+                scheduled_for: row.scheduled_for.map(from_db_time),
+                scheduled_until: row.scheduled_until.map(from_db_time),
             })
         })
         .collect()

@@ -60,6 +60,9 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         version -> BigInt,
+        kind -> Text,
+        scheduled_for -> Nullable<Timestamp>,
+        scheduled_until -> Nullable<Timestamp>,
     }
 }
 

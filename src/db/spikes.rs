@@ -179,6 +179,8 @@ fn overlapping_incident(
     let id: Option<String> = incidents::table
         .inner_join(incident_services::table)
         .filter(incident_services::service_slug.eq(service))
+        // A spike during a maintenance is users noticing an outage, not the maintenance.
+        .filter(incidents::kind.eq(crate::domain::IncidentKind::Incident.as_str()))
         .filter(incidents::started_at.le(to_db_time(onset + JOIN_AFTER)))
         .filter(
             incidents::resolved_at
@@ -221,6 +223,9 @@ fn open_incident(
         created_at: t,
         updated_at: t,
         version: super::convert::FIRST_VERSION,
+        kind: "incident".into(),
+        scheduled_for: None,
+        scheduled_until: None,
     };
     diesel::insert_into(incidents::table)
         .values(&row)

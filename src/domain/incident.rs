@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use super::ids::{EntryId, IncidentId};
 use super::milestones::Milestones;
 use super::service::ServiceSlug;
-use super::status::{EntryKind, Impact, IncidentStatus, LinkKind, LinkSetBy, Origin};
+use super::status::{EntryKind, Impact, IncidentKind, IncidentStatus, LinkKind, LinkSetBy, Origin};
 use super::text::{Body, Title};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -23,6 +23,10 @@ pub struct Incident {
     pub updated_at: DateTime<Utc>,
     /// Grows with every change to what the incident shows (`version` module).
     pub version: i64,
+    pub kind: IncidentKind,
+    /// A maintenance's window.
+    pub scheduled_for: Option<DateTime<Utc>>,
+    pub scheduled_until: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

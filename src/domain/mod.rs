@@ -31,7 +31,8 @@ pub use milestones::{Durations, Milestones};
 pub use searchable::SearchableIncident;
 pub use service::{Service, ServiceFields, ServiceSlug};
 pub use status::{
-    ComponentStatus, EntryKind, Impact, IncidentStatus, LinkKind, LinkSetBy, Origin, ServiceKind,
+    ComponentStatus, EntryKind, Impact, IncidentKind, IncidentStatus, LinkKind, LinkSetBy,
+    MaintenanceStatus, Origin, ServiceKind,
 };
 pub use text::{Body, Title, ValidationError};
 pub use version::Precondition;

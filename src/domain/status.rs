@@ -119,6 +119,44 @@ impl ComponentStatus {
 }
 
 vocabulary!(
+    /// An outage, or work the provider scheduled (it stays out of outage counts and spikes).
+    IncidentKind {
+        Incident => "incident",
+        Maintenance => "maintenance",
+    }
+);
+
+vocabulary!(
+    /// A maintenance's own statuses, read from its incident status and its window.
+    MaintenanceStatus {
+        Scheduled => "scheduled",
+        InProgress => "in_progress",
+        Verifying => "verifying",
+        Completed => "completed",
+    }
+);
+
+impl MaintenanceStatus {
+    /// Completed once resolved, verifying while monitored, in progress once identified or once
+    /// its window has begun, scheduled before that.
+    pub fn of(
+        status: IncidentStatus,
+        scheduled_for: Option<chrono::DateTime<chrono::Utc>>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Self {
+        match status {
+            IncidentStatus::Resolved | IncidentStatus::Postmortem => Self::Completed,
+            IncidentStatus::Monitoring => Self::Verifying,
+            IncidentStatus::Identified => Self::InProgress,
+            IncidentStatus::Investigating if scheduled_for.is_some_and(|s| s <= now) => {
+                Self::InProgress
+            }
+            IncidentStatus::Investigating => Self::Scheduled,
+        }
+    }
+}
+
+vocabulary!(
     /// Who told us about the incident first.
     Origin {
         StatusPage => "status_page",

@@ -145,6 +145,8 @@ fn report(
         url: None,
         components,
         is_maintenance: s("report_type") == Some("maintenance"),
+        scheduled_for: None,
+        scheduled_until: None,
         postmortem: None,
         updates,
         raw: json::raw(item),

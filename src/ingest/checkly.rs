@@ -123,6 +123,8 @@ fn incident(item: &Value, path: &str) -> Result<IncidentObservation, ParseError>
             .filter_map(|s| s.name.clone())
             .collect(),
         is_maintenance: false,
+        scheduled_for: None,
+        scheduled_until: None,
         postmortem: None,
         updates,
         raw: json::raw(item),

@@ -108,6 +108,8 @@ fn active(
         url: a.url,
         components: Vec::new(),
         is_maintenance: maintenance,
+        scheduled_for: None,
+        scheduled_until: None,
         postmortem: None,
         updates: Vec::new(),
         raw: json::raw(item),

@@ -60,6 +60,9 @@ pub struct IncidentObservation {
     /// Affected component / product / region names.
     pub components: Vec<String>,
     pub is_maintenance: bool,
+    /// A maintenance's window, when the source gives it.
+    pub scheduled_for: Option<DateTime<Utc>>,
+    pub scheduled_until: Option<DateTime<Utc>>,
     /// Postmortem text, if the source carries one (plain text).
     pub postmortem: Option<String>,
     /// Oldest first.

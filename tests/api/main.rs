@@ -25,6 +25,7 @@ mod ingest_batch;
 mod ingest_errors;
 mod instances;
 mod interchange;
+mod maintenances;
 mod migrations;
 // Notifications out.
 mod notifications;

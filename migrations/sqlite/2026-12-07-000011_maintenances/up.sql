@@ -11,3 +11,15 @@ CREATE TABLE data_rewrites (
 );
 -- AWS and Google Cloud codes in words, and impacts that stay at their worst.
 INSERT INTO data_rewrites (name) VALUES ('source_codes_in_words');
+-- An incident is an `incident` or a scheduled `maintenance`, which has its window. Its status
+-- stays in the incident vocabulary (completed is resolved, verifying monitoring, in progress
+-- identified); domain::MaintenanceStatus reads the maintenance's own words from it and the window.
+ALTER TABLE incidents ADD COLUMN kind TEXT NOT NULL DEFAULT 'incident';
+ALTER TABLE incidents ADD COLUMN scheduled_for TIMESTAMP;
+ALTER TABLE incidents ADD COLUMN scheduled_until TIMESTAMP;
+-- Maintenances stored before were ingested as incidents; their posts carry the maintenance words.
+UPDATE incidents SET kind = 'maintenance' WHERE id IN (
+    SELECT incident_id FROM timeline_entries
+    WHERE lower(replace(status, '_', ' ')) IN
+        ('scheduled', 'in progress', 'verifying', 'completed', 'not started yet')
+);

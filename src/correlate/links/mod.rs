@@ -228,6 +228,8 @@ fn recompute_window(
     let lo = (from - Duration::days(1)).naive_utc();
     let hi = (to + Duration::days(1)).naive_utc();
     let rows: Vec<(String, NaiveDateTime, Option<NaiveDateTime>)> = incidents::table
+        // Maintenances cascade nothing and are caused by nothing upstream.
+        .filter(incidents::kind.eq(crate::domain::IncidentKind::Incident.as_str()))
         .filter(incidents::started_at.ge(lo))
         .filter(incidents::started_at.le(hi))
         .select((incidents::id, incidents::started_at, incidents::resolved_at))

@@ -31,7 +31,7 @@ use super::{DbConn, outbox, versions};
 use crate::domain::observed::{
     Changes, IncidentFields, ObservedIncident, ObservedUpdate, UpsertReport,
 };
-use crate::domain::{Impact, IncidentId, IncidentStatus, ServiceSlug};
+use crate::domain::{Impact, IncidentId, IncidentKind, IncidentStatus, ServiceSlug};
 pub use entries::previous_versions;
 use entries::stored_entries;
 
@@ -95,13 +95,14 @@ pub fn upsert_known(
     let stored_as_of = (!target.created).then_some(before.state.status_as_of);
     obs.settle(&mut fields, obs.standing(stored_as_of));
     write_fields(&mut target.row, &fields);
+    let scheduled = schedule(&mut target.row, obs);
     let mut changes = Changes {
         created: target.created,
         entries_added: posts.new.len(),
         entries_edited: posts.edited,
         entries_reworded: posts.reworded,
         // Compared as stored, at the store's precision.
-        fields_changed: fields_of(&target.row)?.differs_from(&before),
+        fields_changed: fields_of(&target.row)?.differs_from(&before) || scheduled,
         ..Changes::default()
     };
     if let Some(id) = take_over_spike(conn, known, &slugs, &mut target, &mut posts.new)? {
@@ -198,7 +199,8 @@ fn take_over_spike(
     target: &mut Target,
     new_entries: &mut [NewEntry],
 ) -> Result<Option<IncidentId>, DbError> {
-    if !target.created {
+    // Users' reports spike on outages; a maintenance takes over none.
+    if !target.created || target.row.kind != IncidentKind::Incident.as_str() {
         return Ok(None);
     }
     let Some(opened) = known.spike_opened.claim(conn, slugs, &target.row)? else {
@@ -244,6 +246,25 @@ fn store(
     Ok(links)
 }
 
+/// A source that marks a maintenance makes the incident one, with the window it gives; a
+/// source that does not never makes it an incident again. Whether anything changed.
+fn schedule(row: &mut IncidentRow, obs: &ObservedIncident) -> bool {
+    if obs.kind != IncidentKind::Maintenance {
+        return false;
+    }
+    let kind = obs.kind.as_str().to_string();
+    let window = (
+        obs.scheduled_for.map(to_db_time).or(row.scheduled_for),
+        obs.scheduled_until.map(to_db_time).or(row.scheduled_until),
+    );
+    if row.kind == kind && (row.scheduled_for, row.scheduled_until) == window {
+        return false;
+    }
+    row.kind = kind;
+    (row.scheduled_for, row.scheduled_until) = window;
+    true
+}
+
 fn new_row(obs: &ObservedIncident, source_id: &str, updates: &[&ObservedUpdate]) -> IncidentRow {
     let t = to_db_time(now());
     let first_post = updates.first().map(|u| u.occurred_at);
@@ -268,5 +289,8 @@ fn new_row(obs: &ObservedIncident, source_id: &str, updates: &[&ObservedUpdate])
         created_at: t,
         updated_at: t,
         version: FIRST_VERSION,
+        kind: obs.kind.as_str().to_string(),
+        scheduled_for: obs.scheduled_for.map(to_db_time),
+        scheduled_until: obs.scheduled_until.map(to_db_time),
     }
 }

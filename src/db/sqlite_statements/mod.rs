@@ -83,7 +83,7 @@ sqlite_statement! {
         "INSERT INTO `incidents` (`id`, `title`, `status`, `impact`, `origin`, `started_at`, \
          `detected_at`, `acknowledged_at`, `mitigated_at`, `resolved_at`, `status_as_of`, \
          `source_id`, `external_id`, `url`, `report_count`, `created_at`, `updated_at`, \
-         `version`) VALUES (" Text => &r.id,
+         `version`, `kind`, `scheduled_for`, `scheduled_until`) VALUES (" Text => &r.id,
         ", " Text => &r.title,
         ", " Text => &r.status,
         ", " Text => &r.impact,
@@ -101,6 +101,9 @@ sqlite_statement! {
         ", " SqliteTimestamp => &r.created_at,
         ", " SqliteTimestamp => &r.updated_at,
         ", " BigInt => &r.version,
+        ", " Text => &r.kind,
+        ", " Nullable<SqliteTimestamp> => &r.scheduled_for,
+        ", " Nullable<SqliteTimestamp> => &r.scheduled_until,
     } ")"
 }
 
@@ -124,6 +127,9 @@ sqlite_statement! {
         ", `report_count` = " BigInt => &r.report_count,
         ", `created_at` = " SqliteTimestamp => &r.created_at,
         ", `updated_at` = " SqliteTimestamp => &r.updated_at,
+        ", `kind` = " Text => &r.kind,
+        ", `scheduled_for` = " Nullable<SqliteTimestamp> => &r.scheduled_for,
+        ", `scheduled_until` = " Nullable<SqliteTimestamp> => &r.scheduled_until,
         " WHERE `id` = " Text => &r.id,
     } ""
 }

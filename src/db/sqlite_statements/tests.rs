@@ -140,6 +140,9 @@ fn incident(id: &str) -> IncidentRow {
         created_at: at("2026-01-02 04:00:00"),
         updated_at: at("2026-01-02 04:00:01.5"),
         version: 3,
+        kind: "incident".into(),
+        scheduled_for: None,
+        scheduled_until: None,
     }
 }
 

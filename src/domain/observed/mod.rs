@@ -19,7 +19,7 @@ use super::component_change::ComponentChange;
 use super::ids::IncidentId;
 use super::incident::IncidentState;
 use super::service::ServiceSlug;
-use super::status::{EntryKind, Impact, IncidentStatus, Origin};
+use super::status::{EntryKind, Impact, IncidentKind, IncidentStatus, Origin};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ObservedIncident {
@@ -39,6 +39,11 @@ pub struct ObservedIncident {
     pub resolved_at: Option<DateTime<Utc>>,
     /// When the source last changed it; the incident-level status is as of this time.
     pub updated_at: Option<DateTime<Utc>>,
+    /// A maintenance the source scheduled, or an incident.
+    pub kind: IncidentKind,
+    /// A maintenance's window, when the source gives it.
+    pub scheduled_for: Option<DateTime<Utc>>,
+    pub scheduled_until: Option<DateTime<Utc>>,
     pub updates: Vec<ObservedUpdate>,
 }
 

@@ -39,6 +39,9 @@ fn observed(updated_at: Option<DateTime<Utc>>, posts: &[DateTime<Utc>]) -> Obser
         status: None,
         resolved_at: None,
         updated_at,
+        kind: IncidentKind::Incident,
+        scheduled_for: None,
+        scheduled_until: None,
         updates: posts
             .iter()
             .enumerate()

@@ -6,7 +6,9 @@ use utoipa::ToSchema;
 
 use crate::db::incidents::IncidentDetail;
 use crate::domain::link::web_link;
-use crate::domain::{Incident, IncidentLink, Service, TimelineEntry};
+use crate::domain::{
+    Incident, IncidentKind, IncidentLink, MaintenanceStatus, Service, TimelineEntry,
+};
 
 pub fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
@@ -105,6 +107,16 @@ pub struct IncidentJson {
     /// Grows with every change to what this incident shows; compare it for equality only. A
     /// single incident also sends it as its `ETag` (`"v7"`).
     pub version: i64,
+    /// `incident`, or `maintenance` for work the provider scheduled.
+    pub kind: String,
+    /// A maintenance's window and its own status (`scheduled`, `in_progress`, `verifying`,
+    /// `completed`); incidents leave them out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scheduled_for: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scheduled_until: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub maintenance_status: Option<String>,
     /// Only on a single incident; lists leave it out.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub components: Option<Vec<ComponentJson>>,
@@ -140,6 +152,14 @@ impl From<&Incident> for IncidentJson {
             url: i.url.as_deref().and_then(web_link),
             updated_at: rfc3339(i.updated_at),
             version: i.version,
+            kind: i.kind.as_str().into(),
+            scheduled_for: opt_rfc3339(i.scheduled_for),
+            scheduled_until: opt_rfc3339(i.scheduled_until),
+            maintenance_status: (i.kind == IncidentKind::Maintenance).then(|| {
+                MaintenanceStatus::of(i.status, i.scheduled_for, chrono::Utc::now())
+                    .as_str()
+                    .into()
+            }),
             components: None,
             timeline: None,
             links: None,

@@ -164,6 +164,8 @@ fn read_event(item: &Value, path: &str, raw: String) -> Result<IncidentObservati
         url: None,
         components,
         is_maintenance: false,
+        scheduled_for: None,
+        scheduled_until: None,
         postmortem: None,
         updates,
         raw,

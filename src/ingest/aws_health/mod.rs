@@ -113,6 +113,8 @@ fn event(item: &Value, path: &str) -> Result<IncidentObservation, ParseError> {
         url: None,
         components,
         is_maintenance: false,
+        scheduled_for: None,
+        scheduled_until: None,
         postmortem: None,
         updates,
         raw: json::raw(item),

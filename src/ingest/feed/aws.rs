@@ -120,6 +120,8 @@ fn new_event(group_key: String, item: &Item, entry: &feed_rs::model::Entry) -> I
         url: crate::ingest::feed::alternate(&entry.links),
         components: Vec::new(),
         is_maintenance: false,
+        scheduled_for: None,
+        scheduled_until: None,
         postmortem: None,
         updates: Vec::new(),
         raw: String::new(),

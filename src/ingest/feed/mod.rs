@@ -143,6 +143,8 @@ fn entry_incident(
             .filter(|t| !t.is_empty())
             .collect(),
         is_maintenance,
+        scheduled_for: None,
+        scheduled_until: None,
         postmortem: None,
         updates,
         raw,

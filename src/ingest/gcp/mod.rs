@@ -129,6 +129,8 @@ fn incident(item: &Value, path: &str) -> Result<IncidentObservation, ParseError>
         url,
         components,
         is_maintenance: false,
+        scheduled_for: None,
+        scheduled_until: None,
         postmortem: None,
         updates,
         raw: json::raw(item),

@@ -150,6 +150,8 @@ fn incident(item: &Value, path: &str) -> Result<IncidentObservation, ParseError>
         url: inc.url,
         components: inc.services.unwrap_or_default(),
         is_maintenance,
+        scheduled_for: None,
+        scheduled_until: None,
         postmortem: None,
         updates,
         raw: json::raw(item),

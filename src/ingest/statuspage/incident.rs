@@ -29,6 +29,7 @@ struct Incident {
     resolved_at: Option<String>,
     started_at: Option<String>,
     scheduled_for: Option<String>,
+    scheduled_until: Option<String>,
     shortlink: Option<String>,
     postmortem_body: Option<String>,
 }
@@ -58,6 +59,7 @@ struct Times {
     resolved_at: Option<DateTime<Utc>>,
     started_at: Option<DateTime<Utc>>,
     scheduled_for: Option<DateTime<Utc>>,
+    scheduled_until: Option<DateTime<Utc>>,
 }
 
 /// One incident: identity and times, updates, components, then the state derived from them.
@@ -105,6 +107,8 @@ pub(super) fn incident(
         url,
         components,
         is_maintenance,
+        scheduled_for: times.scheduled_for.filter(|_| is_maintenance),
+        scheduled_until: times.scheduled_until.filter(|_| is_maintenance),
         postmortem,
         updates,
         raw: json::raw(item),
@@ -145,6 +149,7 @@ fn times(inc: &Incident, path: &str) -> Result<Times, ParseError> {
         resolved_at: at(inc.resolved_at.as_deref(), "resolved_at")?,
         started_at: at(inc.started_at.as_deref(), "started_at")?,
         scheduled_for: at(inc.scheduled_for.as_deref(), "scheduled_for")?,
+        scheduled_until: at(inc.scheduled_until.as_deref(), "scheduled_until")?,
     })
 }
 
