@@ -31,6 +31,7 @@ pub mod checkpoint;
 pub mod components;
 mod connection;
 mod convert;
+pub(crate) mod deferred;
 pub mod details;
 pub mod dump;
 mod error;
