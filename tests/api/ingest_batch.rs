@@ -137,7 +137,8 @@ fn stored(db: &Db) -> (i64, Vec<String>, usize, usize) {
         let detail = aftermath::db::incidents::get(conn, page.items[0].id)?;
         let mut earlier = 0;
         for entry in &detail.timeline {
-            earlier += aftermath::db::observed::previous_versions(conn, &entry.id.to_string())?.len();
+            earlier +=
+                aftermath::db::observed::previous_versions(conn, &entry.id.to_string())?.len();
         }
         let revisions = aftermath::db::postmortems::list(conn, page.items[0].id)?.len();
         let bodies = detail.timeline.iter().map(|e| e.body.clone()).collect();
@@ -161,7 +162,11 @@ fn a_document_naming_a_new_incident_twice_stores_what_two_documents_store() {
     let out = batch(&one, &[page(vec![with_postmortem.clone(), edited.clone()])]);
     let report = out[0].as_ref().unwrap();
     assert_eq!((report.created, report.updated), (1, 1), "{report:?}");
-    assert_eq!((report.entries_added, report.entries_edited), (2, 1), "{report:?}");
+    assert_eq!(
+        (report.entries_added, report.entries_edited),
+        (2, 1),
+        "{report:?}"
+    );
 
     let (two, _two_dir) = fresh();
     for doc in [page(vec![with_postmortem]), page(vec![edited])] {
