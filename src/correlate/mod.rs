@@ -295,6 +295,8 @@ fn apply_known(
         ..Default::default()
     };
     let page_service = convert::page_service(doc);
+    // On PostgreSQL the new incidents' rows are written together at the end (`db::deferred`).
+    known.deferred.start(conn);
     for (i, obs) in doc.incidents.iter().enumerate() {
         let slug = slug_of(service, obs, page_service.as_ref()).ok_or(IngestError::NoService)?;
         let url = doc.page.as_ref().and_then(|p| p.url.as_deref());
@@ -320,20 +322,39 @@ fn apply_known(
         report.entries_edited += upserted.entries_edited;
         let incident = upserted.incident_id;
         if let Some(body) = obs.postmortem.as_deref() {
+            // A revision refers to its incident: the incident must be stored first.
+            if known.deferred.holds(&incident.to_string()) {
+                known.deferred.flush(conn)?;
+            }
             let created = upserted.outcome == UpsertOutcome::Created;
             keep_provider_postmortem(conn, incident, created, body, &slug)?;
         }
-        db::provenance::record(
-            conn,
-            &source,
-            Some(incident.to_string().as_str()),
-            doc.format.as_str(),
-            &origin.0,
-            &obs.raw,
-            &hash,
-        )?;
+        let incident = incident.to_string();
+        let (format, raw) = (doc.format.as_str(), &obs.raw);
+        match known.deferred.is_on() {
+            true => (known.deferred).observation(
+                &source,
+                Some(&incident),
+                format,
+                &origin.0,
+                raw,
+                &hash,
+            ),
+            false => {
+                db::provenance::record(
+                    conn,
+                    &source,
+                    Some(&incident),
+                    format,
+                    &origin.0,
+                    raw,
+                    &hash,
+                )?;
+            }
+        }
         known.stored.kept(&source, &hash);
     }
+    known.deferred.finish(conn)?;
     if !doc.component_changes.is_empty() {
         let slug = service
             .cloned()

@@ -166,16 +166,8 @@ pub fn store_and_evaluate(
 ) -> Result<BackfillReport, DbError> {
     let stored = db::reports::insert_batch(conn, reports)?;
     let rules = Rules::default();
-    let mut touched = Vec::new();
-    for (service, earliest) in stored.earliest_by_service() {
-        touched.extend(super::spikes::evaluate_service(
-            conn,
-            &service,
-            until,
-            Some(earliest),
-            &rules,
-        )?);
-    }
+    let dirty = stored.earliest_by_service();
+    let mut touched = super::spikes::touched::evaluate_touched(conn, &dirty, until, &rules)?;
     touched.sort();
     touched.dedup();
     for id in &touched {

@@ -12,6 +12,7 @@ use std::collections::{HashMap, HashSet};
 
 use diesel::prelude::*;
 
+use super::deferred::Deferred;
 use super::error::DbError;
 use super::prefetch::Prefetched;
 use super::schema::sources as sources_table;
@@ -27,6 +28,8 @@ pub struct Known {
     pub(crate) stored: Prefetched,
     /// Incidents spikes opened that a new provider incident may take over.
     pub(crate) spike_opened: SpikeOpened,
+    /// On PostgreSQL, a document's new incidents, written at its end (`db::deferred`).
+    pub(crate) deferred: Deferred,
 }
 
 impl Known {
@@ -95,5 +98,6 @@ impl Known {
         self.services.clear();
         self.stored.forget();
         self.spike_opened.forget();
+        self.deferred.clear();
     }
 }

@@ -33,6 +33,7 @@ pub mod components;
 mod connection;
 mod convert;
 pub mod deliveries;
+pub(crate) mod deferred;
 pub mod details;
 pub mod dump;
 mod error;

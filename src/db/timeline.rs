@@ -67,6 +67,12 @@ pub fn insert_many(conn: &mut DbConn, entries: Vec<NewEntry>) -> Result<Vec<Entr
     Ok(rows)
 }
 
+/// New entries as [`insert_many`] would store them, recorded now.
+pub(crate) fn rows_of(entries: Vec<NewEntry>) -> Vec<EntryRow> {
+    let recorded = to_db_time(now());
+    entries.into_iter().map(|e| row_of(e, recorded)).collect()
+}
+
 fn row_of(e: NewEntry, recorded_at: chrono::NaiveDateTime) -> EntryRow {
     EntryRow {
         id: EntryId::generate().to_string(),

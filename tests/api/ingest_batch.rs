@@ -127,3 +127,53 @@ fn a_document_rolled_back_in_a_batch_leaves_nothing_a_later_one_trusts() {
     assert_eq!(out[1].as_ref().unwrap().entries_added, 1);
     assert_eq!(entries(&db), 2);
 }
+
+/// What one store holds of the batch's one incident: its version, its entries' texts, the
+/// earlier texts of its entries, and its postmortem revisions.
+fn stored(db: &Db) -> (i64, Vec<String>, usize, usize) {
+    db.run(|conn| {
+        let page = aftermath::db::incidents::list(conn, &Default::default(), 10, None)?;
+        assert_eq!(page.items.len(), 1, "one incident");
+        let detail = aftermath::db::incidents::get(conn, page.items[0].id)?;
+        let mut earlier = 0;
+        for entry in &detail.timeline {
+            earlier +=
+                aftermath::db::observed::previous_versions(conn, &entry.id.to_string())?.len();
+        }
+        let revisions = aftermath::db::postmortems::list(conn, page.items[0].id)?.len();
+        let bodies = detail.timeline.iter().map(|e| e.body.clone()).collect();
+        Ok((detail.incident.version, bodies, earlier, revisions))
+    })
+    .unwrap()
+}
+
+/// On PostgreSQL a document's new incidents are written at its end (`db::deferred`): an
+/// incident the same document names again, and a provider postmortem of a new incident, must
+/// find their rows stored, and leave what separate documents leave.
+#[test]
+fn a_document_naming_a_new_incident_twice_stores_what_two_documents_store() {
+    let mut with_postmortem = incident("aaa", &[("u1", T1, "Looking into it")]);
+    with_postmortem["postmortem_body"] = json!("We found the cause.");
+    let edited = incident(
+        "aaa",
+        &[("u1", T1, "Looking into errors"), ("u2", T2, "Fixed")],
+    );
+    let (one, _one_dir) = fresh();
+    let out = batch(&one, &[page(vec![with_postmortem.clone(), edited.clone()])]);
+    let report = out[0].as_ref().unwrap();
+    assert_eq!((report.created, report.updated), (1, 1), "{report:?}");
+    assert_eq!(
+        (report.entries_added, report.entries_edited),
+        (2, 1),
+        "{report:?}"
+    );
+
+    let (two, _two_dir) = fresh();
+    for doc in [page(vec![with_postmortem]), page(vec![edited])] {
+        batch(&two, &[doc])[0].as_ref().unwrap();
+    }
+    let (a, b) = (stored(&one), stored(&two));
+    assert_eq!(a, b);
+    assert_eq!(a.2, 1, "the first text is kept as an earlier version");
+    assert_eq!(a.3, 1, "the provider's postmortem is kept once");
+}

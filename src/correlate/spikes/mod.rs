@@ -18,6 +18,7 @@
 
 mod live;
 mod persisted;
+pub(crate) mod touched;
 mod windows;
 
 use std::collections::BTreeSet;

@@ -79,7 +79,11 @@ pub fn list(
         query = query.filter(incidents::started_at.lt(to_db_time(until)));
     }
     if let Some(c) = cursor {
-        query = query.filter(
+        // `started_at <= c` says nothing the condition after it does not, but it is the part an
+        // index range can answer: without it PostgreSQL walked the (started_at, id) index from
+        // the newest row and skipped every row of the pages before, so that listing all
+        // incidents a page at a time (the export) read a quadratic number of rows.
+        query = query.filter(incidents::started_at.le(c.started_at)).filter(
             incidents::started_at
                 .lt(c.started_at)
                 .or(incidents::started_at

@@ -37,7 +37,7 @@ pub(super) fn link_services(
 }
 
 /// (service, component) pairs the observation names, the whole service as an empty component.
-fn wanted_links(obs: &ObservedIncident) -> Vec<(String, String)> {
+pub(super) fn wanted_links(obs: &ObservedIncident) -> Vec<(String, String)> {
     let mut wanted: Vec<(String, String)> = obs
         .services
         .iter()

@@ -81,6 +81,10 @@ pub fn upsert_known(
     let mut updates: Vec<&ObservedUpdate> = obs.updates.iter().collect();
     updates.sort_by_key(|u| u.occurred_at);
     let mut target = target_of(conn, known, source_id, obs, &updates)?;
+    // Its rows are still held (`db::deferred`): written first, so that edits find them.
+    if !target.created && known.deferred.holds(&target.row.id) {
+        known.deferred.flush(conn)?;
+    }
     let before = fields_of(&target.row)?;
     let mut fields = before.clone();
     let mut incident_id = target.row.incident_id()?;
@@ -109,7 +113,10 @@ pub fn upsert_known(
         incident_id = id;
         (changes.created, changes.taken_over) = (false, true);
     }
-    let links = store(conn, obs, &mut target, posts.new, &mut changes)?;
+    let links = match target.created && known.deferred.is_on() {
+        true => hold(known, obs, &mut target, posts.new, &mut changes),
+        false => store(conn, obs, &mut target, posts.new, &mut changes)?,
+    };
     // Links to the incident show its title (a taken-over one had the spike's).
     if changes.taken_over || (!changes.created && target.row.title != before.title) {
         versions::announce_linking(conn, &target.row.id)?;
@@ -263,6 +270,27 @@ fn schedule(row: &mut IncidentRow, obs: &ObservedIncident) -> bool {
     row.kind = kind;
     (row.scheduled_for, row.scheduled_until) = window;
     true
+}
+
+/// [`store`] for a new incident on PostgreSQL: the same rows, held until the document's end
+/// (`db::deferred`). Returns the links it will have.
+fn hold(
+    known: &mut Known,
+    obs: &ObservedIncident,
+    target: &mut Target,
+    new_entries: Vec<NewEntry>,
+    changes: &mut Changes,
+) -> Vec<(String, String)> {
+    target.row.updated_at = to_db_time(now());
+    let links = links::wanted_links(obs);
+    changes.services_added = !links.is_empty();
+    let entries = timeline::rows_of(new_entries);
+    let impact = obs.impact.map(Impact::as_str);
+    known
+        .deferred
+        .incident(&target.row, &links, impact, &entries);
+    target.entries.extend(entries);
+    links
 }
 
 fn new_row(obs: &ObservedIncident, source_id: &str, updates: &[&ObservedUpdate]) -> IncidentRow {

@@ -76,8 +76,17 @@ pub(super) fn decide(
     keys: &[DedupKey],
 ) -> Result<(Stored, Vec<Displaced>), DbError> {
     let candidates = candidates(batch, keys);
-    let taken = stored_keys(conn, candidates.keys())?;
-    let fresh: Vec<&DedupKey> = candidates.keys().filter(|k| !taken.contains(*k)).collect();
+    // On SQLite a look first keeps the claim's insert to the keys not stored yet. On
+    // PostgreSQL the look cost one round trip per (window, service) of the batch, about fifty
+    // for a batch of intake, where the claim alone answers the same question in one statement
+    // (`ON CONFLICT DO NOTHING … RETURNING` leaves out the keys already stored).
+    let fresh: Vec<&DedupKey> = match conn {
+        DbConn::Sqlite(_) => {
+            let taken = stored_keys(conn, candidates.keys())?;
+            candidates.keys().filter(|k| !taken.contains(*k)).collect()
+        }
+        DbConn::Postgres(_) => candidates.keys().collect(),
+    };
     let won = claim(conn, &fresh)?;
     let contested: Vec<(&DedupKey, usize)> = candidates
         .iter()
