@@ -106,22 +106,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             search_cli::search_command(Db::connect(&database_url)?, &data_dir, search)
         }
         Command::Reindex => search_cli::reindex(&Db::connect(&database_url)?, &data_dir),
-        Command::Bench {
-            scale,
-            seed,
-            json,
-            work_dir,
-            corpus,
-            only,
-            relevance,
-        } => {
-            let only = if relevance {
-                Some("relevance".to_string())
-            } else {
-                only
-            };
-            search_cli::bench(&database_url, &scale, seed, json, work_dir, corpus, only)
-        }
+        bench @ Command::Bench { .. } => search_cli::bench_command(&database_url, bench),
     }
 }
 

@@ -167,6 +167,24 @@ pub fn reindex(db: &Db, data_dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `aftermath bench`, from its parsed command line; `--relevance` is a part of its own.
+pub fn bench_command(database_url: &str, command: Command) -> anyhow::Result<()> {
+    let Command::Bench {
+        scale,
+        seed,
+        json,
+        work_dir,
+        corpus,
+        only,
+        relevance,
+    } = command
+    else {
+        anyhow::bail!("not a bench command");
+    };
+    let only = only.or(relevance.then(|| "relevance".to_string()));
+    bench(database_url, &scale, seed, json, work_dir, corpus, only)
+}
+
 /// `aftermath bench`: SQLite unless the database URL is a PostgreSQL one.
 pub fn bench(
     database_url: &str,

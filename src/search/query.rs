@@ -1,5 +1,6 @@
-//! Running a search: parse leniently, filter, collect hits, the total and facet counts in one
-//! pass, and cut snippets from the stored text.
+//! Running a search: read the query (`understand`), search a plain one as people type it
+//! (`plain`) or parse one with syntax leniently, filter, collect hits, the total and facet
+//! counts in one pass, and cut snippets from the stored text.
 //!
 //! Rules: a query never fails because of its syntax (tantivy's lenient parser keeps what it can
 //! and the rest comes back as warnings); only limits that protect the server (length, page depth)

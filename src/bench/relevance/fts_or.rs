@@ -48,6 +48,9 @@ mod tests {
             Some("\"errors\" OR \"webhooks\"")
         );
         assert_eq!(or_match("the of"), None);
-        assert_eq!(or_match("\"x\" OR y").as_deref(), Some("\"x\" OR \"y\""));
+        assert_eq!(
+            or_match("\"x\" OR zed").as_deref(),
+            Some("\"x\" OR \"zed\"")
+        );
     }
 }

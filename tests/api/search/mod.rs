@@ -9,6 +9,7 @@ mod cli;
 mod freshness;
 mod index;
 mod indexed_texts;
+mod judged;
 mod page;
 mod queries;
 mod relevance;
