@@ -16,7 +16,7 @@ use actix_session::config::CookieContentSecurity;
 use actix_session::storage::CookieSessionStore;
 use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::{Server, ServerHandle};
-use actix_web::middleware::ErrorHandlers;
+use actix_web::middleware::{ErrorHandlers, from_fn};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use anyhow::Context;
 use tokio::sync::watch;
@@ -170,17 +170,11 @@ impl Application {
         let server = HttpServer::new(move || {
             App::new()
                 // Innermost, inside the session: every route's scope, before any handler runs.
-                .wrap(actix_web::middleware::from_fn(http::routes::guard))
-                // Validators and 304s on the polled reads, judged on the GET a HEAD becomes.
-                .wrap(actix_web::middleware::from_fn(
-                    http::caching::conditional_get,
-                ))
-                .wrap(actix_web::middleware::from_fn(http::head::head_as_get))
+                .wrap(from_fn(http::routes::guard))
+                .wrap(from_fn(http::caching::conditional_get))
+                .wrap(from_fn(http::head::head_as_get))
                 .wrap(ErrorHandlers::new().default_handler(problem_for_plain_errors))
-                .wrap(actix_web::middleware::from_fn(
-                    http::headers::security_headers,
-                ))
-                // CORS on the public reads only, answering preflights before the route table.
+                .wrap(from_fn(http::headers::security_headers))
                 .wrap(http::cors::PublicReads)
                 .wrap(
                     SessionMiddleware::builder(CookieSessionStore::default(), key.clone())

@@ -15,7 +15,8 @@ use crate::db::{DbConn, DbError};
 use crate::db::{timeline, versions as db_versions};
 use crate::domain::incident::IncidentPatch;
 use crate::domain::{
-    Body, Impact, IncidentId, IncidentStatus, NewIncident, NewUpdate, Origin, Precondition, Title,
+    Body, Impact, IncidentId, IncidentStatus, NewIncident, NewUpdate, Origin, Precondition,
+    ServiceSlug, Title,
 };
 use crate::http::auth::WriteAccess;
 use crate::http::problem::{ApiError, Problem};
@@ -56,7 +57,12 @@ pub async fn list_incidents(
     let mut f = Fields::default();
     let filter = IncidentFilter {
         status: f.enumerated::<IncidentStatus>("status", q.status.as_deref()),
-        service: q.service.clone(),
+        // A slug like every service field, so the document's pattern is the rule.
+        service: q
+            .service
+            .as_deref()
+            .and_then(|s| f.check(ServiceSlug::parse("service", s)))
+            .map(|s| s.as_str().to_string()),
         since: f.time("since", q.since.as_deref()),
         until: f.time("until", q.until.as_deref()),
     };

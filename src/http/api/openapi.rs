@@ -37,6 +37,20 @@ pub fn document() -> &'static Value {
 }
 
 fn exact(mut doc: Value) -> Value {
+    if let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    {
+        for name in REQUEST_SCHEMAS {
+            if let Some(props) = schemas
+                .get_mut(*name)
+                .and_then(|s| s.get_mut("properties"))
+                .and_then(Value::as_object_mut)
+            {
+                request_fields(name, props);
+            }
+        }
+    }
     let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
         return doc;
     };
@@ -67,6 +81,10 @@ fn operation(path: &str, method: &str, op: &mut Map<String, Value>) {
         .and_then(Value::as_array)
         .is_some_and(|p| !p.is_empty());
     let has_body = op.contains_key("requestBody");
+    let has_query = op
+        .get("parameters")
+        .and_then(Value::as_array)
+        .is_some_and(|p| p.iter().any(|p| p["in"] == "query"));
     let json_body = op
         .get("requestBody")
         .and_then(|b| b["content"].as_object())
@@ -107,7 +125,7 @@ fn operation(path: &str, method: &str, op: &mut Map<String, Value>) {
         add("413", "The body is larger than this route takes");
         add("415", "The body's media type is not one this route takes");
     }
-    if json_body {
+    if json_body || has_query {
         add(
             "422",
             "The body is JSON of the wrong shape, or a field's value is refused",
@@ -164,6 +182,9 @@ fn parameter_schema(path: &str, name: &str) -> Option<Value> {
             json!({"type": "string", "format": "uuid"})
         }
         "slug" | "service" => slug(),
+        // Search takes an empty value as no bound, as its page's form sends it.
+        "since" | "until" if path == "/api/v1/search" => json!({"type": "string",
+            "anyOf": [{"format": "date-time"}, {"maxLength": 0}]}),
         "since" | "until" => json!({"type": "string", "format": "date-time"}),
         "status" => words(&[
             "investigating",
@@ -188,7 +209,122 @@ fn parameter_schema(path: &str, name: &str) -> Option<Value> {
             _ => return None,
         },
         "offset" => bounded(0, 10_000),
+        "cursor" => json!({"type": "string", "minLength": 1}),
+        "If-Match" => json!({"type": "string",
+            "pattern": "^(\\*|(W/)?\"[^\"]*\"(\\s*,\\s*(W/)?\"[^\"]*\")*)$"}),
         _ => return None,
     };
     Some(schema)
+}
+
+/// The request bodies whose fields [`request_fields`] makes exact (responses keep what they show).
+const REQUEST_SCHEMAS: &[&str] = &[
+    "CreateIncident",
+    "PatchIncident",
+    "PostUpdate",
+    "FileReport",
+    "NewSourceJson",
+    "NewTokenJson",
+    "PutService",
+    "SavePostmortem",
+];
+
+/// One line of text with something in it, as `Title::parse` takes it (no control characters).
+const LINE_PATTERN: &str = "^[^\\x00-\\x1f\\x7f-\\x9f]*\\S[^\\x00-\\x1f\\x7f-\\x9f]*$";
+/// Text with something in it: line breaks and tabs, no other control characters.
+const TEXT_PATTERN: &str =
+    "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]*\\S[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]*$";
+
+/// Replaces a field's schema with `rule`, keeping it nullable when it was (`Option` fields).
+fn set(props: &mut Map<String, Value>, field: &str, mut rule: Value) {
+    let Some(old) = props.get_mut(field) else {
+        return;
+    };
+    let nullable = old["type"]
+        .as_array()
+        .is_some_and(|t| t.iter().any(|v| v == "null"));
+    if nullable {
+        let kind = rule["type"].clone();
+        rule["type"] = json!([kind, "null"]);
+        if let Some(values) = rule.get_mut("enum").and_then(Value::as_array_mut) {
+            values.push(Value::Null);
+        }
+    }
+    if let Some(description) = old.get("description").cloned() {
+        rule["description"] = description;
+    }
+    *old = rule;
+}
+
+fn request_fields(schema: &str, props: &mut Map<String, Value>) {
+    let time = || json!({"type": "string", "format": "date-time"});
+    set(
+        props,
+        "title",
+        json!({"type": "string", "minLength": 1,
+        "maxLength": crate::domain::text::TITLE_MAX_CHARS, "pattern": LINE_PATTERN}),
+    );
+    for field in ["body", "markdown"] {
+        set(
+            props,
+            field,
+            json!({"type": "string", "minLength": 1, "pattern": TEXT_PATTERN}),
+        );
+    }
+    set(
+        props,
+        "status",
+        words(&[
+            "investigating",
+            "identified",
+            "monitoring",
+            "resolved",
+            "postmortem",
+        ]),
+    );
+    set(
+        props,
+        "impact",
+        words(&["none", "minor", "major", "critical"]),
+    );
+    set(props, "scope", words(&["read", "write", "admin"]));
+    set(props, "service", slug());
+    if schema == "NewTokenJson" {
+        // A token's name is any text with something in it.
+        set(
+            props,
+            "name",
+            json!({"type": "string", "minLength": 1, "pattern": "\\S"}),
+        );
+    } else {
+        set(
+            props,
+            "name",
+            json!({"type": "string", "minLength": 1, "pattern": LINE_PATTERN}),
+        );
+    }
+    if schema == "FileReport" {
+        // Any value, ignored: a public report is stamped with its arrival time.
+        props.insert("reported_at".into(), json!({"description": "Ignored"}));
+    }
+    let services = json!({"type": "array", "items": slug(), "minItems": 1});
+    set(props, "services", services);
+    set(
+        props,
+        "depends_on",
+        json!({"type": "array", "items": slug()}),
+    );
+    if schema == "PutService" {
+        set(props, "kind", words(&["infrastructure", "application"]));
+    }
+    for field in [
+        "started_at",
+        "occurred_at",
+        "detected_at",
+        "acknowledged_at",
+        "mitigated_at",
+        "resolved_at",
+    ] {
+        set(props, field, time());
+    }
 }

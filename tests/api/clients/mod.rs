@@ -5,6 +5,7 @@
 mod conditional;
 mod cors;
 mod head;
+mod openapi;
 mod parity;
 mod promtool;
 

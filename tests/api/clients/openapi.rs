@@ -1,0 +1,100 @@
+//! The OpenAPI document says what the API does: problem+json errors, the statuses each route
+//! answers, formats, patterns, enums, bounds and a unique operationId per route.
+
+use std::collections::BTreeSet;
+
+use aftermath::http::routes::{Need, ROUTES};
+use serde_json::Value;
+
+use crate::helpers::spawn_app;
+
+fn operations(doc: &Value) -> Vec<(String, String, Value)> {
+    let mut out = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            out.push((path.clone(), method.clone(), op.clone()));
+        }
+    }
+    out
+}
+
+#[actix_web::test]
+async fn the_document_is_exact_about_errors_statuses_and_names() {
+    let app = spawn_app().await;
+    let doc = app.get_json("/api/openapi.json").await;
+    let mut ids = BTreeSet::new();
+    for (path, method, op) in operations(&doc) {
+        let what = format!("{method} {path}");
+        let id = op["operationId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{what}: no operationId"));
+        assert!(
+            ids.insert(id.to_string()),
+            "{what}: operationId {id} is used twice"
+        );
+        let responses = op["responses"].as_object().unwrap();
+        for (status, response) in responses {
+            if let Some(content) = response["content"].as_object() {
+                let problem = content
+                    .values()
+                    .any(|c| c["schema"]["$ref"] == "#/components/schemas/Problem");
+                if problem {
+                    assert!(
+                        content.contains_key("application/problem+json")
+                            && !content.contains_key("application/json"),
+                        "{what} {status}: errors are application/problem+json"
+                    );
+                }
+            }
+        }
+        let route = ROUTES
+            .iter()
+            .find(|r| r.path == path && r.method.as_str().eq_ignore_ascii_case(&method));
+        if route.is_some_and(|r| r.need != Need::Public) {
+            for status in ["401", "403"] {
+                assert!(responses.contains_key(status), "{what} answers {status}");
+            }
+        }
+        if path.contains('{') {
+            assert!(responses.contains_key("404"), "{what} answers 404");
+        }
+        if op.get("requestBody").is_some() {
+            for status in ["400", "413", "415"] {
+                assert!(responses.contains_key(status), "{what} answers {status}");
+            }
+        }
+        for p in op["parameters"].as_array().into_iter().flatten() {
+            let name = p["name"].as_str().unwrap();
+            if matches!(name, "id" | "other") && path.starts_with("/api/v1/incidents/") {
+                assert_eq!(p["schema"]["format"], "uuid", "{what} {name}");
+            }
+            if matches!(name, "slug" | "service") {
+                assert!(p["schema"]["pattern"].is_string(), "{what} {name}");
+            }
+        }
+    }
+    let search = &doc["paths"]["/api/v1/search"]["get"]["parameters"];
+    let param = |name: &str| {
+        search
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap()["schema"]
+            .clone()
+    };
+    assert_eq!(
+        param("sort")["enum"],
+        serde_json::json!(["relevance", "date"])
+    );
+    assert_eq!(
+        (
+            param("limit")["minimum"].clone(),
+            param("limit")["maximum"].clone()
+        ),
+        (1.into(), 100.into())
+    );
+    let create = &doc["components"]["schemas"]["CreateIncident"]["properties"];
+    assert_eq!(create["services"]["minItems"], 1);
+    assert_eq!(create["started_at"]["format"], "date-time");
+}
