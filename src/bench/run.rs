@@ -182,7 +182,12 @@ impl Server {
             token: db
                 .write(|c| tokens::create(c, "bench", tokens::Scope::Write))?
                 .1,
-            client: reqwest::Client::new(),
+            // Idle connections are dropped before the server's 5-second keep-alive closes them:
+            // after a long phase without requests (reindex, the FTS builds) a pooled connection
+            // the server had just closed failed the next request.
+            client: reqwest::Client::builder()
+                .pool_idle_timeout(Duration::from_secs(2))
+                .build()?,
         };
         actix_web::rt::spawn(app.run_until_stopped());
         wait_consistent(&server.search).await?;
