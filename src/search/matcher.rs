@@ -2,8 +2,8 @@
 //!
 //! Rules:
 //! - The batch goes into an index in memory with the same schema, analyzers and documents as
-//!   the real one ([`super::document::to_document`]), and each query is parsed by the same
-//!   parser as a search ([`super::query::parse_text`]): all words required, nothing relaxed,
+//!   the real one ([`super::document::to_document`]), and each query runs as a `strict=true`
+//!   search ([`super::query::run`]): every content word required, nothing relaxed or expanded,
 //!   no dates. So an alert fires exactly for the incidents a search for its query would find
 //!   among them.
 //! - A query that keeps nothing (blank) matches every incident of the batch.
@@ -11,7 +11,6 @@
 use std::collections::BTreeSet;
 
 use chrono::Utc;
-use tantivy::collector::DocSetCollector;
 use tantivy::{Index, TantivyDocument};
 
 use super::document::{LanguageGuess, to_document};
@@ -53,17 +52,18 @@ impl BatchIndex {
 
     /// The ids of the incidents `q` matches.
     pub fn matching(&self, q: &str) -> Result<BTreeSet<String>, SearchError> {
-        let (parsed, _warnings) = query::parse_text(&self.live, q);
-        let Some(parsed) = parsed else {
+        if q.trim().is_empty() {
             return Ok(self.all.clone());
-        };
-        let searcher = self.live.reader.searcher();
-        let found = searcher.search(parsed.as_ref(), &DocSetCollector)?;
-        let mut ids = BTreeSet::new();
-        for address in found {
-            let doc: TantivyDocument = searcher.doc(address)?;
-            ids.insert(query::stored_text(&doc, self.live.fields.id).to_string());
         }
-        Ok(ids)
+        // The search itself, strict: the same reading of the words (stop words, phrases) as a
+        // `strict=true` search, with no relaxing, typo expansion, aliases or dates.
+        let request = query::SearchRequest {
+            q: q.to_string(),
+            limit: self.all.len().max(1),
+            strict: true,
+            ..Default::default()
+        };
+        let results = query::run(&self.live, &request)?;
+        Ok(results.hits.into_iter().map(|hit| hit.incident_id).collect())
     }
 }
