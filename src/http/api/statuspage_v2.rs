@@ -30,7 +30,9 @@ use crate::http::origin::origin;
 use crate::http::problem::{ApiError, Problem};
 
 mod load;
+mod maintenances;
 pub use load::{Loaded, ServiceComponents, Which, load, update_statuses};
+pub use maintenances::MaintenanceV2Json;
 
 /// Statuspage's `incidents.json` holds the 50 most recent incidents.
 pub const RECENT: i64 = 50;
@@ -132,8 +134,8 @@ pub struct SummaryV2Json {
     pub components: Vec<ComponentV2Json>,
     /// Unresolved incidents only.
     pub incidents: Vec<IncidentV2Json>,
-    /// Aftermath stores no maintenances: always empty.
-    pub scheduled_maintenances: Vec<serde_json::Value>,
+    /// Maintenances not completed yet.
+    pub scheduled_maintenances: Vec<MaintenanceV2Json>,
 }
 
 /// A stable 12-character id (Statuspage's length) for a thing we key by name only.
@@ -334,7 +336,13 @@ async fn incidents_doc(
     let ctx = ctx(origin(req, &state.config).base, &loaded);
     Ok(HttpResponse::Ok().json(IncidentsV2Json {
         page: page(&ctx, &loaded),
-        incidents: loaded.incidents.iter().map(|d| incident(&ctx, d)).collect(),
+        // Open maintenances are listed apart (`summary.json`), not as unresolved incidents.
+        incidents: loaded
+            .incidents
+            .iter()
+            .filter(|d| which == Which::Recent || !maintenances::is_maintenance(d))
+            .map(|d| incident(&ctx, d))
+            .collect(),
     }))
 }
 
@@ -345,14 +353,21 @@ pub async fn summary(
     req: HttpRequest,
     query: web::Query<ScopeQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let loaded = load(&state, query.into_inner().service, Which::Unresolved).await?;
+    let mut loaded = load(&state, query.into_inner().service, Which::Unresolved).await?;
     let ctx = ctx(origin(&req, &state.config).base, &loaded);
+    let (planned, outages): (Vec<_>, Vec<_>) = std::mem::take(&mut loaded.incidents)
+        .into_iter()
+        .partition(maintenances::is_maintenance);
+    let scheduled_maintenances = planned
+        .iter()
+        .map(|d| maintenances::maintenance(d, incident(&ctx, d)))
+        .collect();
     Ok(HttpResponse::Ok().json(SummaryV2Json {
         page: page(&ctx, &loaded),
-        status: status_of(&loaded.incidents),
-        incidents: loaded.incidents.iter().map(|d| incident(&ctx, d)).collect(),
+        status: status_of(&outages),
+        incidents: outages.iter().map(|d| incident(&ctx, d)).collect(),
         components: ctx.listed,
-        scheduled_maintenances: Vec::new(),
+        scheduled_maintenances,
     }))
 }
 
