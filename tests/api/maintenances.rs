@@ -34,3 +34,45 @@ async fn a_statuspage_maintenance_is_a_maintenance_with_its_window() {
     let report = ingest_ok(&app, "statuspage", fixture("statuspage/summary.json")).await;
     assert_eq!(report["updated"], 0, "{report}");
 }
+
+#[actix_web::test]
+async fn summary_json_lists_maintenances_apart_and_they_round_trip_as_maintenances() {
+    let app = spawn_app().await;
+    ingest_ok(&app, "statuspage", fixture("statuspage/summary.json")).await;
+    let raw = app
+        .client
+        .get(app.url("/api/v2/summary.json?service=acme"))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let summary: Value = serde_json::from_slice(&raw).unwrap();
+    let planned = summary["scheduled_maintenances"].as_array().unwrap();
+    assert_eq!(planned.len(), 1, "{summary}");
+    assert_eq!(planned[0]["name"], "Database failover drill");
+    assert_eq!(planned[0]["impact"], "maintenance");
+    assert_eq!(planned[0]["scheduled_for"], "2026-02-14T03:00:00.000Z");
+    assert!(
+        summary["incidents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["name"] != "Database failover drill"),
+        "{summary}"
+    );
+
+    let doc = aftermath::ingest::parse(aftermath::ingest::Format::Statuspage, &raw).unwrap();
+    let drill = doc
+        .incidents
+        .iter()
+        .find(|i| i.title == "Database failover drill")
+        .unwrap();
+    assert!(drill.is_maintenance);
+    assert_eq!(
+        drill.scheduled_for.map(|t| t.to_rfc3339()),
+        Some("2026-02-14T03:00:00+00:00".to_string())
+    );
+    assert!(doc.incidents.iter().filter(|i| !i.is_maintenance).count() >= 1);
+}

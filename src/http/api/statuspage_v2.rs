@@ -30,8 +30,10 @@ use crate::http::problem::{ApiError, Problem};
 use crate::http::{AppState, caching};
 
 mod load;
+mod maintenances;
 pub mod parity;
 pub use load::{Loaded, ServiceComponents, Which, load, update_statuses};
+pub use maintenances::MaintenanceV2Json;
 pub use parity::{ComponentsV2Json, StatusV2Json, changed_at, components, status};
 
 /// Statuspage's `incidents.json` holds the 50 most recent incidents.
@@ -134,8 +136,8 @@ pub struct SummaryV2Json {
     pub components: Vec<ComponentV2Json>,
     /// Unresolved incidents only.
     pub incidents: Vec<IncidentV2Json>,
-    /// Aftermath stores no maintenances: always empty.
-    pub scheduled_maintenances: Vec<serde_json::Value>,
+    /// Maintenances not completed yet.
+    pub scheduled_maintenances: Vec<MaintenanceV2Json>,
 }
 
 /// A stable 12-character id (Statuspage's length) for a thing we key by name only.
@@ -312,8 +314,14 @@ fn incident(ctx: &Ctx, d: &IncidentDetail) -> IncidentV2Json {
 }
 
 /// The indicator and description of the worst unresolved impact.
+/// The page's indicator: the worst impact among the unresolved incidents. Maintenances are
+/// planned work, not outages, so they never set it (as on Statuspage).
 fn status_of(unresolved: &[IncidentDetail]) -> StatusJson {
-    let worst = unresolved.iter().map(|d| d.incident.impact).max();
+    let worst = unresolved
+        .iter()
+        .filter(|d| !maintenances::is_maintenance(d))
+        .map(|d| d.incident.impact)
+        .max();
     let (indicator, description) = match worst {
         None | Some(Impact::None) => ("none", "All Systems Operational"),
         Some(Impact::Minor) => ("minor", "Minor Service Outage"),
@@ -336,7 +344,13 @@ async fn incidents_doc(
     let ctx = ctx(origin(req, &state.config).base, &loaded);
     Ok(caching::ok(changed_at(&loaded)).json(IncidentsV2Json {
         page: page(&ctx, &loaded),
-        incidents: loaded.incidents.iter().map(|d| incident(&ctx, d)).collect(),
+        // Open maintenances are listed apart (`summary.json`), not as unresolved incidents.
+        incidents: loaded
+            .incidents
+            .iter()
+            .filter(|d| which == Which::Recent || !maintenances::is_maintenance(d))
+            .map(|d| incident(&ctx, d))
+            .collect(),
     }))
 }
 
@@ -347,14 +361,21 @@ pub async fn summary(
     req: HttpRequest,
     query: web::Query<ScopeQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let loaded = load(&state, query.into_inner().service, Which::Unresolved).await?;
+    let mut loaded = load(&state, query.into_inner().service, Which::Unresolved).await?;
     let ctx = ctx(origin(&req, &state.config).base, &loaded);
+    let (planned, outages): (Vec<_>, Vec<_>) = std::mem::take(&mut loaded.incidents)
+        .into_iter()
+        .partition(maintenances::is_maintenance);
+    let scheduled_maintenances = planned
+        .iter()
+        .map(|d| maintenances::maintenance(d, incident(&ctx, d)))
+        .collect();
     Ok(caching::ok(changed_at(&loaded)).json(SummaryV2Json {
         page: page(&ctx, &loaded),
-        status: status_of(&loaded.incidents),
-        incidents: loaded.incidents.iter().map(|d| incident(&ctx, d)).collect(),
+        status: status_of(&outages),
+        incidents: outages.iter().map(|d| incident(&ctx, d)).collect(),
         components: ctx.listed,
-        scheduled_maintenances: Vec::new(),
+        scheduled_maintenances,
     }))
 }
 

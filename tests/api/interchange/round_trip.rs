@@ -68,9 +68,14 @@ async fn statuspage_json_round_trips_through_our_parser() {
     let (_, raw) = bytes(&app, "/api/v2/summary.json").await;
     let summary: Value = serde_json::from_slice(&raw).unwrap();
     let doc = ingest::parse(Format::Statuspage, &raw).unwrap();
+    // Maintenances come back too, marked as maintenances.
     assert_eq!(
-        doc.incidents.len(),
+        doc.incidents.iter().filter(|i| !i.is_maintenance).count(),
         summary["incidents"].as_array().unwrap().len()
+    );
+    assert_eq!(
+        doc.incidents.iter().filter(|i| i.is_maintenance).count(),
+        summary["scheduled_maintenances"].as_array().unwrap().len()
     );
     assert_eq!(
         doc.component_changes.len(),
