@@ -64,6 +64,10 @@ impl BatchIndex {
             ..Default::default()
         };
         let results = query::run(&self.live, &request)?;
-        Ok(results.hits.into_iter().map(|hit| hit.incident_id).collect())
+        Ok(results
+            .hits
+            .into_iter()
+            .map(|hit| hit.incident_id)
+            .collect())
     }
 }
