@@ -329,52 +329,83 @@ fn apply_known(
             let created = upserted.outcome == UpsertOutcome::Created;
             keep_provider_postmortem(conn, incident, created, body, &slug)?;
         }
-        let incident = incident.to_string();
-        let (format, raw) = (doc.format.as_str(), &obs.raw);
-        match known.deferred.is_on() {
-            true => (known.deferred).observation(
-                &source,
-                Some(&incident),
-                format,
-                &origin.0,
-                raw,
-                &hash,
-            ),
-            false => {
-                db::provenance::record(
-                    conn,
-                    &source,
-                    Some(&incident),
-                    format,
-                    &origin.0,
-                    raw,
-                    &hash,
-                )?;
-            }
-        }
+        let raw = RawItem {
+            format: doc.format.as_str(),
+            origin: &origin.0,
+            raw: &obs.raw,
+            hash: &hash,
+        };
+        record_observation(conn, known, &source, &incident.to_string(), raw)?;
         known.stored.kept(&source, &hash);
     }
     known.deferred.finish(conn)?;
-    if !doc.component_changes.is_empty() {
-        let slug = service
-            .cloned()
-            .or(page_service)
-            .ok_or(IngestError::NoService)?;
-        known.ensure_services(conn, std::slice::from_ref(&slug))?;
-        for c in &doc.component_changes {
-            if db::components::upsert(
-                conn,
-                &slug,
-                c.external_id.as_str(),
-                &c.name,
-                &c.status_raw,
-                c.occurred_at,
-            )? {
-                report.components_changed += 1;
-            }
+    report.components_changed += apply_component_changes(conn, known, doc, service, page_service)?;
+    Ok(report)
+}
+
+/// One raw item as it came, for its provenance row.
+struct RawItem<'a> {
+    format: &'a str,
+    origin: &'a str,
+    raw: &'a str,
+    hash: &'a str,
+}
+
+/// The raw item's provenance row: held with the document's new incidents on PostgreSQL
+/// (`db::deferred`), written at once otherwise.
+fn record_observation(
+    conn: &mut DbConn,
+    known: &mut Known,
+    source: &str,
+    incident: &str,
+    item: RawItem<'_>,
+) -> Result<(), IngestError> {
+    let RawItem {
+        format,
+        origin,
+        raw,
+        hash,
+    } = item;
+    if known.deferred.is_on() {
+        known
+            .deferred
+            .observation(source, Some(incident), format, origin, raw, hash);
+    } else {
+        db::provenance::record(conn, source, Some(incident), format, origin, raw, hash)?;
+    }
+    Ok(())
+}
+
+/// The document's component changes, on the page's service; how many changed.
+fn apply_component_changes(
+    conn: &mut DbConn,
+    known: &mut Known,
+    doc: &ParsedDocument,
+    service: Option<&ServiceSlug>,
+    page_service: Option<ServiceSlug>,
+) -> Result<usize, IngestError> {
+    if doc.component_changes.is_empty() {
+        return Ok(0);
+    }
+    let slug = service
+        .cloned()
+        .or(page_service)
+        .ok_or(IngestError::NoService)?;
+    known.ensure_services(conn, std::slice::from_ref(&slug))?;
+    let mut changed = 0;
+    for c in &doc.component_changes {
+        if db::components::upsert(
+            conn,
+            &slug,
+            c.external_id.as_str(),
+            &c.name,
+            &c.status_raw,
+            c.occurred_at,
+        )? {
+            changed += 1;
         }
     }
-    Ok(report)
+    Ok(changed)
 }
 
 /// Carries an ingest error through `Db::write`, whose closure must fail with a `DbError`.

@@ -84,7 +84,10 @@ async fn a_saved_search_fires_for_a_match_and_stays_silent_otherwise() {
     );
 
     // The search agrees: the same query, strictly, finds the same incident.
-    let found = n.app.search(&[("q", "dynamodb us-east-1")]).await;
+    let found = n
+        .app
+        .search(&[("q", "dynamodb us-east-1"), ("strict", "true")])
+        .await;
     let ids: Vec<&str> = found["hits"]
         .as_array()
         .unwrap()
