@@ -1,5 +1,5 @@
 import json,glob,os,re,datetime
-C='/work/shared/corpus'
+C=os.environ['AFTERMATH_CORPUS']  # the real data, never copied into the repository
 rows={}
 for p in sorted(glob.glob(C+'/statuspage-github-incident-history/incidents/*.json')):
     if p.endswith('incident_codes.json'): continue
