@@ -113,7 +113,12 @@ fn ten_due_sources_and_two_concurrent_pollers_make_ten_fetches_not_twenty() {
     for poller in pollers {
         let out = poller.wait_with_output().unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(out.status.success(), "poll --once failed: {stderr}");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "poll --once failed ({}): stdout {stdout:?}, stderr {stderr:?}",
+            out.status
+        );
         let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         fetched += summary["fetched"].as_u64().unwrap();
     }
