@@ -1,5 +1,6 @@
 //! Statuspage-compatible reads (`/api/v2/summary.json`, `/api/v2/incidents.json`,
-//! `/api/v2/incidents/unresolved.json`), so widgets and clients written for Atlassian Statuspage
+//! `/api/v2/incidents/unresolved.json`; `status.json` and `components.json` in [`parity`], the
+//! `scheduled-maintenances` reads in [`maintenances`]), so widgets and clients written for Atlassian Statuspage
 //! work against Aftermath unchanged. Shapes follow formats.md §1a.
 //!
 //! Rules:
@@ -30,10 +31,10 @@ use crate::http::problem::{ApiError, Problem};
 use crate::http::{AppState, caching};
 
 mod load;
-mod maintenances;
+pub mod maintenances;
 pub mod parity;
 pub use load::{Loaded, ServiceComponents, Which, load, update_statuses};
-pub use maintenances::MaintenanceV2Json;
+pub use maintenances::{MaintenanceV2Json, MaintenancesV2Json};
 pub use parity::{ComponentsV2Json, StatusV2Json, changed_at, components, status};
 
 /// Statuspage's `incidents.json` holds the 50 most recent incidents.
@@ -313,7 +314,6 @@ fn incident(ctx: &Ctx, d: &IncidentDetail) -> IncidentV2Json {
     }
 }
 
-/// The indicator and description of the worst unresolved impact.
 /// The page's indicator: the worst impact among the unresolved incidents. Maintenances are
 /// planned work, not outages, so they never set it (as on Statuspage).
 fn status_of(unresolved: &[IncidentDetail]) -> StatusJson {
@@ -344,11 +344,11 @@ async fn incidents_doc(
     let ctx = ctx(origin(req, &state.config).base, &loaded);
     Ok(caching::ok(changed_at(&loaded)).json(IncidentsV2Json {
         page: page(&ctx, &loaded),
-        // Open maintenances are listed apart (`summary.json`), not as unresolved incidents.
+        // Maintenances are listed apart (`summary.json`, `scheduled-maintenances*.json`).
         incidents: loaded
             .incidents
             .iter()
-            .filter(|d| which == Which::Recent || !maintenances::is_maintenance(d))
+            .filter(|d| !maintenances::is_maintenance(d))
             .map(|d| incident(&ctx, d))
             .collect(),
     }))
@@ -386,7 +386,13 @@ pub async fn incidents_recent(
     req: HttpRequest,
     query: web::Query<ScopeQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    incidents_doc(&state, &req, query.into_inner().service, Which::Recent).await
+    incidents_doc(
+        &state,
+        &req,
+        query.into_inner().service,
+        Which::RecentIncidents,
+    )
+    .await
 }
 
 #[utoipa::path(get, path = "/api/v2/incidents/unresolved.json", params(ScopeQuery), tag = "statuspage",

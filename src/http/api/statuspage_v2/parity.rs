@@ -28,13 +28,21 @@ pub struct ComponentsV2Json {
     pub components: Vec<ComponentV2Json>,
 }
 
-/// When what a document shows last changed: its newest incident or component.
+/// When what a document shows last changed: its newest incident or component, or the start of
+/// a maintenance window that has begun (it turns the maintenance `in_progress` with no write, so
+/// an `If-Modified-Since` from before it must not be answered `304`).
 pub fn changed_at(loaded: &super::Loaded) -> Option<DateTime<Utc>> {
+    let now = Utc::now();
     let components = loaded
         .components
         .iter()
         .flat_map(|s| s.items.iter().map(|c| c.updated_at));
-    components.chain(loaded.updated_at).max()
+    let begun = loaded
+        .incidents
+        .iter()
+        .filter_map(|d| d.incident.scheduled_for)
+        .filter(|t| *t <= now);
+    components.chain(begun).chain(loaded.updated_at).max()
 }
 
 #[utoipa::path(get, path = "/api/v2/status.json", params(ScopeQuery), tag = "statuspage",
