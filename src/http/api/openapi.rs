@@ -257,8 +257,9 @@ fn parameter_schema(path: &str, name: &str) -> Option<Value> {
         },
         "offset" => bounded(0, 10_000),
         "cursor" => json!({"type": "string", "minLength": 1}),
+        // `*` or a list of tags, which may be empty (RFC 9110 5.6.1; nothing matches it: 412).
         "If-Match" => json!({"type": "string",
-            "pattern": "^(\\*|(W/)?\"[^\"]*\"(\\s*,\\s*(W/)?\"[^\"]*\")*)$"}),
+            "pattern": "^(\\*|(W/)?\"[^\"]*\"(\\s*,\\s*(W/)?\"[^\"]*\")*)?$"}),
         _ => return None,
     };
     Some(schema)
