@@ -36,6 +36,7 @@ pub mod parity;
 pub use load::{Loaded, ServiceComponents, Which, load, update_statuses};
 pub use maintenances::{MaintenanceV2Json, MaintenancesV2Json};
 pub use parity::{ComponentsV2Json, StatusV2Json, changed_at, components, status};
+use parity::{component_status, severity};
 
 /// Statuspage's `incidents.json` holds the 50 most recent incidents.
 pub const RECENT: i64 = 50;
@@ -151,24 +152,6 @@ fn short_id(parts: &[&str]) -> String {
     hex::encode(h.finalize())[..12].to_string()
 }
 
-/// Stored component words (from any source) to Statuspage's five; an unknown word is kept.
-fn component_status(raw: &str) -> String {
-    let w: String = raw
-        .chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect();
-    let mapped = match w.as_str() {
-        "operational" | "up" | "ok" | "available" | "resolved" => "operational",
-        "degradedperformance" | "degraded" | "performanceissues" => "degraded_performance",
-        "partialoutage" | "partial" => "partial_outage",
-        "majoroutage" | "outage" | "down" | "downtime" => "major_outage",
-        "undermaintenance" | "maintenance" => "under_maintenance",
-        _ => return raw.to_string(),
-    };
-    mapped.to_string()
-}
-
 struct Ctx {
     base: String,
     page_id: String,
@@ -245,17 +228,6 @@ fn ctx(base: String, loaded: &Loaded) -> Ctx {
         page_id,
         by_name,
         listed,
-    }
-}
-
-fn severity(status: &str) -> u8 {
-    match status {
-        "operational" => 0,
-        "under_maintenance" => 1,
-        "degraded_performance" => 2,
-        "partial_outage" => 3,
-        "major_outage" => 4,
-        _ => 1,
     }
 }
 
