@@ -48,6 +48,51 @@ pub fn run_migrations(url: &DatabaseUrl) -> Result<usize, DbError> {
     }
 }
 
+/// Applies the pending migrations whose names sort before `before`, and no later one; returns
+/// how many were applied. Tests use it to build a store as the release before a data-rewriting
+/// migration wrote it (DESIGN.md: such a migration "is tested on a store written by the release
+/// before it"); `run_migrations` then applies the rest.
+pub fn migrate_until(url: &DatabaseUrl, before: &str) -> Result<usize, DbError> {
+    match url {
+        DatabaseUrl::Sqlite(path) => {
+            let super::DbConn::Sqlite(mut conn) = url.establish()? else {
+                return Err(DbError::Url(format!("{} is not SQLite", path.display())));
+            };
+            conn.batch_execute("PRAGMA foreign_keys = OFF")?;
+            let applied = apply_before(&mut conn, SQLITE, before)?;
+            conn.batch_execute("PRAGMA foreign_keys = ON")?;
+            Ok(applied)
+        }
+        DatabaseUrl::Postgres(raw) => {
+            let mut conn = PgConnection::establish(raw)?;
+            apply_before(&mut conn, POSTGRES, before)
+        }
+    }
+}
+
+fn apply_before<DB, C>(
+    conn: &mut C,
+    source: EmbeddedMigrations,
+    before: &str,
+) -> Result<usize, DbError>
+where
+    DB: diesel::backend::Backend,
+    C: MigrationHarness<DB>,
+    EmbeddedMigrations: MigrationSource<DB>,
+{
+    let boxed = |e: Box<dyn std::error::Error + Send + Sync>| DbError::Migration(e.to_string());
+    let pending = conn.pending_migrations(source).map_err(boxed)?;
+    let mut applied = 0;
+    for migration in pending {
+        if migration.name().to_string().as_str() >= before {
+            break;
+        }
+        conn.run_migration(&migration).map_err(boxed)?;
+        applied += 1;
+    }
+    Ok(applied)
+}
+
 fn migrate_sqlite(conn: &mut SqliteConnection) -> Result<usize, DbError> {
     conn.batch_execute("PRAGMA foreign_keys = OFF")?;
     conn.batch_execute("PRAGMA journal_mode = WAL")?;

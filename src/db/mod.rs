@@ -81,7 +81,7 @@ use diesel::r2d2::Pool;
 
 pub use connection::{Backend, DatabaseUrl, DbConn, Manager};
 pub use error::DbError;
-pub use migrate::{migration_names, run_migrations};
+pub use migrate::{migrate_until, migration_names, run_migrations};
 
 /// A pool of connections to one database, cheap to clone.
 #[derive(Clone)]

@@ -2,11 +2,11 @@
 //! into a [`SearchRequest`]. One parser for every caller, so that `?impact=major` on the API,
 //! the page and `aftermath search --impact major` can never disagree.
 //!
-//! Rule: every problem is reported at once, each naming its field; an empty value (and a blank
-//! service) means the filter is not set.
+//! Rule: every problem is reported at once, each naming its field; an empty value means the
+//! filter is not set, and any other service must be a slug.
 
 use crate::domain::time::parse_time;
-use crate::domain::{Impact, IncidentStatus, ValidationError};
+use crate::domain::{Impact, IncidentStatus, ServiceSlug, ValidationError};
 
 use super::{SearchRequest, Sort};
 
@@ -27,14 +27,15 @@ pub struct SearchWords<'a> {
 /// Turns the words into a request (limit and offset are the caller's to set).
 pub fn parse_request<'a>(words: &SearchWords<'a>) -> Result<SearchRequest, Vec<ValidationError>> {
     let mut errors = Vec::new();
-    // As the API has always read them: an empty value is no filter; a blank service too.
+    // As the API has always read them: an empty value is no filter (the page's form sends one).
     let given = |v: Option<&'a str>| v.filter(|s| !s.is_empty());
     let request = SearchRequest {
         q: words.q.to_string(),
-        service: words
-            .service
-            .filter(|s| !s.trim().is_empty())
-            .map(str::to_string),
+        // A slug, as every service field is: `service=0.5` names no service and is refused
+        // rather than matching nothing.
+        service: given(words.service)
+            .and_then(|v| keep(&mut errors, ServiceSlug::parse("service", v)))
+            .map(|s| s.as_str().to_string()),
         impact: given(words.impact)
             .and_then(|v| keep(&mut errors, enumerated::<Impact>("impact", v))),
         status: given(words.status)

@@ -8,7 +8,7 @@ use crate::db::DbConn;
 use crate::db::convert::{IncidentRow, to_db_time};
 use crate::db::error::DbError;
 use crate::db::schema::{incident_services, incidents};
-use crate::domain::{Incident, IncidentId, IncidentStatus};
+use crate::domain::{Incident, IncidentId, IncidentKind, IncidentStatus};
 
 #[derive(Debug, Clone, Default)]
 pub struct IncidentFilter {
@@ -16,6 +16,8 @@ pub struct IncidentFilter {
     pub service: Option<String>,
     pub since: Option<DateTime<Utc>>,
     pub until: Option<DateTime<Utc>>,
+    /// Only incidents of this kind; both kinds when `None`.
+    pub kind: Option<IncidentKind>,
 }
 
 /// A page of a list, and where the next one starts.
@@ -65,6 +67,9 @@ pub fn list(
         .into_boxed();
     if let Some(status) = filter.status {
         query = query.filter(incidents::status.eq(status.as_str()));
+    }
+    if let Some(kind) = filter.kind {
+        query = query.filter(incidents::kind.eq(kind.as_str()));
     }
     if let Some(service) = &filter.service {
         let ids = incident_services::table

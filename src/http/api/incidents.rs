@@ -5,95 +5,28 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
 use serde::Deserialize;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
-use super::dto::{IncidentJson, IncidentListJson, TimelineEntryJson, present};
+use super::dto::{IncidentJson, TimelineEntryJson, present};
 use super::parse::{Fields, not_future};
 use super::versions;
-use crate::db::incidents::{self, Cursor, IncidentDetail, IncidentFilter};
+use crate::db::incidents::{self, IncidentDetail};
 use crate::db::{DbConn, DbError};
 use crate::db::{timeline, versions as db_versions};
 use crate::domain::incident::IncidentPatch;
 use crate::domain::{
-    Body, Impact, IncidentId, IncidentStatus, NewIncident, NewUpdate, Origin, Precondition,
-    ServiceSlug, Title,
+    Body, Impact, IncidentId, IncidentStatus, NewIncident, NewUpdate, Origin, Precondition, Title,
 };
 use crate::http::auth::WriteAccess;
 use crate::http::problem::{ApiError, Problem};
 use crate::http::{AppState, caching};
 
-pub const MAX_PAGE: i64 = 200;
-pub const DEFAULT_PAGE: i64 = 50;
+mod list;
+pub use list::*;
 
 pub fn parse_id(raw: &str) -> Result<IncidentId, ApiError> {
     raw.parse()
         .map_err(|_| ApiError::BadRequest(format!("{raw:?} is not an incident id")))
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct ListQuery {
-    /// investigating | identified | monitoring | resolved | postmortem
-    status: Option<String>,
-    /// A service slug.
-    service: Option<String>,
-    /// RFC 3339; incidents that started at or after it.
-    since: Option<String>,
-    /// RFC 3339; incidents that started before it.
-    until: Option<String>,
-    /// 1 to 200, default 50.
-    limit: Option<i64>,
-    /// `next_cursor` of the previous page.
-    cursor: Option<String>,
-}
-
-#[utoipa::path(get, path = "/api/v1/incidents", params(ListQuery), tag = "incidents",
-    responses((status = 200, body = IncidentListJson), (status = 400, body = Problem), (status = 422, body = Problem)))]
-pub async fn list_incidents(
-    state: web::Data<AppState>,
-    query: web::Query<ListQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let q = query.into_inner();
-    let mut f = Fields::default();
-    let filter = IncidentFilter {
-        status: f.enumerated::<IncidentStatus>("status", q.status.as_deref()),
-        // A slug like every service field, so the document's pattern is the rule.
-        service: q
-            .service
-            .as_deref()
-            .and_then(|s| f.check(ServiceSlug::parse("service", s)))
-            .map(|s| s.as_str().to_string()),
-        since: f.time("since", q.since.as_deref()),
-        until: f.time("until", q.until.as_deref()),
-    };
-    let limit = q.limit.unwrap_or(DEFAULT_PAGE);
-    if !(1..=MAX_PAGE).contains(&limit) {
-        f.errors.push(crate::domain::ValidationError::new(
-            "limit",
-            format!("must be between 1 and {MAX_PAGE}"),
-        ));
-    }
-    let cursor = match q.cursor.as_deref() {
-        Some(raw) => match Cursor::decode(raw) {
-            Some(c) => Some(c),
-            None => {
-                f.errors.push(crate::domain::ValidationError::new(
-                    "cursor",
-                    "is not a cursor this API returned",
-                ));
-                None
-            }
-        },
-        None => None,
-    };
-    f.finish()?;
-    let page = state
-        .db_run(move |conn| incidents::list(conn, &filter, limit, cursor.as_ref()))
-        .await?;
-    Ok(HttpResponse::Ok().json(IncidentListJson {
-        items: page.items.iter().map(IncidentJson::from).collect(),
-        next_cursor: page.next_cursor,
-    }))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

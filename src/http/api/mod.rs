@@ -40,6 +40,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(
             web::resource("/api/v2/incidents/unresolved.json")
                 .route(web::get().to(statuspage_v2::incidents_unresolved)),
+        )
+        .service(
+            web::resource("/api/v2/scheduled-maintenances.json")
+                .route(web::get().to(statuspage_v2::maintenances::all)),
+        )
+        .service(
+            web::resource("/api/v2/scheduled-maintenances/upcoming.json")
+                .route(web::get().to(statuspage_v2::maintenances::upcoming)),
+        )
+        .service(
+            web::resource("/api/v2/scheduled-maintenances/active.json")
+                .route(web::get().to(statuspage_v2::maintenances::active)),
         );
     cfg.service(
         web::resource("/api/v1/incidents")
@@ -158,6 +170,9 @@ impl Modify for BearerAuth {
         crate::http::feeds::feed_atom,
         statuspage_v2::parity::status,
         statuspage_v2::parity::components,
+        statuspage_v2::maintenances::all,
+        statuspage_v2::maintenances::upcoming,
+        statuspage_v2::maintenances::active,
         crate::http::feeds::rss::history_rss,
         crate::http::feeds::service::service_atom,
         search::search,

@@ -13,6 +13,10 @@
 //!   UUIDs, `slug` and `service` are service slugs (the pattern `ServiceSlug::parse` enforces),
 //!   `since` and `until` are RFC 3339 times; `limit`, `offset`, `sort`, `status` and `impact` have
 //!   the bounds and words their handler accepts.
+//! - Answers' fields from a closed vocabulary (an incident's `kind`, a maintenance's status) are
+//!   enums of its words ([`response_words`]).
+//! - Request bodies list every media type their route takes (ingest: [`INGEST_MEDIA`]; NDJSON
+//!   reports and the TOML catalog have their own type).
 //! - Every operation has a unique `operationId` (the handler's name unless it sets one).
 
 use std::sync::LazyLock;
@@ -41,6 +45,15 @@ fn exact(mut doc: Value) -> Value {
         .pointer_mut("/components/schemas")
         .and_then(Value::as_object_mut)
     {
+        for (name, field, values) in response_words() {
+            if let Some(props) = schemas
+                .get_mut(name)
+                .and_then(|s| s.get_mut("properties"))
+                .and_then(Value::as_object_mut)
+            {
+                set(props, field, words(&values));
+            }
+        }
         for name in REQUEST_SCHEMAS {
             if let Some(props) = schemas
                 .get_mut(*name)
@@ -68,6 +81,9 @@ fn exact(mut doc: Value) -> Value {
 }
 
 fn operation(path: &str, method: &str, op: &mut Map<String, Value>) {
+    if path == "/api/v1/ingest/{format}" {
+        ingest_media(op);
+    }
     if let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) {
         for p in params.iter_mut() {
             let name = p["name"].as_str().unwrap_or_default().to_string();
@@ -139,6 +155,29 @@ fn operation(path: &str, method: &str, op: &mut Map<String, Value>) {
     }
 }
 
+/// The media types `POST /api/v1/ingest/{format}` takes: the bytes are read as the format in the
+/// path says, whatever the label, so every type a source publishes is listed (JSON for
+/// Statuspage, AWS, Google Cloud, Slack, Instatus, Better Stack and Checkly; XML for Atom and RSS).
+const INGEST_MEDIA: &[&str] = &[
+    "application/json",
+    "application/atom+xml",
+    "application/rss+xml",
+    "application/xml",
+    "text/xml",
+    "application/octet-stream",
+];
+
+fn ingest_media(op: &mut Map<String, Value>) {
+    let content: Map<String, Value> = INGEST_MEDIA
+        .iter()
+        .map(|m| (m.to_string(), json!({"schema": {"type": "string"}})))
+        .collect();
+    if let Some(body) = op.get_mut("requestBody").and_then(Value::as_object_mut) {
+        body.insert("content".into(), Value::Object(content));
+        body.insert("required".into(), Value::Bool(true));
+    }
+}
+
 /// A problem answer with this description.
 fn problem(description: &str) -> Value {
     json!({
@@ -181,6 +220,10 @@ fn parameter_schema(path: &str, name: &str) -> Option<Value> {
         "id" | "other" if path.starts_with("/api/v1/incidents/") => {
             json!({"type": "string", "format": "uuid"})
         }
+        // Search takes an empty value as no filter, as its page's form sends it.
+        "service" if path == "/api/v1/search" => {
+            json!({"type": "string", "pattern": "^([a-z0-9]+(-[a-z0-9]+)*)?$", "maxLength": 64})
+        }
         "slug" | "service" => slug(),
         // Search takes an empty value as no bound, as its page's form sends it.
         "since" | "until" if path == "/api/v1/search" => json!({"type": "string",
@@ -195,6 +238,10 @@ fn parameter_schema(path: &str, name: &str) -> Option<Value> {
         ]),
         "impact" => words(&["none", "minor", "major", "critical"]),
         "sort" => words(&["relevance", "date"]),
+        "q" if path == "/api/v1/search" => {
+            json!({"type": "string", "maxLength": crate::search::query::MAX_QUERY_CHARS})
+        }
+        "kind" if path == "/api/v1/incidents" => words(&super::incidents::KINDS),
         "format" => {
             let names: Vec<&str> = crate::ingest::Format::ALL
                 .iter()
@@ -210,11 +257,31 @@ fn parameter_schema(path: &str, name: &str) -> Option<Value> {
         },
         "offset" => bounded(0, 10_000),
         "cursor" => json!({"type": "string", "minLength": 1}),
+        // `*` or a list of tags, which may be empty (RFC 9110 5.6.1; nothing matches it: 412).
         "If-Match" => json!({"type": "string",
-            "pattern": "^(\\*|(W/)?\"[^\"]*\"(\\s*,\\s*(W/)?\"[^\"]*\")*)$"}),
+            "pattern": "^(\\*|(W/)?\"[^\"]*\"(\\s*,\\s*(W/)?\"[^\"]*\")*)?$"}),
         _ => return None,
     };
     Some(schema)
+}
+
+/// Fields of answers that hold one word of a closed vocabulary: (schema, field, the words).
+fn response_words() -> [(&'static str, &'static str, Vec<&'static str>); 4] {
+    use crate::domain::{IncidentKind, MaintenanceStatus};
+    [
+        ("IncidentJson", "kind", IncidentKind::NAMES.to_vec()),
+        (
+            "IncidentJson",
+            "maintenance_status",
+            MaintenanceStatus::NAMES.to_vec(),
+        ),
+        (
+            "MaintenanceV2Json",
+            "status",
+            MaintenanceStatus::NAMES.to_vec(),
+        ),
+        ("MaintenanceV2Json", "impact", vec!["maintenance"]),
+    ]
 }
 
 /// The request bodies whose fields [`request_fields`] makes exact (responses keep what they show).

@@ -1,5 +1,6 @@
 //! Statuspage-compatible reads (`/api/v2/summary.json`, `/api/v2/incidents.json`,
-//! `/api/v2/incidents/unresolved.json`), so widgets and clients written for Atlassian Statuspage
+//! `/api/v2/incidents/unresolved.json`; `status.json` and `components.json` in [`parity`], the
+//! `scheduled-maintenances` reads in [`maintenances`]), so widgets and clients written for Atlassian Statuspage
 //! work against Aftermath unchanged. Shapes follow formats.md §1a.
 //!
 //! Rules:
@@ -30,11 +31,12 @@ use crate::http::problem::{ApiError, Problem};
 use crate::http::{AppState, caching};
 
 mod load;
-mod maintenances;
+pub mod maintenances;
 pub mod parity;
 pub use load::{Loaded, ServiceComponents, Which, load, update_statuses};
-pub use maintenances::MaintenanceV2Json;
+pub use maintenances::{MaintenanceV2Json, MaintenancesV2Json};
 pub use parity::{ComponentsV2Json, StatusV2Json, changed_at, components, status};
+use parity::{component_status, severity};
 
 /// Statuspage's `incidents.json` holds the 50 most recent incidents.
 pub const RECENT: i64 = 50;
@@ -150,24 +152,6 @@ fn short_id(parts: &[&str]) -> String {
     hex::encode(h.finalize())[..12].to_string()
 }
 
-/// Stored component words (from any source) to Statuspage's five; an unknown word is kept.
-fn component_status(raw: &str) -> String {
-    let w: String = raw
-        .chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect();
-    let mapped = match w.as_str() {
-        "operational" | "up" | "ok" | "available" | "resolved" => "operational",
-        "degradedperformance" | "degraded" | "performanceissues" => "degraded_performance",
-        "partialoutage" | "partial" => "partial_outage",
-        "majoroutage" | "outage" | "down" | "downtime" => "major_outage",
-        "undermaintenance" | "maintenance" => "under_maintenance",
-        _ => return raw.to_string(),
-    };
-    mapped.to_string()
-}
-
 struct Ctx {
     base: String,
     page_id: String,
@@ -247,17 +231,6 @@ fn ctx(base: String, loaded: &Loaded) -> Ctx {
     }
 }
 
-fn severity(status: &str) -> u8 {
-    match status {
-        "operational" => 0,
-        "under_maintenance" => 1,
-        "degraded_performance" => 2,
-        "partial_outage" => 3,
-        "major_outage" => 4,
-        _ => 1,
-    }
-}
-
 fn page(ctx: &Ctx, loaded: &Loaded) -> PageJson {
     PageJson {
         id: ctx.page_id.clone(),
@@ -313,7 +286,6 @@ fn incident(ctx: &Ctx, d: &IncidentDetail) -> IncidentV2Json {
     }
 }
 
-/// The indicator and description of the worst unresolved impact.
 /// The page's indicator: the worst impact among the unresolved incidents. Maintenances are
 /// planned work, not outages, so they never set it (as on Statuspage).
 fn status_of(unresolved: &[IncidentDetail]) -> StatusJson {
@@ -344,11 +316,11 @@ async fn incidents_doc(
     let ctx = ctx(origin(req, &state.config).base, &loaded);
     Ok(caching::ok(changed_at(&loaded)).json(IncidentsV2Json {
         page: page(&ctx, &loaded),
-        // Open maintenances are listed apart (`summary.json`), not as unresolved incidents.
+        // Maintenances are listed apart (`summary.json`, `scheduled-maintenances*.json`).
         incidents: loaded
             .incidents
             .iter()
-            .filter(|d| which == Which::Recent || !maintenances::is_maintenance(d))
+            .filter(|d| !maintenances::is_maintenance(d))
             .map(|d| incident(&ctx, d))
             .collect(),
     }))
@@ -386,7 +358,13 @@ pub async fn incidents_recent(
     req: HttpRequest,
     query: web::Query<ScopeQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    incidents_doc(&state, &req, query.into_inner().service, Which::Recent).await
+    incidents_doc(
+        &state,
+        &req,
+        query.into_inner().service,
+        Which::RecentIncidents,
+    )
+    .await
 }
 
 #[utoipa::path(get, path = "/api/v2/incidents/unresolved.json", params(ScopeQuery), tag = "statuspage",

@@ -45,10 +45,17 @@ pub fn precondition(req: &HttpRequest) -> Result<Precondition, ApiError> {
                 .into(),
         )
     };
+    let empty = req
+        .headers()
+        .get_all(header::IF_MATCH)
+        .all(|v| v.as_bytes().trim_ascii().is_empty());
     match IfMatch::parse(req).map_err(|_| malformed())? {
         IfMatch::Any => Ok(Precondition::Any),
-        IfMatch::Items(tags) if tags.is_empty() => Err(malformed()),
-        // Strong comparison: a weak tag never matches.
+        // actix drops what is not a tag, so no tag left from a value with something in it is
+        // malformed.
+        IfMatch::Items(tags) if tags.is_empty() && !empty => Err(malformed()),
+        // Strong comparison: a weak tag never matches. An empty value is an empty list (RFC 9110
+        // 5.6.1 lets a list be empty), which no version matches: 412, never a blind write.
         IfMatch::Items(tags) => Ok(Precondition::OneOf(
             tags.iter()
                 .filter(|t| !t.weak)
@@ -98,7 +105,8 @@ mod tests {
             Some(Precondition::OneOf(vec![7, 9]))
         );
         assert!(matches!(if_match("v7"), Err(ApiError::BadRequest(_))));
-        assert!(matches!(if_match(""), Err(ApiError::BadRequest(_))));
+        assert_eq!(if_match("").ok(), Some(Precondition::OneOf(vec![])));
+        assert!(matches!(if_match("{}"), Err(ApiError::BadRequest(_))));
         assert_eq!(
             precondition(&TestRequest::default().to_http_request()).ok(),
             Some(Precondition::Any)

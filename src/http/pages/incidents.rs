@@ -8,11 +8,12 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::forms::UpdateForm;
+use super::maintenances::{Planned, planned};
 use super::view::{IncidentItem, utc};
 use super::{Layout, error_page, html, page_error};
 use crate::db::incidents::{self, Cursor, IncidentFilter};
-use crate::domain::IncidentStatus;
 use crate::domain::link::web_link;
+use crate::domain::{IncidentKind, IncidentStatus};
 use crate::http::AppState;
 use crate::http::api::incidents::parse_id;
 pub use views::{EntryView, LinkView, MilestoneView, ServiceView};
@@ -25,6 +26,7 @@ struct HomePage {
     ongoing: Vec<IncidentItem>,
     recent: Vec<IncidentItem>,
     spikes: Vec<SpikeView>,
+    planned: Planned,
 }
 
 /// A report spike still open.
@@ -39,6 +41,11 @@ pub struct SpikeView {
 pub async fn home(state: web::Data<AppState>, layout: Layout) -> HttpResponse {
     let result = state
         .db_run(|conn| {
+            // What is down and what was: outages only; planned work is listed apart.
+            let outages = IncidentFilter {
+                kind: Some(IncidentKind::Incident),
+                ..Default::default()
+            };
             let mut ongoing = Vec::new();
             for status in [
                 IncidentStatus::Investigating,
@@ -47,18 +54,19 @@ pub async fn home(state: web::Data<AppState>, layout: Layout) -> HttpResponse {
             ] {
                 let filter = IncidentFilter {
                     status: Some(status),
-                    ..Default::default()
+                    ..outages.clone()
                 };
                 ongoing.extend(incidents::list(conn, &filter, 50, None)?.items);
             }
             ongoing.sort_by_key(|i| std::cmp::Reverse(i.milestones.started));
-            let recent = incidents::list(conn, &IncidentFilter::default(), 60, None)?.items;
+            let recent = incidents::list(conn, &outages, 60, None)?.items;
             let spikes = crate::db::spikes::open_spikes(conn)?;
-            Ok((ongoing, recent, spikes))
+            let planned = planned(conn, None)?;
+            Ok((ongoing, recent, spikes, planned))
         })
         .await;
     match result {
-        Ok((ongoing, recent, spikes)) => {
+        Ok((ongoing, recent, spikes, planned)) => {
             let spikes = spikes
                 .into_iter()
                 .map(|s| SpikeView {
@@ -83,6 +91,7 @@ pub async fn home(state: web::Data<AppState>, layout: Layout) -> HttpResponse {
                     ongoing,
                     recent,
                     spikes,
+                    planned,
                 },
             )
         }

@@ -7,6 +7,7 @@ mod charts;
 mod edit;
 mod forms;
 mod incidents;
+mod maintenances;
 mod postmortem;
 mod reports;
 mod search;

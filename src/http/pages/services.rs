@@ -4,6 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
+use super::maintenances::{Planned, planned};
 use super::view::IncidentItem;
 use super::{Layout, error_page, html, page_error};
 use crate::db::incidents::{self, IncidentFilter};
@@ -24,6 +25,7 @@ struct ServicePage {
     depends_on: Vec<String>,
     dependents: Vec<String>,
     items: Vec<IncidentItem>,
+    planned: Planned,
 }
 
 pub async fn service_page(
@@ -44,12 +46,14 @@ pub async fn service_page(
                 service: Some(slug.clone()),
                 ..Default::default()
             };
+            // History holds planned work too, marked as such, as Statuspage's history does.
             let history = incidents::list(conn, &filter, 50, None)?.items;
-            Ok((service, dependents, history))
+            let planned = planned(conn, Some(&slug))?;
+            Ok((service, dependents, history, planned))
         })
         .await;
     match result {
-        Ok((s, dependents, history)) => html(
+        Ok((s, dependents, history, planned)) => html(
             StatusCode::OK,
             &ServicePage {
                 layout,
@@ -66,6 +70,7 @@ pub async fn service_page(
                 depends_on: s.depends_on.iter().map(ToString::to_string).collect(),
                 dependents,
                 items: history.iter().map(IncidentItem::from).collect(),
+                planned,
             },
         ),
         Err(ApiError::NotFound(_)) => error_page(

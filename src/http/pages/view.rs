@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::Incident;
 use crate::domain::milestones::humanize;
+use crate::domain::{Incident, IncidentKind};
 
 pub fn utc(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%d %H:%M UTC").to_string()
@@ -22,6 +22,8 @@ pub struct IncidentItem {
     pub started: String,
     pub started_iso: String,
     pub duration: String,
+    /// Planned work rather than an outage: the lists say so.
+    pub maintenance: bool,
 }
 
 impl From<&Incident> for IncidentItem {
@@ -41,6 +43,7 @@ impl From<&Incident> for IncidentItem {
                 .to_resolve
                 .map(humanize)
                 .unwrap_or_default(),
+            maintenance: i.kind == IncidentKind::Maintenance,
         }
     }
 }

@@ -98,3 +98,47 @@ async fn the_document_is_exact_about_errors_statuses_and_names() {
     assert_eq!(create["services"]["minItems"], 1);
     assert_eq!(create["started_at"]["format"], "date-time");
 }
+
+#[actix_web::test]
+async fn the_document_names_the_kinds_and_the_maintenance_statuses() {
+    let app = spawn_app().await;
+    let doc = app.get_json("/api/openapi.json").await;
+    let schemas = &doc["components"]["schemas"];
+    let statuses = serde_json::json!(["scheduled", "in_progress", "verifying", "completed"]);
+    let incident = &schemas["IncidentJson"]["properties"];
+    assert_eq!(
+        incident["kind"]["enum"],
+        serde_json::json!(["incident", "maintenance"])
+    );
+    let mut nullable = statuses.as_array().unwrap().clone();
+    nullable.push(Value::Null);
+    assert_eq!(
+        incident["maintenance_status"]["enum"],
+        Value::Array(nullable)
+    );
+    let v2 = &schemas["MaintenanceV2Json"]["properties"];
+    assert_eq!(v2["status"]["enum"], statuses);
+    assert_eq!(v2["impact"]["enum"], serde_json::json!(["maintenance"]));
+    let list = doc["paths"]["/api/v1/incidents"]["get"]["parameters"]
+        .as_array()
+        .unwrap();
+    let kind = list.iter().find(|p| p["name"] == "kind").unwrap();
+    assert_eq!(
+        kind["schema"]["enum"],
+        serde_json::json!(["incident", "maintenance", "all"])
+    );
+    for path in [
+        "/api/v2/scheduled-maintenances.json",
+        "/api/v2/scheduled-maintenances/upcoming.json",
+        "/api/v2/scheduled-maintenances/active.json",
+    ] {
+        let op = &doc["paths"][path]["get"];
+        assert!(op["operationId"].is_string(), "{path}");
+        for status in ["200", "304", "400", "404"] {
+            assert!(
+                op["responses"][status].is_object(),
+                "{path} answers {status}"
+            );
+        }
+    }
+}

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 use crate::db::incidents::{self, IncidentDetail, IncidentFilter};
 use crate::db::{DbConn, DbError, components, services};
-use crate::domain::{IncidentStatus, Service, TimelineEntry};
+use crate::domain::{Incident, IncidentKind, IncidentStatus, Service, TimelineEntry};
 use crate::http::AppState;
 use crate::http::problem::ApiError;
 use crate::ingest::vocab;
@@ -15,8 +15,26 @@ use super::{OPEN, RECENT, UNRESOLVED_PER_STATUS};
 /// Which incidents a document lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Which {
+    /// The 50 most recent of both kinds (the feeds: history holds planned work too).
     Recent,
+    /// The 50 most recent outages (`incidents.json`: Statuspage lists maintenances apart).
+    RecentIncidents,
+    /// Every unresolved incident and maintenance not completed.
     Unresolved,
+    /// The 50 most recent maintenances.
+    Maintenances,
+    /// Every maintenance not completed.
+    OpenMaintenances,
+}
+
+impl Which {
+    fn kind(self) -> Option<IncidentKind> {
+        match self {
+            Which::Recent | Which::Unresolved => None,
+            Which::RecentIncidents => Some(IncidentKind::Incident),
+            Which::Maintenances | Which::OpenMaintenances => Some(IncidentKind::Maintenance),
+        }
+    }
 }
 
 /// One service's components as stored: (name, stored status word), by name.
@@ -36,33 +54,48 @@ pub struct Loaded {
     pub updated_at: Option<DateTime<Utc>>,
 }
 
-fn scoped(service: Option<&str>, status: Option<IncidentStatus>) -> IncidentFilter {
+fn scoped(
+    service: Option<&str>,
+    status: Option<IncidentStatus>,
+    kind: Option<IncidentKind>,
+) -> IncidentFilter {
     IncidentFilter {
         status,
         service: service.map(str::to_string),
+        kind,
         ..Default::default()
     }
 }
 
+/// Every unresolved incident of `kind` in scope, in the list's own order (newest start first,
+/// ties by id).
+fn open(
+    conn: &mut DbConn,
+    slug: Option<&str>,
+    kind: Option<IncidentKind>,
+) -> Result<Vec<Incident>, DbError> {
+    let mut open = Vec::new();
+    for status in OPEN {
+        let f = scoped(slug, Some(status), kind);
+        open.extend(incidents::list(conn, &f, UNRESOLVED_PER_STATUS, None)?.items);
+    }
+    open.sort_by(|a, b| {
+        (b.milestones.started, b.id.to_string()).cmp(&(a.milestones.started, a.id.to_string()))
+    });
+    Ok(open)
+}
+
 fn load_in(conn: &mut DbConn, slug: Option<&str>, which: Which) -> Result<Loaded, DbError> {
     let service = slug.map(|s| services::get(conn, s)).transpose()?;
-    let recent = incidents::list(conn, &scoped(slug, None), RECENT, None)?.items;
+    let recent = incidents::list(conn, &scoped(slug, None, None), RECENT, None)?.items;
     let updated_at = recent.iter().map(|i| i.updated_at).max();
     let chosen = match which {
         Which::Recent => recent,
-        Which::Unresolved => {
-            let mut open = Vec::new();
-            for status in OPEN {
-                let f = scoped(slug, Some(status));
-                open.extend(incidents::list(conn, &f, UNRESOLVED_PER_STATUS, None)?.items);
-            }
-            // The list's own order: newest start first, ties by id.
-            open.sort_by(|a, b| {
-                (b.milestones.started, b.id.to_string())
-                    .cmp(&(a.milestones.started, a.id.to_string()))
-            });
-            open
+        Which::RecentIncidents | Which::Maintenances => {
+            let f = scoped(slug, None, which.kind());
+            incidents::list(conn, &f, RECENT, None)?.items
         }
+        Which::Unresolved | Which::OpenMaintenances => open(conn, slug, which.kind())?,
     };
     let details = chosen
         .iter()

@@ -1,18 +1,31 @@
-//! Scheduled maintenances in Statuspage's shape: `summary.json`'s `scheduled_maintenances`.
+//! Scheduled maintenances in Statuspage's shape: `summary.json`'s `scheduled_maintenances`, and
+//! Statuspage's three maintenance reads, each `{page, scheduled_maintenances}`:
+//! `/api/v2/scheduled-maintenances.json` (the 50 most recent, any status),
+//! `…/upcoming.json` (still `scheduled`) and `…/active.json` (`in_progress` or `verifying`).
 //!
 //! Rules:
 //! - A maintenance is an incident of kind `maintenance` ([`crate::domain::IncidentKind`]); its
 //!   status is the maintenance's own word (`scheduled`, `in_progress`, `verifying`,
 //!   `completed`) and its impact `maintenance`, as Statuspage writes them.
 //! - Maintenances are no outage: they are never in `incidents` nor in the page's indicator.
+//! - Which list a maintenance is in follows its status as [`MaintenanceStatus::of`] reads it
+//!   now, so one whose window has begun is active with no write (`super::changed_at` says so).
+//! - `?service=` scopes as on the other v2 reads; conditional GET and CORS are the v2 routes'.
 
+use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{ComponentV2Json, UpdateV2Json, iso_ms};
+use super::{
+    ComponentV2Json, PageJson, ScopeQuery, UpdateV2Json, Which, changed_at, ctx, incident, iso_ms,
+    load, page,
+};
 use crate::db::incidents::IncidentDetail;
 use crate::domain::{IncidentKind, MaintenanceStatus};
+use crate::http::origin::origin;
+use crate::http::problem::{ApiError, Problem};
+use crate::http::{AppState, caching};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MaintenanceV2Json {
@@ -61,4 +74,88 @@ pub fn maintenance(d: &IncidentDetail, as_incident: super::IncidentV2Json) -> Ma
         scheduled_for: i.scheduled_for.map(iso_ms),
         scheduled_until: i.scheduled_until.map(iso_ms),
     }
+}
+
+/// `{page, scheduled_maintenances}`, as Statuspage's three maintenance reads answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MaintenancesV2Json {
+    pub page: PageJson,
+    /// Newest start first.
+    pub scheduled_maintenances: Vec<MaintenanceV2Json>,
+}
+
+/// The maintenances of `which` whose status `keep` accepts, as one document.
+async fn document(
+    state: &AppState,
+    req: &HttpRequest,
+    service: Option<String>,
+    which: Which,
+    keep: fn(MaintenanceStatus) -> bool,
+) -> Result<HttpResponse, ApiError> {
+    let loaded = load(state, service, which).await?;
+    let ctx = ctx(origin(req, &state.config).base, &loaded);
+    let now = Utc::now();
+    let scheduled_maintenances = loaded
+        .incidents
+        .iter()
+        .filter(|d| is_maintenance(d))
+        .filter(|d| {
+            let i = &d.incident;
+            keep(MaintenanceStatus::of(i.status, i.scheduled_for, now))
+        })
+        .map(|d| maintenance(d, incident(&ctx, d)))
+        .collect();
+    Ok(caching::ok(changed_at(&loaded)).json(MaintenancesV2Json {
+        page: page(&ctx, &loaded),
+        scheduled_maintenances,
+    }))
+}
+
+#[utoipa::path(get, path = "/api/v2/scheduled-maintenances.json", params(ScopeQuery),
+    tag = "statuspage", operation_id = "statuspage_scheduled_maintenances",
+    responses((status = 200, body = MaintenancesV2Json),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn all(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<ScopeQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let service = query.into_inner().service;
+    document(&state, &req, service, Which::Maintenances, |_| true).await
+}
+
+#[utoipa::path(get, path = "/api/v2/scheduled-maintenances/upcoming.json", params(ScopeQuery),
+    tag = "statuspage", operation_id = "statuspage_upcoming_maintenances",
+    responses((status = 200, body = MaintenancesV2Json),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn upcoming(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<ScopeQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let service = query.into_inner().service;
+    let keep = |s| s == MaintenanceStatus::Scheduled;
+    document(&state, &req, service, Which::OpenMaintenances, keep).await
+}
+
+#[utoipa::path(get, path = "/api/v2/scheduled-maintenances/active.json", params(ScopeQuery),
+    tag = "statuspage", operation_id = "statuspage_active_maintenances",
+    responses((status = 200, body = MaintenancesV2Json),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn active(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<ScopeQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let service = query.into_inner().service;
+    let keep = |s| {
+        matches!(
+            s,
+            MaintenanceStatus::InProgress | MaintenanceStatus::Verifying
+        )
+    };
+    document(&state, &req, service, Which::OpenMaintenances, keep).await
 }

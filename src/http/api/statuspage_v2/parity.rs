@@ -4,7 +4,8 @@
 //! Rules (beyond the parent module's): `status.json` is `{page, status}` and `components.json`
 //! is `{page, components}`, each exactly the summary's fields. Every v2 read says when its data
 //! last changed ([`changed_at`]) as `Last-Modified`; the ETag and `304`s are
-//! [`crate::http::caching`]'s.
+//! [`crate::http::caching`]'s. Stored component words map to Statuspage's five here
+//! ([`component_status`]), for every v2 document.
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
@@ -28,13 +29,21 @@ pub struct ComponentsV2Json {
     pub components: Vec<ComponentV2Json>,
 }
 
-/// When what a document shows last changed: its newest incident or component.
+/// When what a document shows last changed: its newest incident or component, or the start of
+/// a maintenance window that has begun (it turns the maintenance `in_progress` with no write, so
+/// an `If-Modified-Since` from before it must not be answered `304`).
 pub fn changed_at(loaded: &super::Loaded) -> Option<DateTime<Utc>> {
+    let now = Utc::now();
     let components = loaded
         .components
         .iter()
         .flat_map(|s| s.items.iter().map(|c| c.updated_at));
-    components.chain(loaded.updated_at).max()
+    let begun = loaded
+        .incidents
+        .iter()
+        .filter_map(|d| d.incident.scheduled_for)
+        .filter(|t| *t <= now);
+    components.chain(begun).chain(loaded.updated_at).max()
 }
 
 #[utoipa::path(get, path = "/api/v2/status.json", params(ScopeQuery), tag = "statuspage",
@@ -73,4 +82,34 @@ pub async fn components(
         page: page(&ctx, &loaded),
         components: ctx.listed,
     }))
+}
+
+/// Stored component words (from any source) to Statuspage's five; an unknown word is kept.
+pub(super) fn component_status(raw: &str) -> String {
+    let w: String = raw
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect();
+    let mapped = match w.as_str() {
+        "operational" | "up" | "ok" | "available" | "resolved" => "operational",
+        "degradedperformance" | "degraded" | "performanceissues" => "degraded_performance",
+        "partialoutage" | "partial" => "partial_outage",
+        "majoroutage" | "outage" | "down" | "downtime" => "major_outage",
+        "undermaintenance" | "maintenance" => "under_maintenance",
+        _ => return raw.to_string(),
+    };
+    mapped.to_string()
+}
+
+/// How bad a Statuspage component status is, to pick a group's worst.
+pub(super) fn severity(status: &str) -> u8 {
+    match status {
+        "operational" => 0,
+        "under_maintenance" => 1,
+        "degraded_performance" => 2,
+        "partial_outage" => 3,
+        "major_outage" => 4,
+        _ => 1,
+    }
 }
