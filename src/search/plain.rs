@@ -49,7 +49,7 @@ pub struct Built {
 }
 
 /// Searched fields and their boosts, as the parser has them.
-fn fields(live: &Live) -> [(Field, f32); 5] {
+fn fields(live: &Live) -> [(Field, f32); 6] {
     let f = &live.fields;
     [
         (f.title_en, 2.0),
@@ -57,6 +57,7 @@ fn fields(live: &Live) -> [(Field, f32); 5] {
         (f.body_en, 1.0),
         (f.body_fr, 1.0),
         (f.component, 1.5),
+        (f.cascade, super::query::CASCADE_BOOST),
     ]
 }
 
