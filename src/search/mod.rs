@@ -28,6 +28,7 @@ mod indexer;
 // Saved searches of notifications, matched against a batch.
 pub mod matcher;
 mod plain;
+mod proximity;
 pub mod query;
 mod replica;
 mod request;
