@@ -97,8 +97,24 @@ pub fn search(db: Db, data_dir: &Path, args: SearchArgs) -> anyhow::Result<()> {
         println!("\n{}", headline(hit));
         println!("  {}", snippet_text(hit, bold));
         println!("  id {}", hit.incident_id);
+        if !hit.downstream.is_empty() {
+            println!("  and {} affected downstream:", apps(hit.downstream.len()));
+        }
+        for down in &hit.downstream {
+            println!("    {}", headline(down));
+            println!("    id {}", down.incident_id);
+        }
     }
     Ok(())
+}
+
+/// "1 app", "4 apps".
+pub fn apps(n: usize) -> String {
+    if n == 1 {
+        "1 app".into()
+    } else {
+        format!("{n} apps")
+    }
 }
 
 /// Field errors as the command line names them (`--since: ...`).

@@ -60,6 +60,33 @@ pub async fn wait_consistent(search: &Search) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The search box's suggestions as people type the mix's first words (two to four letters,
+/// in turn), timed like the queries; counts what each suggested.
+pub fn time_suggestions(search: &Search, mix: &[BenchQuery]) -> anyhow::Result<Latency> {
+    let typed: Vec<String> = mix
+        .iter()
+        .enumerate()
+        .filter_map(|(i, q)| {
+            let word = q.terms.first()?.trim_matches('"');
+            Some(word.chars().take(2 + i % 3).collect())
+        })
+        .collect();
+    let each = |t: &String| -> anyhow::Result<usize> {
+        let s = search.suggest(t)?;
+        Ok(s.services.len() + s.components.len() + s.incidents.len())
+    };
+    for t in typed.iter().take(100) {
+        each(t)?;
+    }
+    let mut samples = Vec::with_capacity(typed.len());
+    for t in &typed {
+        let started = Instant::now();
+        std::hint::black_box(each(t)?);
+        samples.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    Ok(Latency::of(samples))
+}
+
 /// One warm-up pass over the first hundred queries, then every query once, timed.
 pub fn time_queries(
     mix: &[BenchQuery],

@@ -110,6 +110,11 @@ impl PartReport {
                 s.latency.p50_ms, s.latency.p99_ms, s.queries
             );
             line("search", value);
+            let value = format!(
+                "p50 {:.2} ms · p99 {:.2} ms",
+                s.suggest.p50_ms, s.suggest.p99_ms
+            );
+            line("search suggestions", value);
         }
         if let Some(f) = &self.freshness {
             line(

@@ -63,6 +63,8 @@ pub struct SearchLatency {
     pub queries: usize,
     #[serde(flatten)]
     pub latency: Latency,
+    /// The search box's suggestions (`/api/v1/search/suggest`), as the first words are typed.
+    pub suggest: Latency,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -238,6 +240,7 @@ impl Report {
                     self.fts5.ratio_p50
                 ),
             ),
+            row("search suggestions", lat(&self.search.suggest)),
         ];
         if let Some(pg) = &self.postgres_fts {
             rows.push(row(

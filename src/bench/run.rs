@@ -259,6 +259,7 @@ fn compare_search(
     let latency = SearchLatency {
         queries: mix.len(),
         latency: ours,
+        suggest: time_suggestions(search, &mix)?,
     };
     Ok((latency, fts5, postgres_fts))
 }

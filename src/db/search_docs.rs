@@ -9,9 +9,9 @@ use super::DbConn;
 use super::convert::{IncidentRow, from_db_time, opt_from_db};
 use super::error::DbError;
 use super::schema::{
-    incident_services, incidents, postmortems, reports, services, timeline_entries,
+    incident_links, incident_services, incidents, postmortems, reports, services, timeline_entries,
 };
-use crate::domain::{IncidentId, SearchableIncident};
+use crate::domain::{IncidentId, LinkKind, SearchableIncident};
 
 /// Incidents by id; ids that no longer exist are left out (the caller deletes their documents).
 pub fn load(conn: &mut DbConn, ids: &[String]) -> Result<Vec<SearchableIncident>, DbError> {
@@ -64,6 +64,12 @@ fn assemble(conn: &mut DbConn, rows: Vec<IncidentRow>) -> Result<Vec<SearchableI
     }
     for (incident, comment) in comments(conn, &ids)? {
         parts.entry(incident).or_default().comment(comment);
+    }
+    for (incident, upstream) in upstream_links(conn, &ids)? {
+        push_unique(&mut parts.entry(incident).or_default().upstream, upstream);
+    }
+    for (incident, name) in cascade_names(conn, &ids)? {
+        push_unique(&mut parts.entry(incident).or_default().cascade_names, name);
     }
     for (incident, markdown) in written_postmortems(conn, &ids)? {
         // Oldest first, so the newest revision is the one left.
@@ -119,6 +125,49 @@ fn comments(conn: &mut DbConn, ids: &[&str]) -> Result<Vec<(String, String)>, Db
         .collect())
 }
 
+/// (incident, upstream incident) of every `upstream` link, whoever set it.
+fn upstream_links(conn: &mut DbConn, ids: &[&str]) -> Result<Vec<(String, String)>, DbError> {
+    Ok(incident_links::table
+        .filter(incident_links::from_incident.eq_any(ids))
+        .filter(incident_links::kind.eq(LinkKind::Upstream.as_str()))
+        .select((incident_links::from_incident, incident_links::to_incident))
+        .order(incident_links::to_incident.asc())
+        .load(conn)?)
+}
+
+/// (incident, service name) for the services of every incident linked upstream or downstream
+/// of one of `ids`.
+fn cascade_names(conn: &mut DbConn, ids: &[&str]) -> Result<Vec<(String, String)>, DbError> {
+    let links: Vec<(String, String)> = incident_links::table
+        .filter(incident_links::from_incident.eq_any(ids))
+        .filter(
+            incident_links::kind
+                .eq(LinkKind::Upstream.as_str())
+                .or(incident_links::kind.eq(LinkKind::Downstream.as_str())),
+        )
+        .select((incident_links::from_incident, incident_links::to_incident))
+        .load(conn)?;
+    if links.is_empty() {
+        return Ok(Vec::new());
+    }
+    let linked: Vec<&str> = links.iter().map(|(_, to)| to.as_str()).collect();
+    let names: Vec<(String, String)> = incident_services::table
+        .inner_join(services::table)
+        .filter(incident_services::incident_id.eq_any(&linked))
+        .select((incident_services::incident_id, services::name))
+        .order((incident_services::incident_id.asc(), services::name.asc()))
+        .load(conn)?;
+    let mut out = Vec::new();
+    for (from, to) in &links {
+        for (incident, name) in &names {
+            if incident == to {
+                out.push((from.clone(), name.clone()));
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// (incident, markdown) of the postmortem revisions people wrote, oldest first. Machine
 /// drafts repeat the timeline and the template's headings; only what people wrote is worth
 /// finding.
@@ -158,6 +207,8 @@ fn searchable(row: &IncidentRow, mut p: Parts) -> Result<SearchableIncident, DbE
         providers: p.providers,
         regions: p.regions,
         components: p.components,
+        upstream: p.upstream,
+        cascade_names: p.cascade_names,
         texts: p.texts,
     })
 }
@@ -169,6 +220,8 @@ struct Parts {
     providers: Vec<String>,
     regions: Vec<String>,
     components: Vec<String>,
+    upstream: Vec<String>,
+    cascade_names: Vec<String>,
     texts: Vec<String>,
     comments: usize,
     postmortem: Option<String>,

@@ -21,6 +21,12 @@ pub struct SearchableIncident {
     pub providers: Vec<String>,
     pub regions: Vec<String>,
     pub components: Vec<String>,
+    /// The incidents this one is downstream of (its `upstream` links), by id: search nests it
+    /// under them when both are hits.
+    pub upstream: Vec<String>,
+    /// The names of the services of the incidents linked upstream or downstream of this one, so
+    /// that an app's outage is found by the provider's name that caused it, and the reverse.
+    pub cascade_names: Vec<String>,
     /// Timeline entry bodies oldest first, then report comments, then the latest postmortem.
     pub texts: Vec<String>,
 }

@@ -129,6 +129,7 @@ pub const ROUTES: &[Route] = &[
     r(Post, "/api/v1/incidents/{id}/postmortem/regenerate", Write),
     r(Get, "/api/v1/services", Read),
     r(Get, "/api/v1/search", Read),
+    r(Get, "/api/v1/search/suggest", Read),
     r(Get, "/api/v1/incidents/{id}/similar", Read),
     r(Post, "/api/v1/reports", Public),
     r(Post, "/api/v1/ingest/reports-jsonl", Write),
@@ -166,6 +167,7 @@ pub const ROUTES: &[Route] = &[
     // Pages (src/http/pages/mod.rs).
     r(Get, "/", Read),
     r(Get, "/static/style.css", Public),
+    r(Get, "/static/suggest.js", Public),
     r(Get, "/incidents", Read),
     r(Get, "/search", Read),
     r(Get, "/incidents/new", Write),

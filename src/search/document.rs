@@ -79,6 +79,12 @@ pub fn to_document(
     for component in &incident.components {
         doc.add_text(fields.component, component);
     }
+    for upstream in &incident.upstream {
+        doc.add_text(fields.upstream, upstream);
+    }
+    for name in &incident.cascade_names {
+        doc.add_text(fields.cascade, name);
+    }
     doc.add_text(fields.status, incident.status.as_str());
     doc.add_text(fields.impact, incident.impact.as_str());
     doc.add_text(fields.origin, incident.origin.as_str());

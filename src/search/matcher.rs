@@ -61,6 +61,8 @@ impl BatchIndex {
             q: q.to_string(),
             limit: self.all.len().max(1),
             strict: true,
+            // Every matching incident counts, downstream ones too.
+            flat: true,
             ..Default::default()
         };
         let results = query::run(&self.live, &request)?;

@@ -17,15 +17,18 @@
 //! - `search` reads the store only through `db`, and knows nothing of `http`.
 
 mod analyzers;
+mod cascade;
 mod document;
 mod facet_counts;
 mod fuzzy;
+mod hit;
 mod horizon;
 mod index_dir;
 mod indexer;
 // Saved searches of notifications, matched against a batch.
 pub mod matcher;
 mod plain;
+mod proximity;
 pub mod query;
 mod replica;
 mod request;
@@ -33,6 +36,7 @@ mod runner;
 mod schema;
 mod similar;
 mod snippets;
+pub mod suggest;
 pub mod understand;
 
 use std::path::Path;
@@ -298,6 +302,11 @@ impl Search {
     /// Runs a search on the index as it is now. Blocking (CPU only); call it off the event loop.
     pub fn query(&self, request: &SearchRequest) -> Result<SearchResults, SearchError> {
         query::run(&self.live()?, request)
+    }
+
+    /// Services, components and incident titles matching what has been typed so far.
+    pub fn suggest(&self, q: &str) -> Result<suggest::Suggestions, SearchError> {
+        suggest::suggest(&self.live()?, q)
     }
 
     /// Past incidents most like this one.

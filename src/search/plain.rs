@@ -49,7 +49,7 @@ pub struct Built {
 }
 
 /// Searched fields and their boosts, as the parser has them.
-fn fields(live: &Live) -> [(Field, f32); 5] {
+pub(super) fn fields(live: &Live) -> [(Field, f32); 6] {
     let f = &live.fields;
     [
         (f.title_en, 2.0),
@@ -57,6 +57,7 @@ fn fields(live: &Live) -> [(Field, f32); 5] {
         (f.body_en, 1.0),
         (f.body_fr, 1.0),
         (f.component, 1.5),
+        (f.cascade, super::query::CASCADE_BOOST),
     ]
 }
 
@@ -104,6 +105,8 @@ pub fn build(
     if clauses.is_empty() {
         return Ok(nothing(plan));
     }
+    // Bonuses only: they change the order, never what matches.
+    soft.extend(super::proximity::pairs(live, searcher, &reading.concepts)?);
     let n = clauses.len();
     // About two thirds, rounded down: half of four words, two of three, four of six.
     let minimum = (n * 2 / 3).max(1);
@@ -115,7 +118,7 @@ pub fn build(
     let relaxed = (!strict && minimum < n).then(|| {
         let should = clauses
             .iter()
-            .map(|c| (Occur::Should, c.box_clone()))
+            .map(|c| (Occur::Should, super::proximity::counted(c.as_ref())))
             .collect();
         with_soft(Box::new(BooleanQuery::with_minimum_required_clauses(
             should, minimum,
@@ -216,7 +219,11 @@ fn words_clause(
 }
 
 /// The tokens of `text` under `field`'s analyzer, with their positions.
-fn analyzed(live: &Live, field: Field, text: &str) -> Result<Vec<(usize, Term)>, SearchError> {
+pub(super) fn analyzed(
+    live: &Live,
+    field: Field,
+    text: &str,
+) -> Result<Vec<(usize, Term)>, SearchError> {
     let mut analyzer = live.index.tokenizer_for_field(field)?;
     let mut stream = analyzer.token_stream(text);
     let mut terms = Vec::new();
@@ -339,23 +346,43 @@ pub fn run(
         // Nothing but a date (or punctuation): the period's incidents, newest first.
         return Ok(said(execute(live, &searcher, &request, None)?, built.plan));
     }
-    let Some(strict) = built.strict else {
-        return Ok(said(SearchResults::default(), built.plan));
+    let words = built.strict.as_ref().map(|q| q.box_clone());
+    let mut results = match (built.strict, built.relaxed) {
+        (None, _) => SearchResults::default(),
+        (Some(strict), None) => execute(live, &searcher, &request, Some(strict))?,
+        (Some(strict), Some(relaxed)) => {
+            let found = count(live, &searcher, &request, strict.box_clone())?;
+            if found >= RELAX_BELOW {
+                execute(live, &searcher, &request, Some(strict))?
+            } else {
+                let mut wider = execute(live, &searcher, &request, Some(relaxed))?;
+                wider.relaxed = wider.total > found;
+                wider
+            }
+        }
     };
-    let Some(relaxed) = built.relaxed else {
-        return Ok(said(
-            execute(live, &searcher, &request, Some(strict))?,
-            built.plan,
-        ));
-    };
-    let found = count(live, &searcher, &request, strict.box_clone())?;
-    if found >= RELAX_BELOW {
-        return Ok(said(
-            execute(live, &searcher, &request, Some(strict))?,
-            built.plan,
-        ));
+    if results.total == 0 && reading.period.is_some() && !request.strict {
+        results = within_period(live, &searcher, &request, words)?;
     }
-    let mut wider = execute(live, &searcher, &request, Some(relaxed))?;
-    wider.relaxed = wider.total > found;
-    Ok(said(wider, built.plan))
+    Ok(said(results, built.plan))
+}
+
+/// Nothing the period holds has the words ("connexion novembre 2025"): the period's incidents,
+/// those with the words first, said as relaxed. The date is the surer half of such a query.
+fn within_period(
+    live: &Live,
+    searcher: &Searcher,
+    request: &SearchRequest,
+    words: Option<Box<dyn Query>>,
+) -> Result<SearchResults, SearchError> {
+    let mut all: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(AllQuery))];
+    all.extend(words.map(|w| (Occur::Should, w)));
+    let mut results = execute(
+        live,
+        searcher,
+        request,
+        Some(Box::new(BooleanQuery::new(all))),
+    )?;
+    results.relaxed = results.total > 0;
+    Ok(results)
 }

@@ -11,18 +11,22 @@ use std::ops::Bound;
 use chrono::{DateTime, Utc};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, QueryParser, RangeQuery, TermQuery};
-use tantivy::schema::{IndexRecordOption, Term, Value};
-use tantivy::{DocAddress, Order, Searcher, TantivyDocument};
+use tantivy::schema::{IndexRecordOption, Term};
+use tantivy::{DocAddress, Order, Searcher};
 
-use super::document::{from_tantivy, to_tantivy};
+use super::cascade;
+use super::document::to_tantivy;
 use super::facet_counts::FacetCounter;
+pub use super::hit::Hit;
 use super::plain::Plan;
-use super::snippets::Snippets;
 use super::understand;
 use super::{Live, SearchError};
 use crate::domain::{Impact, IncidentStatus};
 
 pub const MAX_QUERY_CHARS: usize = 1000;
+/// The service names of the incidents linked to a hit ("Nimbus Cloud" on Snapgram's outage)
+/// say less about it than its own words: they count half as much as its body.
+pub const CASCADE_BOOST: f32 = 0.5;
 pub const MAX_LIMIT: usize = 100;
 /// Deeper pages cost more than they are worth; people refine the query instead.
 pub const MAX_OFFSET: usize = 10_000;
@@ -51,38 +55,8 @@ pub struct SearchRequest {
     pub strict: bool,
     /// The clock for dates such as "yesterday"; the real one when `None`.
     pub now: Option<DateTime<Utc>>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Hit {
-    pub incident_id: String,
-    pub title: String,
-    pub score: f32,
-    pub started_at: Option<DateTime<Utc>>,
-    pub resolved_at: Option<DateTime<Utc>>,
-    pub services: Vec<String>,
-    pub impact: Impact,
-    pub status: IncidentStatus,
-    /// The matched passage as pieces, `true` for the highlighted ones; unescaped text.
-    pub snippet: Vec<(String, bool)>,
-}
-
-impl Hit {
-    /// The snippet as HTML: every piece escaped, matches in `<b>`.
-    pub fn snippet_html(&self) -> String {
-        let mut out = String::new();
-        for (text, hit) in &self.snippet {
-            if *hit {
-                out.push_str("<b>");
-            }
-            // Writing into a String cannot fail.
-            let _ = pulldown_cmark_escape::escape_html(&mut out, text);
-            if *hit {
-                out.push_str("</b>");
-            }
-        }
-        out
-    }
+    /// Every hit as its own result, none nested under the cascade it belongs to.
+    pub flat: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -177,8 +151,15 @@ pub(super) fn execute(
     let clauses = clauses(live, request, text_query);
     let single_word = clauses.len() == 1 && is_single_word(clauses[0].1.as_ref());
     let query = BooleanQuery::new(clauses);
-    let (addresses, total, facets) = collect(searcher, &query, request, sort, single_word)?;
-    let hits = hits(live, searcher, &query, addresses)?;
+    let mut window = cascade::window(request, false);
+    let (ranked, total, facets) = collect(searcher, &query, sort, single_word, window)?;
+    let (mut groups, short) = cascade::page(live, searcher, request, ranked, window)?;
+    if short {
+        window = cascade::window(request, true);
+        let (ranked, _, _) = collect(searcher, &query, sort, single_word, window)?;
+        groups = cascade::page(live, searcher, request, ranked, window)?.0;
+    }
+    let hits = super::hit::hits(live, searcher, &query, groups)?;
     Ok(SearchResults {
         total,
         hits,
@@ -238,19 +219,19 @@ fn clauses(
     clauses
 }
 
-/// The page's documents with their scores (0 when sorted by date), the total and the facet
-/// counts.
+/// The best `window` documents with their scores (0 when sorted by date), the total and the
+/// facet counts.
 type Collected = (Vec<(f32, DocAddress)>, usize, Facets);
 
 fn collect(
     searcher: &Searcher,
     query: &BooleanQuery,
-    request: &SearchRequest,
     sort: Sort,
     single_word: bool,
+    window: usize,
 ) -> Result<Collected, SearchError> {
     let facets = FacetCounter;
-    let top = TopDocs::with_limit(request.limit).and_offset(request.offset);
+    let top = TopDocs::with_limit(window.max(1));
     Ok(match sort {
         // One word with no filter is a union of its fields: alone, the top-k collector skips
         // the blocks that cannot make the page (block-max WAND), and counting every match
@@ -275,24 +256,6 @@ fn collect(
             (addresses, total, counts)
         }
     })
-}
-
-/// The hits of the page, each with its snippet cut from its stored text.
-fn hits(
-    live: &Live,
-    searcher: &Searcher,
-    query: &BooleanQuery,
-    addresses: Vec<(f32, DocAddress)>,
-) -> Result<Vec<Hit>, SearchError> {
-    let snippets = Snippets::new(searcher, query, live)?;
-    let mut hits = Vec::with_capacity(addresses.len());
-    for (score, address) in addresses {
-        let doc: TantivyDocument = searcher.doc(address)?;
-        let mut hit = to_hit(live, &doc, score);
-        hit.snippet = snippets.cut(stored_text(&doc, live.fields.body));
-        hits.push(hit);
-    }
-    Ok(hits)
 }
 
 /// Whether a text query is one word (in any number of fields), with no phrase.
@@ -329,12 +292,20 @@ pub fn parse_text(live: &Live, q: &str) -> (Option<Box<dyn Query>>, Vec<String>)
     // say "increased error rates"; they count a little more than body text.
     let mut parser = QueryParser::for_index(
         &live.index,
-        vec![f.title_en, f.title_fr, f.body_en, f.body_fr, f.component],
+        vec![
+            f.title_en,
+            f.title_fr,
+            f.body_en,
+            f.body_fr,
+            f.component,
+            f.cascade,
+        ],
     );
     parser.set_conjunction_by_default();
     parser.set_field_boost(f.title_en, 2.0);
     parser.set_field_boost(f.title_fr, 2.0);
     parser.set_field_boost(f.component, 1.5);
+    parser.set_field_boost(f.cascade, CASCADE_BOOST);
     let (query, errors) = parser.parse_query_lenient(&q);
     warnings.extend(errors.iter().map(|e| e.to_string()));
     (Some(query), warnings)
@@ -363,45 +334,4 @@ fn keyword(field: tantivy::schema::Field, value: &str) -> Box<dyn Query> {
         Term::from_field_text(field, &value.to_lowercase()),
         IndexRecordOption::Basic,
     ))
-}
-
-/// A hit from a stored document, without its snippet.
-pub(super) fn to_hit(live: &Live, doc: &TantivyDocument, score: f32) -> Hit {
-    let f = &live.fields;
-    let text = |field| {
-        doc.get_first(field)
-            .and_then(|v| v.as_str())
-            .unwrap_or_default()
-            .to_string()
-    };
-    let date = |field| {
-        doc.get_first(field)
-            .and_then(|v| v.as_datetime())
-            .and_then(from_tantivy)
-    };
-    Hit {
-        incident_id: text(f.id),
-        title: text(f.title),
-        score,
-        started_at: date(f.started_at),
-        resolved_at: date(f.resolved_at),
-        services: doc
-            .get_all(f.service)
-            .filter_map(|v| v.as_str().map(str::to_string))
-            .collect(),
-        // The index stores only the domain's own words (`as_str`), written by this version
-        // (another version's index is rebuilt), so these parse; the fallbacks are never shown.
-        impact: text(f.impact).parse().unwrap_or(Impact::None),
-        status: text(f.status)
-            .parse()
-            .unwrap_or(IncidentStatus::Investigating),
-        snippet: Vec::new(),
-    }
-}
-
-/// The stored text of a field, empty when absent.
-pub(super) fn stored_text(doc: &TantivyDocument, field: tantivy::schema::Field) -> &str {
-    doc.get_first(field)
-        .and_then(|v| v.as_str())
-        .unwrap_or_default()
 }

@@ -13,7 +13,9 @@ use tantivy::schema::{
 use super::analyzers::{ENGLISH, FRENCH, KEYWORD, NAME};
 
 /// 2: facets come from fast fields (`service`, `provider`, `impact`, `year`), not a facet field.
-pub const SCHEMA_VERSION: u32 = 2;
+/// 3: `upstream`, the ids of the incidents each one is downstream of, for grouping by cascade;
+/// `cascade`, the service names of the incidents linked to it.
+pub const SCHEMA_VERSION: u32 = 3;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Fields {
@@ -28,6 +30,8 @@ pub struct Fields {
     pub provider: Field,
     pub region: Field,
     pub component: Field,
+    pub upstream: Field,
+    pub cascade: Field,
     pub status: Field,
     pub impact: Field,
     pub origin: Field,
@@ -72,6 +76,9 @@ pub fn build() -> (Schema, Fields) {
         provider: b.add_text_field("provider", facet.clone()),
         region: b.add_text_field("region", keyword.clone()),
         component: b.add_text_field("component", text(NAME).set_stored()),
+        // Read per hit from its fast column when results are grouped by cascade.
+        upstream: b.add_text_field("upstream", STRING | FAST),
+        cascade: b.add_text_field("cascade", text(NAME)),
         status: b.add_text_field("status", keyword.clone()),
         impact: b.add_text_field("impact", facet),
         origin: b.add_text_field("origin", keyword),
@@ -100,6 +107,8 @@ impl Fields {
             provider: f("provider")?,
             region: f("region")?,
             component: f("component")?,
+            upstream: f("upstream")?,
+            cascade: f("cascade")?,
             status: f("status")?,
             impact: f("impact")?,
             origin: f("origin")?,

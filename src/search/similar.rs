@@ -15,7 +15,7 @@ use tantivy::Searcher;
 use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, Term};
 
-use super::query::{Hit, stored_text, to_hit};
+use super::hit::{Hit, stored_text, to_hit};
 use super::{Live, SearchError};
 
 /// Terms a similar incident is looked up by, and the shortest word worth one.

@@ -38,6 +38,8 @@ const KEYS: &[&str] = &[
     "/search/p50_ms",
     "/search/p99_ms",
     "/search/max_ms",
+    "/search/suggest/p50_ms",
+    "/search/suggest/p99_ms",
     "/fts5/engine",
     "/fts5/build_seconds",
     "/fts5/p50_ms",
@@ -207,6 +209,7 @@ fn each_part_runs_alone_and_reports_its_keys_under_the_full_reports_names() {
             &[
                 "/search/p50_ms",
                 "/search/p99_ms",
+                "/search/suggest/p99_ms",
                 "/freshness/p99_ms",
                 "/cross_instance_freshness/p99_ms",
             ],

@@ -95,6 +95,7 @@ async fn the_openapi_document_lists_every_route() {
         ("/history.rss", "get"),
         ("/services/{slug}/feed.atom", "get"),
         ("/api/v1/search", "get"),
+        ("/api/v1/search/suggest", "get"),
         ("/api/v1/incidents/{id}/similar", "get"),
         // User reports and links.
         ("/api/v1/reports", "post"),

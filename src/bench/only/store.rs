@@ -3,7 +3,7 @@
 
 use super::super::generator::Generator;
 use super::super::measure::{
-    HTTP_CONCURRENCY, measure_freshness, measure_postmortems, time_queries,
+    HTTP_CONCURRENCY, measure_freshness, measure_postmortems, time_queries, time_suggestions,
 };
 use super::super::report::{Freshness, Ingest, SearchLatency};
 use super::super::reports::{ReportIntake, measure_intake};
@@ -87,6 +87,7 @@ pub(super) async fn populated(
                 report.search = Some(SearchLatency {
                     queries: mix.len(),
                     latency,
+                    suggest: time_suggestions(&server.search, &mix)?,
                 });
                 let writes = opts.scale.freshness_writes();
                 report.freshness = Some(

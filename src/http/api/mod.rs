@@ -13,6 +13,7 @@ pub mod reports;
 pub mod search;
 pub mod services;
 pub mod statuspage_v2;
+pub mod suggest;
 // Notifications out.
 pub mod subscriptions;
 pub mod versions;
@@ -91,6 +92,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
     .service(web::resource("/api/v1/services").route(web::get().to(services::list_services)))
     .service(web::resource("/api/v1/search").route(web::get().to(search::search)))
+    .service(web::resource("/api/v1/search/suggest").route(web::get().to(suggest::suggest)))
     .service(web::resource("/api/v1/incidents/{id}/similar").route(web::get().to(search::similar)))
     // User reports and links; registered before /ingest/{format}, which
     // would otherwise take these formats as unknown names.
@@ -177,6 +179,7 @@ impl Modify for BearerAuth {
         crate::http::feeds::service::service_atom,
         search::search,
         search::similar,
+        suggest::suggest,
         reports::file_report,
         reports::backfill_reports,
         reports::ingest_catalog,

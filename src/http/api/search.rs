@@ -60,6 +60,11 @@ pub struct SearchHitJson {
     pub status: String,
     /// HTML: the matched passage, escaped, with the matched terms in `<b>`.
     pub snippet: String,
+    /// Hits downstream of this one in a cascade (each has an `upstream` link to it), nested
+    /// here rather than listed apart, best first. Absent when there are none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(no_recursion)]
+    pub downstream: Vec<SearchHitJson>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -78,7 +83,9 @@ pub struct FacetsJson {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SearchJson {
+    /// Matching incidents, downstream ones nested in `hits` included.
     pub total: usize,
+    /// The results: `limit` and `offset` count these, not the hits nested in them.
     pub hits: Vec<SearchHitJson>,
     pub facets: FacetsJson,
     /// Parts of the query that were not understood and were left out.
@@ -136,6 +143,7 @@ pub fn hit_json(h: &Hit) -> SearchHitJson {
         impact: h.impact.as_str().to_string(),
         status: h.status.as_str().to_string(),
         snippet: h.snippet_html(),
+        downstream: h.downstream.iter().map(hit_json).collect(),
     }
 }
 

@@ -27,12 +27,15 @@ use askama::Template;
 pub use session::Layout;
 
 const STYLESHEET: &str = include_str!("../../../static/style.css");
+/// The search box's suggestions; the page works without it.
+const SUGGEST_SCRIPT: &str = include_str!("../../../static/suggest.js");
 
 // Whole on purpose: this is the pages' route table, one entry per resource; split up, a reader
 // could no longer see every page and form of the site in one place.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/").route(web::get().to(incidents::home)))
         .service(web::resource("/static/style.css").route(web::get().to(stylesheet)))
+        .service(web::resource("/static/suggest.js").route(web::get().to(suggest_script)))
         .service(web::resource("/incidents").route(web::get().to(incidents::list_page)))
         .service(web::resource("/search").route(web::get().to(search::search_page)))
         // Registered before /incidents/{id}, which would otherwise take "new" as an id.
@@ -120,6 +123,13 @@ async fn stylesheet() -> HttpResponse {
         .content_type("text/css; charset=utf-8")
         .insert_header(("Cache-Control", "public, max-age=3600"))
         .body(STYLESHEET)
+}
+
+async fn suggest_script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header(("Cache-Control", "public, max-age=3600"))
+        .body(SUGGEST_SCRIPT)
 }
 
 /// Renders a page with a status; a template that fails to render is a logged 500.

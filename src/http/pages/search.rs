@@ -72,6 +72,10 @@ pub struct HitView {
     pub status: String,
     pub services: Vec<String>,
     pub snippet: Vec<(String, bool)>,
+    /// Hits downstream of this one in a cascade, nested under it.
+    pub downstream: Vec<HitView>,
+    /// "and 4 apps affected downstream", or empty.
+    pub downstream_label: String,
 }
 
 #[derive(Template)]
@@ -282,5 +286,11 @@ pub fn hit_view(h: &Hit) -> HitView {
         status: h.status.as_str().to_string(),
         services: h.services.clone(),
         snippet: h.snippet.clone(),
+        downstream: h.downstream.iter().map(hit_view).collect(),
+        downstream_label: match h.downstream.len() {
+            0 => String::new(),
+            1 => "and 1 app affected downstream".into(),
+            n => format!("and {n} apps affected downstream"),
+        },
     }
 }

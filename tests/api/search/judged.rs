@@ -1,10 +1,11 @@
 //! The judged queries of `judgments/` (93, English and French, a quarter held out), measured by
 //! `aftermath bench --relevance` over the real corpus: Aftermath's nDCG@10 is at least 0.15
 //! above SQLite FTS5's bm25 in its fair OR form, and does not fall below the level it has
-//! reached (over both halves, 2026-12-07: 0.803 on SQLite, 0.798 on PostgreSQL, whose store
-//! ties a few incidents differently). The issue's target is 0.85, not yet
-//! met: [`TARGET`] says so, and the floor rises as the ranking does. Skipped (and it says so)
-//! when `AFTERMATH_CORPUS` is not set.
+//! reached (over both halves, 2026-12-07, after grouping by cascade, neighbouring words, counted
+//! words in relaxed searches and the period kept when its incidents lack the words: 0.830 on
+//! SQLite and on PostgreSQL; tuning half 0.845, held-out half 0.785). The issue's target is
+//! 0.85, not yet met: [`TARGET`] says so, and the floor rises as the ranking does. Skipped (and
+//! it says so) when `AFTERMATH_CORPUS` is not set.
 
 use std::process::Command;
 
@@ -13,7 +14,7 @@ use serde_json::Value;
 /// Issue 20's goal for nDCG@10, over both halves.
 const TARGET: f64 = 0.85;
 /// What the ranking reaches today: a regression below it fails.
-const FLOOR: f64 = 0.79;
+const FLOOR: f64 = 0.82;
 
 fn relevance_report() -> Option<Value> {
     let Ok(corpus) = std::env::var("AFTERMATH_CORPUS") else {

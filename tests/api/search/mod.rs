@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 use crate::helpers::TestApp;
 
 mod bad_queries;
+mod cascades;
 mod cli;
 mod freshness;
 mod index;
@@ -15,6 +16,7 @@ mod queries;
 mod relevance;
 mod results;
 mod similar;
+mod suggest;
 mod understanding;
 
 fn titles(body: &Value) -> Vec<String> {

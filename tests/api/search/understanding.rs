@@ -170,6 +170,27 @@ async fn a_date_in_the_query_becomes_a_time_filter() {
 }
 
 #[actix_web::test]
+async fn when_no_incident_of_the_period_has_the_words_the_period_is_listed_relaxed() {
+    let app = spawn_app().await;
+    outages(&app).await;
+    app.create_incident(json!({
+        "title": "Kubernetes nodes not ready", "services": ["gke"],
+        "started_at": "2025-11-03T10:00:00Z", "body": "Clusters could not add nodes."
+    }))
+    .await;
+    // "kubernetes" is found, but not on 20 October: the day's incidents, said as relaxed.
+    let body = app.search(&[("q", "kubernetes october 20 2025")]).await;
+    assert_eq!(body["total"], 4, "{body}");
+    assert_eq!(body["relaxed"], true, "{body}");
+    assert!(!titles(&body).contains(&"Kubernetes nodes not ready".to_string()));
+    // Strict asks for the word: nothing.
+    let body = app
+        .search(&[("q", "kubernetes 2025-10-20"), ("strict", "true")])
+        .await;
+    assert_eq!(body["total"], 0, "{body}");
+}
+
+#[actix_web::test]
 async fn odd_queries_get_an_answer_never_an_error() {
     let app = spawn_app().await;
     outages(&app).await;
@@ -254,4 +275,24 @@ async fn the_page_says_how_it_read_the_query() {
         html.contains("href=\"/search?q=webhooks\""),
         "the chip removes the date: {html}"
     );
+}
+
+#[actix_web::test]
+async fn a_relaxed_search_ranks_hits_with_more_of_the_words_first() {
+    let app = spawn_app().await;
+    for (title, body) in [
+        (
+            "Application errors",
+            "Application errors in the application, application again.",
+        ),
+        (
+            "Application indisponible",
+            "L'application est indisponible.",
+        ),
+    ] {
+        app.create_incident(json!({"title": title, "services": ["shop"], "body": body}))
+            .await;
+    }
+    let body = app.search(&[("q", "application indisponible")]).await;
+    assert_eq!(titles(&body)[0], "Application indisponible", "{body}");
 }
