@@ -196,8 +196,9 @@ pub(crate) enum Command {
         /// Measure one part alone, on a fresh store of its own: `spikes` (live spike evaluation
         /// of one minute, 10,000 services at the medium scale), `reports` (report intake over
         /// HTTP), `cascade` (report streams replayed hourly), `ingest` (in-process and HTTP
-        /// ingest of the scale's corpus), `export` (that ingest, then the postmortem export) or
-        /// `search` (that ingest, then the query mix and freshness).
+        /// ingest of the scale's corpus), `export` (that ingest, then the postmortem export),
+        /// `search` (that ingest, then the query mix and freshness) or `notifications` (1,000
+        /// subscriptions and a stream of changes: enqueue latency and delivery throughput).
         #[arg(long, value_name = "PART", value_parser = crate::bench::Part::NAMES)]
         only: Option<String>,
         /// Measure search relevance instead: nDCG@10 and recall@10 of Aftermath and of SQLite

@@ -55,6 +55,18 @@ pub fn import_store(db: &Db, file: &std::path::Path) -> anyhow::Result<()> {
             imported.new_webhook_secrets
         );
     }
+    if imported.new_subscription_secrets > 0 {
+        eprintln!(
+            "the export carried no subscription secrets: {} webhook subscription(s) sign with a new secret; their owners see it by rotating it (POST /api/v1/subscriptions/ID/rotate-secret)",
+            imported.new_subscription_secrets
+        );
+    }
+    if imported.slack_paused > 0 {
+        eprintln!(
+            "the export carried no Slack URLs (they are secrets): {} Slack subscription(s) are paused; their owners subscribe again",
+            imported.slack_paused
+        );
+    }
     Ok(())
 }
 

@@ -13,6 +13,7 @@ mod fts;
 pub mod generator;
 mod in_process;
 mod measure;
+mod notifications;
 mod only;
 mod queries;
 mod relevance;
@@ -107,6 +108,23 @@ impl Scale {
             Self::Tiny => (3, 1),
             Self::Small => (5, 2),
             _ => (20, 7),
+        }
+    }
+
+    /// Notification subscriptions (`--only notifications`); 1,000 is the target's size.
+    pub fn subscriptions(self) -> usize {
+        match self {
+            Self::Tiny => 100,
+            _ => 1_000,
+        }
+    }
+
+    /// Incidents of the notification stream; each makes three changes.
+    pub fn notification_incidents(self) -> usize {
+        match self {
+            Self::Tiny => 10,
+            Self::Small => 100,
+            _ => 300,
         }
     }
 

@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use super::Options;
 use super::cascade::CascadeRun;
+use super::notifications::Notifications;
 use super::report::{Freshness, Ingest, Machine, Postmortems, SearchLatency, machine};
 use super::reports::{ReportIntake, SPIKE_HISTORY_MINUTES, SpikeEvaluation};
 use super::workspace::Workspace;
@@ -35,12 +36,21 @@ pub enum Part {
     Export,
     /// [`Part::Ingest`], then the query mix on our index and freshness.
     Search,
+    /// Notifications out: enqueue latency and delivery throughput (`super::notifications`).
+    Notifications,
 }
 
 impl Part {
     /// The names `--only` takes.
-    pub const NAMES: [&'static str; 6] =
-        ["spikes", "reports", "cascade", "ingest", "export", "search"];
+    pub const NAMES: [&'static str; 7] = [
+        "spikes",
+        "reports",
+        "cascade",
+        "ingest",
+        "export",
+        "search",
+        "notifications",
+    ];
 
     pub fn parse(name: &str) -> Option<Self> {
         match name {
@@ -50,6 +60,7 @@ impl Part {
             "ingest" => Some(Self::Ingest),
             "export" => Some(Self::Export),
             "search" => Some(Self::Search),
+            "notifications" => Some(Self::Notifications),
             _ => None,
         }
     }
@@ -79,6 +90,9 @@ pub struct PartReport {
     pub cascade: Option<CascadeRun>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub postmortems: Option<Postmortems>,
+    /// `--only notifications`: a key only that part has.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notifications: Option<Notifications>,
 }
 
 impl PartReport {
@@ -159,6 +173,11 @@ impl PartReport {
                 format!("{:.0}/s ({} incidents)", p.export_per_sec, p.exported),
             );
         }
+        if let Some(n) = &self.notifications {
+            for (name, value) in n.lines() {
+                line(name, value);
+            }
+        }
         out
     }
 }
@@ -195,6 +214,9 @@ async fn measure(opts: &Options, work: &Workspace, part: Part) -> anyhow::Result
             report.cascade = Some(super::cascade::measure_cascades(
                 &db, opts.seed, apps, days,
             )?);
+        }
+        Part::Notifications => {
+            report.notifications = Some(super::notifications::measure(opts, &db).await?)
         }
         Part::Ingest | Part::Export | Part::Search => {
             store::populated(opts, work, &db, part, &mut report).await?

@@ -147,7 +147,9 @@ pub(super) fn insert_row(conn: &mut DbConn, row: &mut IncidentRow) -> Result<(),
     Ok(())
 }
 
-pub(super) fn save_row(conn: &mut DbConn, row: &mut IncidentRow) -> Result<(), DbError> {
+/// Saves a changed row and announces it; `was` is the status it had before the change, so
+/// that the announcement says "resolved" only on the move to resolved.
+pub(super) fn save_row(conn: &mut DbConn, row: &mut IncidentRow, was: &str) -> Result<(), DbError> {
     row.updated_at = to_db_time(now());
     match conn {
         DbConn::Sqlite(c) => {
@@ -164,7 +166,7 @@ pub(super) fn save_row(conn: &mut DbConn, row: &mut IncidentRow) -> Result<(), D
         outbox::Entity::Incident,
         &row.id,
         outbox::Operation::Upsert,
-        outbox::Event::after_save(&row.status),
+        outbox::Event::after_save(was, &row.status),
     )
 }
 
@@ -196,7 +198,7 @@ pub fn patch(
         || row.impact != before.impact
         || row.milestones() != before.milestones();
     if changed {
-        save_row(conn, &mut row)?;
+        save_row(conn, &mut row, &before.status)?;
     }
     if row.title != before.title {
         versions::announce_linking(conn, &row.id)?;

@@ -64,7 +64,8 @@ pub enum Event {
     Created,
     /// A new timeline entry, or a change of status, impact or anything else it shows.
     Updated,
-    /// A change after which the incident is resolved.
+    /// The change that moved the incident to resolved (a later edit of a resolved incident is
+    /// [`Event::Updated`], so subscribers hear "resolved" once per resolution).
     Resolved,
     /// A report spike opened (or grew) on it.
     Spike,
@@ -90,10 +91,11 @@ impl Event {
         }
     }
 
-    /// The event of a saved incident row whose status is now `status`: resolved once it is,
-    /// updated before.
-    pub fn after_save(status: &str) -> Self {
-        if status == crate::domain::IncidentStatus::Resolved.as_str() {
+    /// The event of a saved incident row whose status went from `was` to `now`: resolved on
+    /// the move to resolved, updated otherwise (before it, and for any later change).
+    pub fn after_save(was: &str, now: &str) -> Self {
+        let resolved = crate::domain::IncidentStatus::Resolved.as_str();
+        if now == resolved && was != resolved {
             Self::Resolved
         } else {
             Self::Updated

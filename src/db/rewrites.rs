@@ -111,7 +111,7 @@ fn codes_in_words(conn: &mut DbConn, id: &str) -> Result<bool, DbError> {
         return Ok(false);
     }
     apply_state(&mut row, &state);
-    save_row(conn, &mut row)?;
+    save_row(conn, &mut row, before.status.as_str())?;
     Ok(true)
 }
 

@@ -384,10 +384,11 @@ pub fn record_end(
         &body,
     )?;
     if let Some(status) = status {
+        let was = row.status.clone();
         let mut state = state_of(&row)?;
         state.apply_update(Some(status), None, at);
         apply_state(&mut row, &state);
-        save_row(conn, &mut row)?;
+        save_row(conn, &mut row, &was)?;
     } else {
         outbox::append_event(
             conn,

@@ -375,9 +375,24 @@ pub fn record_failure(
     }
 }
 
-/// A delivery that went through: the failure streak ends.
-pub fn record_success(conn: &mut DbConn, id: &str) -> Result<(), DbError> {
-    diesel::update(subscriptions::table.find(id))
+/// The subscriptions with these ids (ids of removed ones are left out), in one query.
+pub fn many(conn: &mut DbConn, ids: &[String]) -> Result<Vec<Subscription>, DbError> {
+    subscriptions::table
+        .filter(subscriptions::id.eq_any(ids))
+        .select(Row::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(Row::into_domain)
+        .collect()
+}
+
+/// Deliveries that went through, to these subscriptions: their failure streaks end, in one
+/// statement.
+pub fn record_successes(conn: &mut DbConn, ids: &[&str]) -> Result<(), DbError> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    diesel::update(subscriptions::table.filter(subscriptions::id.eq_any(ids)))
         .filter(subscriptions::failing_since.is_not_null())
         .set(subscriptions::failing_since.eq(None::<chrono::NaiveDateTime>))
         .execute(conn)?;

@@ -105,6 +105,7 @@ pub fn add_update(
 ) -> Result<TimelineEntry, DbError> {
     let mut row = versions::lock(conn, &incident.to_string())?;
     versions::check(&row, expected)?;
+    let was = row.status.clone();
     let mut state = state_of(&row)?;
     state.apply_update(update.status, update.impact, update.occurred_at);
     apply_state(&mut row, &state);
@@ -127,7 +128,7 @@ pub fn add_update(
             changes: Vec::new(),
         },
     )?;
-    save_row(conn, &mut row)?;
+    save_row(conn, &mut row, &was)?;
     Ok(entry)
 }
 

@@ -214,6 +214,18 @@ fn each_part_runs_alone_and_reports_its_keys_under_the_full_reports_names() {
                 "/cross_instance_freshness/p99_ms",
             ],
         ),
+        (
+            "notifications",
+            &[
+                "/notifications/subscriptions",
+                "/notifications/changes",
+                "/notifications/deliveries",
+                "/notifications/enqueue_p50_ms",
+                "/notifications/enqueue_p99_ms",
+                "/notifications/delivered",
+                "/notifications/deliveries_per_sec",
+            ],
+        ),
     ];
     for (part, keys) in parts {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_aftermath"));

@@ -20,6 +20,8 @@ pub mod reader;
 
 pub use claim::{Claimed, claim};
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
@@ -110,15 +112,57 @@ pub enum Next {
 
 /// Logs an attempt and moves the delivery on; releases its lease.
 pub fn record(conn: &mut DbConn, id: &str, attempt: &Attempt, next: Next) -> Result<(), DbError> {
-    diesel::insert_into(delivery_attempts::table)
-        .values((
-            delivery_attempts::delivery_id.eq(id),
-            delivery_attempts::attempted_at.eq(to_db_time(attempt.attempted_at)),
-            delivery_attempts::status_code.eq(attempt.status_code),
-            delivery_attempts::latency_ms.eq(attempt.latency_ms),
-            delivery_attempts::error.eq(&attempt.error),
-        ))
-        .execute(conn)?;
+    record_all(conn, &[(id.to_string(), attempt.clone(), next)])
+}
+
+/// [`record`] for a whole pass, in few statements (each a round trip on PostgreSQL): an
+/// insert per attempt, one update of the deliveries delivered at the same moment, and one per
+/// retry or death.
+pub fn record_all(conn: &mut DbConn, done: &[(String, Attempt, Next)]) -> Result<(), DbError> {
+    if done.is_empty() {
+        return Ok(());
+    }
+    // One statement per attempt: diesel's multi-row insert is not there for the connection
+    // enum that serves both backends.
+    for (id, a, _) in done {
+        diesel::insert_into(delivery_attempts::table)
+            .values((
+                delivery_attempts::delivery_id.eq(id),
+                delivery_attempts::attempted_at.eq(to_db_time(a.attempted_at)),
+                delivery_attempts::status_code.eq(a.status_code),
+                delivery_attempts::latency_ms.eq(a.latency_ms),
+                delivery_attempts::error.eq(&a.error),
+            ))
+            .execute(conn)?;
+    }
+    let mut delivered: BTreeMap<chrono::NaiveDateTime, Vec<&str>> = BTreeMap::new();
+    for (id, attempt, next) in done {
+        match next {
+            Next::Delivered => delivered
+                .entry(to_db_time(attempt.attempted_at))
+                .or_default()
+                .push(id),
+            _ => move_on(conn, id, attempt, *next)?,
+        }
+    }
+    for (at, ids) in delivered {
+        diesel::update(deliveries::table.filter(deliveries::id.eq_any(ids)))
+            .set((
+                deliveries::state.eq(State::Delivered.as_str()),
+                deliveries::attempts.eq(deliveries::attempts + 1),
+                deliveries::next_attempt_at.eq(at),
+                deliveries::finished_at.eq(Some(at)),
+                deliveries::last_error.eq(None::<String>),
+                deliveries::lease_owner.eq(None::<String>),
+                deliveries::lease_until.eq(None::<chrono::NaiveDateTime>),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// One delivery's state after an attempt; releases its lease.
+fn move_on(conn: &mut DbConn, id: &str, attempt: &Attempt, next: Next) -> Result<(), DbError> {
     let at = to_db_time(attempt.attempted_at);
     let (state, next_at, finished) = match next {
         Next::Delivered => (State::Delivered, at, Some(at)),
@@ -263,6 +307,16 @@ pub fn pending_count(conn: &mut DbConn) -> Result<i64, DbError> {
         .filter(deliveries::state.eq(State::Pending.as_str()))
         .count()
         .get_result(conn)?)
+}
+
+/// `(seq, incident_key, event)` of the deliveries made after `seq`, oldest first: the
+/// benchmark's way to see when a change's deliveries were committed.
+pub fn made_after(conn: &mut DbConn, seq: i64) -> Result<Vec<(i64, String, String)>, DbError> {
+    Ok(deliveries::table
+        .filter(deliveries::seq.gt(seq))
+        .order(deliveries::seq.asc())
+        .select((deliveries::seq, deliveries::incident_key, deliveries::event))
+        .load(conn)?)
 }
 
 /// The earliest time a pending delivery is due, so a worker knows how long it may sleep.

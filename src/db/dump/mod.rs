@@ -9,7 +9,13 @@
 //! webhook secrets go out only with [`Secrets::Include`]; without them, the importing store
 //! makes a new salt on first use and new webhook secrets at import, and says how many webhook
 //! URLs changed. So a copy of an export lets nobody sign in, post to a webhook, or match a
-//! reporter's hash.
+//! reporter's hash. Notification subscriptions follow the same rule ([`notify`]): their
+//! signing secrets and Slack URLs go out only with the secrets.
+//!
+//! Notifications: subscriptions, deliveries and their attempts are part of the store and move
+//! with it. Pending deliveries have to (at least once: nothing else would send them), and the
+//! id a delivery keeps is its receivers' idempotency key, so one sent by both stores around a
+//! move is dropped as a duplicate. Leases (a running worker's claim) are cleared.
 //!
 //! Export is one snapshot (one read transaction), streamed row by row: see [`export`]. Rows
 //! within a table come in no particular order.
@@ -25,6 +31,7 @@ use serde::{Deserialize, Serialize};
 use super::convert::{EntryRow as TimelineEntriesRow, IncidentRow as IncidentsRow};
 use super::{DbConn, DbError, outbox, schema};
 
+mod notify;
 mod rows;
 pub use rows::*;
 
@@ -69,6 +76,9 @@ macro_rules! for_each_table {
         $m!(report_spikes, ReportSpikesRow);
         $m!(link_decisions, LinkDecisionsRow);
         $m!(audit_log, AuditLogRow);
+        $m!(subscriptions, SubscriptionsRow);
+        $m!(deliveries, DeliveriesRow);
+        $m!(delivery_attempts, DeliveryAttemptsRow);
     };
 }
 
@@ -111,6 +121,8 @@ fn for_export(
             }
             Some(row)
         }
+        "subscriptions" => Some(notify::subscription_for_export(row, secrets)),
+        "deliveries" => Some(notify::delivery_for_export(row)),
         _ => Some(row),
     }
 }
@@ -280,9 +292,12 @@ pub fn import(conn: &mut DbConn, input: impl BufRead) -> Result<Imported, DbErro
         )?;
     }
     let new_webhook_secrets = new_webhook_secrets(conn)?;
+    let subscriptions = notify::after_import(conn)?;
     Ok(Imported {
         rows: count,
         new_webhook_secrets,
+        new_subscription_secrets: subscriptions.new_secrets,
+        slack_paused: subscriptions.slack_paused,
     })
 }
 
@@ -292,6 +307,12 @@ pub struct Imported {
     pub rows: usize,
     /// Webhook sources that came without their secret and got a new one: their URLs changed.
     pub new_webhook_secrets: usize,
+    /// Webhook subscriptions that came without their signing secret and got a new one: their
+    /// receivers need it (the owner rotates it to see it).
+    pub new_subscription_secrets: usize,
+    /// Slack subscriptions that came without their URL (it is a secret): paused until their
+    /// owners subscribe again.
+    pub slack_paused: usize,
 }
 
 /// A new secret for every webhook source that has none (an export without secrets).

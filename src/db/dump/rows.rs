@@ -231,3 +231,57 @@ pub struct AuditLogRow {
     pub action: String,
     pub subject: String,
 }
+
+#[derive(Debug, Clone, PartialEq, Queryable, Insertable, Serialize, Deserialize)]
+#[diesel(table_name = schema::subscriptions)]
+#[serde(deny_unknown_fields)]
+pub struct SubscriptionsRow {
+    pub id: String,
+    pub owner_token_id: String,
+    pub owner_name: String,
+    pub kind: String,
+    pub target: String,
+    pub format: String,
+    pub filter: String,
+    pub events: String,
+    pub secret: Option<String>,
+    pub previous_secret: Option<String>,
+    pub previous_secret_until: Option<NaiveDateTime>,
+    pub link_key: String,
+    pub confirmed_at: Option<NaiveDateTime>,
+    pub failing_since: Option<NaiveDateTime>,
+    pub paused_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Insertable, Serialize, Deserialize)]
+#[diesel(table_name = schema::deliveries)]
+#[serde(deny_unknown_fields)]
+pub struct DeliveriesRow {
+    pub seq: i64,
+    pub id: String,
+    pub subscription_id: String,
+    pub event: String,
+    pub incident_key: String,
+    pub body: String,
+    pub state: String,
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
+    pub lease_owner: Option<String>,
+    pub lease_until: Option<NaiveDateTime>,
+    pub last_error: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub finished_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Insertable, Serialize, Deserialize)]
+#[diesel(table_name = schema::delivery_attempts)]
+#[serde(deny_unknown_fields)]
+pub struct DeliveryAttemptsRow {
+    pub id: i64,
+    pub delivery_id: String,
+    pub attempted_at: NaiveDateTime,
+    pub status_code: Option<i32>,
+    pub latency_ms: i64,
+    pub error: Option<String>,
+}

@@ -138,6 +138,9 @@ struct Target {
     row: IncidentRow,
     /// Not stored yet: the row is inserted once, as it ends up.
     created: bool,
+    /// The status it had in the store before this observation, so that only the move to
+    /// resolved is announced as resolved.
+    was: String,
     entries: Vec<EntryRow>,
     /// (service, component) links, when known without asking the store.
     links: Option<Vec<(String, String)>>,
@@ -168,6 +171,7 @@ fn target_of(
         None => (stored_entries(conn, &row.id)?, None),
     };
     Ok(Target {
+        was: row.status.clone(),
         row,
         created,
         entries,
@@ -248,7 +252,7 @@ fn store(
             outbox::Event::Created,
         )?;
     } else if changes.changed() {
-        save_row(conn, &mut target.row)?;
+        save_row(conn, &mut target.row, &target.was)?;
     }
     Ok(links)
 }

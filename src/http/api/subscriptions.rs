@@ -19,6 +19,7 @@ use crate::config::PrivateSources;
 use crate::db::deliveries::{self, Delivery, NewDelivery};
 use crate::db::subscriptions::{self, NewSubscription, Subscription};
 use crate::db::tokens::{Scope, TokenInfo};
+use crate::db::{DbConn, DbError};
 use crate::domain::subscription::{self as spec, Filter, Format, Kind};
 use crate::domain::{Impact, Origin, ValidationError};
 use crate::http::AppState;
@@ -206,10 +207,10 @@ pub fn parse_new(
 
 /// Stores a new subscription; an email one gets its confirmation mail queued with it.
 pub fn store_new(
-    conn: &mut crate::db::DbConn,
+    conn: &mut DbConn,
     new: &NewSubscription,
     links: &Links,
-) -> Result<Subscription, crate::db::DbError> {
+) -> Result<Subscription, DbError> {
     let sub = subscriptions::create(conn, new)?;
     if sub.kind == Kind::Email {
         let confirmation = NewDelivery {
@@ -278,6 +279,33 @@ fn not_found(e: ApiError) -> ApiError {
     }
 }
 
+/// Whether a handler's work on one subscription reads or writes.
+#[derive(Debug, Clone, Copy)]
+enum Tx {
+    Read,
+    Write,
+}
+
+/// Runs `f` with the subscription id of the path and whose subscriptions the caller may see
+/// (`None`: an admin's, every one), in one transaction: the one place that says "your own, or
+/// 404". `f` passes both to the `db::subscriptions` call, which answers not found for another
+/// owner's subscription.
+async fn on_own<T: Send + 'static>(
+    state: &AppState,
+    access: &WriteAccess,
+    id: web::Path<String>,
+    tx: Tx,
+    f: impl FnOnce(&mut DbConn, &str, Option<&str>) -> Result<T, DbError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let (owner, id) = (owner_of(access), id.into_inner());
+    let work = move |conn: &mut DbConn| f(conn, &id, owner.as_deref());
+    let done = match tx {
+        Tx::Read => state.db_run(work).await,
+        Tx::Write => state.db_write(work).await,
+    };
+    done.map_err(not_found)
+}
+
 #[utoipa::path(get, path = "/api/v1/subscriptions/{id}", tag = "notifications", security(("bearer" = [])),
     params(("id" = String, Path, description = "The subscription's id")),
     responses((status = 200, body = SubscriptionJson), (status = 401, body = Problem), (status = 403, body = Problem),
@@ -287,11 +315,7 @@ pub async fn get_subscription(
     access: WriteAccess,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let (owner, id) = (owner_of(&access), id.into_inner());
-    let sub = state
-        .db_run(move |conn| subscriptions::get(conn, &id, owner.as_deref()))
-        .await
-        .map_err(not_found)?;
+    let sub = on_own(&state, &access, id, Tx::Read, subscriptions::get).await?;
     Ok(HttpResponse::Ok().json(SubscriptionJson::of(&sub)))
 }
 
@@ -304,11 +328,7 @@ pub async fn delete_subscription(
     access: WriteAccess,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let (owner, id) = (owner_of(&access), id.into_inner());
-    state
-        .db_write(move |conn| subscriptions::delete(conn, &id, owner.as_deref()))
-        .await
-        .map_err(not_found)?;
+    on_own(&state, &access, id, Tx::Write, subscriptions::delete).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -322,11 +342,7 @@ pub async fn rotate_secret(
     access: WriteAccess,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let (owner, id) = (owner_of(&access), id.into_inner());
-    let sub = state
-        .db_write(move |conn| subscriptions::rotate_secret(conn, &id, owner.as_deref()))
-        .await
-        .map_err(not_found)?;
+    let sub = on_own(&state, &access, id, Tx::Write, subscriptions::rotate_secret).await?;
     Ok(HttpResponse::Ok().json(SubscriptionJson::with_secret(&sub)))
 }
 
@@ -339,11 +355,7 @@ pub async fn resume(
     access: WriteAccess,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let (owner, id) = (owner_of(&access), id.into_inner());
-    let sub = state
-        .db_write(move |conn| subscriptions::resume(conn, &id, owner.as_deref()))
-        .await
-        .map_err(not_found)?;
+    let sub = on_own(&state, &access, id, Tx::Write, subscriptions::resume).await?;
     Ok(HttpResponse::Ok().json(SubscriptionJson::of(&sub)))
 }
 
@@ -362,12 +374,11 @@ pub async fn send_test(
     access: WriteAccess,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let (owner, id) = (owner_of(&access), id.into_inner());
     let links = links(&state);
-    let queued = state
-        .db_write(move |conn| queue_test(conn, &id, owner.as_deref(), &links))
-        .await
-        .map_err(not_found)?;
+    let queued = on_own(&state, &access, id, Tx::Write, move |conn, id, owner| {
+        queue_test(conn, id, owner, &links)
+    })
+    .await?;
     Ok(HttpResponse::Accepted().json(QueuedJson {
         delivery_id: queued,
     }))
@@ -375,11 +386,11 @@ pub async fn send_test(
 
 /// Queues a test event for a subscription `owner` may see; returns the delivery id.
 pub fn queue_test(
-    conn: &mut crate::db::DbConn,
+    conn: &mut DbConn,
     id: &str,
     owner: Option<&str>,
     links: &Links,
-) -> Result<String, crate::db::DbError> {
+) -> Result<String, DbError> {
     let sub = subscriptions::get(conn, id, owner)?;
     let now = chrono::Utc::now();
     let test = NewDelivery {
@@ -461,14 +472,11 @@ pub async fn list_deliveries(
     access: WriteAccess,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let (owner, id) = (owner_of(&access), id.into_inner());
-    let list = state
-        .db_run(move |conn| {
-            subscriptions::get(conn, &id, owner.as_deref())?;
-            deliveries::recent(conn, &id, RECENT_DELIVERIES)
-        })
-        .await
-        .map_err(not_found)?;
+    let list = on_own(&state, &access, id, Tx::Read, |conn, id, owner| {
+        subscriptions::get(conn, id, owner)?;
+        deliveries::recent(conn, id, RECENT_DELIVERIES)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(DeliveryListJson {
         items: list.iter().map(DeliveryJson::from).collect(),
     }))

@@ -60,7 +60,9 @@ pub struct Settings {
     pub batch: i64,
     /// Sends in flight at once.
     pub concurrency: usize,
-    /// How long a claim lasts if its outcome is never recorded (a crash): longer than a send.
+    /// How long a claim lasts if its outcome is never recorded (a crash): how long the
+    /// deliveries a killed process held wait before another worker sends them. Longer than a
+    /// whole pass ([`Settings::longest_pass`]), so nothing is claimed twice while in flight.
     pub lease: Duration,
     /// One send's bound.
     pub timeout: StdDuration,
@@ -70,10 +72,20 @@ pub struct Settings {
     pub pause_after: Duration,
 }
 
+impl Settings {
+    /// The longest a pass's sends can take: its batch in rounds of `concurrency`, each send
+    /// bounded by `timeout`.
+    pub fn longest_pass(&self) -> StdDuration {
+        let rounds = (self.batch.max(0) as u64).div_ceil(self.concurrency.max(1) as u64);
+        self.timeout * u32::try_from(rounds).unwrap_or(u32::MAX)
+    }
+}
+
 impl Default for Settings {
     fn default() -> Self {
         Self {
-            batch: 200,
+            // Three rounds of 32: 30 s at worst, half the lease.
+            batch: 96,
             concurrency: 32,
             lease: Duration::seconds(60),
             timeout: StdDuration::from_secs(10),
@@ -118,7 +130,9 @@ pub async fn run_fan_out(db: Db, leader: Leader, links: Links, mut stop: watch::
                 tokio::task::spawn_blocking(move || fan_out_once(&db, &links, &host, Utc::now()))
                     .await;
             match pass {
-                Ok(Ok(done)) => drained = done.drained,
+                // Waits only after a pass that found nothing: one that found rows may have
+                // been followed by more while it worked, and each wait adds to the latency.
+                Ok(Ok(done)) => drained = done.rows == 0,
                 Ok(Err(e)) => tracing::warn!(error = %e, "notification fan-out failed"),
                 Err(e) => tracing::error!(error = %e, "notification fan-out panicked"),
             }
@@ -164,5 +178,18 @@ pub async fn run_worker(
     .await;
     if let Ok(Err(e)) = released {
         tracing::warn!(error = %e, "cannot release held deliveries");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_claim_outlasts_a_whole_pass_and_a_crash_waits_at_most_a_minute() {
+        let settings = Settings::default();
+        let pass = Duration::from_std(settings.longest_pass()).unwrap_or(Duration::MAX);
+        assert!(settings.lease > pass, "{} vs {pass}", settings.lease);
+        assert!(settings.lease <= Duration::seconds(60));
     }
 }

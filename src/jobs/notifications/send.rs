@@ -10,6 +10,8 @@
 //!   the attempt: receivers refuse old ones) and `webhook-signature` (one per valid secret).
 //! - Any 2xx is a success; anything else, a timeout or a refused address is a failure, and the
 //!   error kept is short and names no secret.
+//! - One send, HTTP or mail, takes at most the timeout it was built with, whatever the target
+//!   does: the worker's claim has to outlast a whole pass (`Settings::lease`).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -42,6 +44,7 @@ pub struct Sender {
     http: reqwest::Client,
     allowance: Arc<Allowance>,
     mailer: Option<Arc<Mailer>>,
+    timeout: Duration,
 }
 
 impl Sender {
@@ -55,18 +58,25 @@ impl Sender {
             http,
             allowance,
             mailer: mailer.map(Arc::new),
+            timeout,
         })
     }
 
     pub async fn send(&self, delivery: &Claimed, sub: &Subscription) -> Outcome {
         let started = Instant::now();
-        let result = match sub.kind {
-            Kind::Webhook | Kind::Slack => self.post(delivery, sub).await,
-            Kind::Email => match &self.mailer {
-                Some(mailer) => mailer.send(delivery, sub).await.map(|()| None),
-                None => Err("no SMTP relay is configured (AFTERMATH_SMTP_URL)".to_string()),
-            },
+        let sending = async {
+            match sub.kind {
+                Kind::Webhook | Kind::Slack => self.post(delivery, sub).await,
+                Kind::Email => match &self.mailer {
+                    Some(mailer) => mailer.send(delivery, sub).await.map(|()| None),
+                    None => Err("no SMTP relay is configured (AFTERMATH_SMTP_URL)".to_string()),
+                },
+            }
         };
+        // The HTTP client has this timeout too; the SMTP transport's is per command.
+        let result = tokio::time::timeout(self.timeout, sending)
+            .await
+            .unwrap_or_else(|_| Err("timed out".to_string()));
         let latency_ms = started.elapsed().as_millis().min(i64::MAX as u128) as i64;
         match result {
             Ok(status_code) => Outcome {

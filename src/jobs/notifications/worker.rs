@@ -5,7 +5,7 @@
 //! Rule: `now` comes from the caller (the running job passes the real time, tests a time they
 //! choose), so no test waits out a real backoff.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
@@ -41,32 +41,25 @@ pub async fn deliver_due(
 ) -> Result<Delivered, NotifyError> {
     let (db1, owner1) = (db.clone(), owner.to_string());
     let (lease_until, batch) = (now + settings.lease, settings.batch);
-    let claimed = blocking(move || {
-        db1.write(|conn| deliveries::claim(conn, &owner1, now, lease_until, batch))
+    // The claim and the batch's subscriptions in one transaction (one connection, one query
+    // each); a subscription removed meanwhile is left out, with its deliveries.
+    let (claimed, subs) = blocking(move || {
+        db1.write(|conn| {
+            let claimed = deliveries::claim(conn, &owner1, now, lease_until, batch)?;
+            if claimed.is_empty() {
+                return Ok((claimed, HashMap::new()));
+            }
+            let ids: Vec<String> = claimed.iter().map(|c| c.subscription_id.clone()).collect();
+            let subs = subscriptions::many(conn, &ids)?;
+            let subs: HashMap<String, Subscription> =
+                subs.into_iter().map(|s| (s.id.clone(), s)).collect();
+            Ok((claimed, subs))
+        })
     })
     .await?;
     if claimed.is_empty() {
         return Ok(Delivered::default());
     }
-    let ids: Vec<String> = claimed.iter().map(|c| c.subscription_id.clone()).collect();
-    let db2 = db.clone();
-    let subs: HashMap<String, Subscription> = blocking(move || {
-        db2.run(|conn| {
-            let mut subs = HashMap::new();
-            for id in ids {
-                match subscriptions::get(conn, &id, None) {
-                    Ok(sub) => {
-                        subs.insert(id, sub);
-                    }
-                    // Removed meanwhile, with its deliveries.
-                    Err(DbError::NotFound) => {}
-                    Err(e) => return Err(e),
-                }
-            }
-            Ok(subs)
-        })
-    })
-    .await?;
     let work: Vec<(Claimed, Subscription)> = claimed
         .into_iter()
         .filter_map(|c| {
@@ -87,6 +80,8 @@ pub async fn deliver_due(
     blocking(move || db3.write(|conn| record_all(conn, &outcomes, &settings, now))).await
 }
 
+/// Records a pass's outcomes in few statements (`deliveries::record_all`): failures one by
+/// one (each may pause its subscription), successes together.
 fn record_all(
     conn: &mut crate::db::DbConn,
     outcomes: &[(Claimed, Subscription, Outcome)],
@@ -94,43 +89,45 @@ fn record_all(
     now: DateTime<Utc>,
 ) -> Result<Delivered, DbError> {
     let mut done = Delivered::default();
+    let mut log = Vec::with_capacity(outcomes.len());
+    let mut succeeded = BTreeSet::new();
     for (delivery, sub, outcome) in outcomes {
-        let attempt = Attempt {
-            attempted_at: now,
-            status_code: outcome.status_code,
-            latency_ms: outcome.latency_ms,
-            error: outcome.error.clone(),
-        };
         let next = if outcome.ok {
-            subscriptions::record_success(conn, &sub.id)?;
-            done.delivered += 1;
+            succeeded.insert(sub.id.as_str());
             Next::Delivered
         } else {
             if subscriptions::record_failure(conn, &sub.id, now, settings.pause_after)? {
                 tracing::warn!(subscription = %sub.id, "target failing for too long; subscription paused");
             }
             let failures = u32::try_from(delivery.attempts + 1).unwrap_or(u32::MAX);
-            let next = backoff::after_failure(
-                failures,
-                delivery.created_at(),
-                now,
-                settings.give_up_after,
-            );
-            if next == Next::Dead {
-                done.dead += 1;
-            } else {
-                done.failed += 1;
-            }
-            next
+            backoff::after_failure(failures, delivery.created_at(), now, settings.give_up_after)
         };
         let outcome_word = match next {
-            Next::Delivered => "delivered",
-            Next::RetryAt(_) => "failed",
-            Next::Dead => "dead",
+            Next::Delivered => {
+                done.delivered += 1;
+                "delivered"
+            }
+            Next::RetryAt(_) => {
+                done.failed += 1;
+                "failed"
+            }
+            Next::Dead => {
+                done.dead += 1;
+                "dead"
+            }
         };
         crate::telemetry::metrics::count_delivery(sub.kind.as_str(), outcome_word);
-        deliveries::record(conn, &delivery.id, &attempt, next)?;
+        let attempt = Attempt {
+            attempted_at: now,
+            status_code: outcome.status_code,
+            latency_ms: outcome.latency_ms,
+            error: outcome.error.clone(),
+        };
+        log.push((delivery.id.clone(), attempt, next));
     }
+    let succeeded: Vec<&str> = succeeded.into_iter().collect();
+    subscriptions::record_successes(conn, &succeeded)?;
+    deliveries::record_all(conn, &log)?;
     Ok(done)
 }
 

@@ -7,10 +7,13 @@
 mod api;
 mod delivery;
 mod escaping;
+mod events;
 mod instances;
 mod pages;
 mod receiver;
+mod recovery;
 mod saved_search;
+mod store_move;
 
 use std::time::Duration;
 
@@ -92,6 +95,21 @@ impl Notifying {
 
     pub fn deliveries_made(&self) -> i64 {
         self.app.snapshot().rows("deliveries")
+    }
+
+    /// `(incident, event)` of every delivery made so far, oldest first.
+    pub fn made(&self) -> Vec<(String, String)> {
+        use aftermath::db::schema::deliveries;
+        use diesel::prelude::*;
+        self.app
+            .db
+            .run(|conn| {
+                Ok(deliveries::table
+                    .order(deliveries::seq.asc())
+                    .select((deliveries::incident_key, deliveries::event))
+                    .load(conn)?)
+            })
+            .unwrap()
     }
 
     /// One delivery pass at `now`.
