@@ -163,6 +163,7 @@ pub const ROUTES: &[Route] = &[
     // Pages (src/http/pages/mod.rs).
     r(Get, "/", Read),
     r(Get, "/static/style.css", Public),
+    r(Get, "/static/favicon.svg", Public),
     r(Get, "/incidents", Read),
     r(Get, "/search", Read),
     r(Get, "/incidents/new", Write),

@@ -26,12 +26,16 @@ use askama::Template;
 pub use session::Layout;
 
 const STYLESHEET: &str = include_str!("../../../static/style.css");
+/// The site's icon: without one, every browser asks for `/favicon.ico` and logs its 404 as a
+/// console error on every page.
+const FAVICON: &str = include_str!("../../../static/favicon.svg");
 
 // Whole on purpose: this is the pages' route table, one entry per resource; split up, a reader
 // could no longer see every page and form of the site in one place.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/").route(web::get().to(incidents::home)))
         .service(web::resource("/static/style.css").route(web::get().to(stylesheet)))
+        .service(web::resource("/static/favicon.svg").route(web::get().to(favicon)))
         .service(web::resource("/incidents").route(web::get().to(incidents::list_page)))
         .service(web::resource("/search").route(web::get().to(search::search_page)))
         // Registered before /incidents/{id}, which would otherwise take "new" as an id.
@@ -119,6 +123,13 @@ async fn stylesheet() -> HttpResponse {
         .content_type("text/css; charset=utf-8")
         .insert_header(("Cache-Control", "public, max-age=3600"))
         .body(STYLESHEET)
+}
+
+async fn favicon() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("image/svg+xml")
+        .insert_header(("Cache-Control", "public, max-age=86400"))
+        .body(FAVICON)
 }
 
 /// Renders a page with a status; a template that fails to render is a logged 500.
