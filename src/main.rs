@@ -163,8 +163,8 @@ fn serve(config: Config, load_demo: bool) -> anyhow::Result<()> {
         if load_demo {
             let summary = demo::load(&db)?;
             eprintln!(
-                "demo data: {} incident(s) created, {} updated, {} unchanged",
-                summary.created, summary.updated, summary.unchanged
+                "demo data: {} incident(s) created, {} updated, {} unchanged; {} user report(s) stored",
+                summary.created, summary.updated, summary.unchanged, summary.reports
             );
         }
         let app = Application::build_with_db(config, db)?;

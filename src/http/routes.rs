@@ -168,6 +168,7 @@ pub const ROUTES: &[Route] = &[
     r(Get, "/", Read),
     r(Get, "/static/style.css", Public),
     r(Get, "/static/suggest.js", Public),
+    r(Get, "/static/favicon.svg", Public),
     r(Get, "/incidents", Read),
     r(Get, "/search", Read),
     r(Get, "/incidents/new", Write),

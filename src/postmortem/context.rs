@@ -149,10 +149,12 @@ fn after_mitigation(e: &TimelineEntry, m: &Milestones) -> bool {
     e.kind == EntryKind::StatusUpdate && m.mitigated.is_some_and(|at| e.occurred_at >= at)
 }
 
-/// The time of the post before `t`, if any.
+/// The time of the post before `t`, if any. Only posts: a spike's end or a component change
+/// between two posts says nothing of when the provider's milestone came.
 fn post_before(timeline: &[TimelineEntry], t: DateTime<Utc>) -> Option<DateTime<Utc>> {
     timeline
         .iter()
+        .filter(|e| e.kind == EntryKind::StatusUpdate)
         .map(|e| e.occurred_at)
         .filter(|&at| at < t)
         .max()

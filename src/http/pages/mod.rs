@@ -29,6 +29,9 @@ pub use session::Layout;
 const STYLESHEET: &str = include_str!("../../../static/style.css");
 /// The search box's suggestions; the page works without it.
 const SUGGEST_SCRIPT: &str = include_str!("../../../static/suggest.js");
+/// The site's icon: without one, every browser asks for `/favicon.ico` and logs its 404 as a
+/// console error on every page.
+const FAVICON: &str = include_str!("../../../static/favicon.svg");
 
 // Whole on purpose: this is the pages' route table, one entry per resource; split up, a reader
 // could no longer see every page and form of the site in one place.
@@ -36,6 +39,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/").route(web::get().to(incidents::home)))
         .service(web::resource("/static/style.css").route(web::get().to(stylesheet)))
         .service(web::resource("/static/suggest.js").route(web::get().to(suggest_script)))
+        .service(web::resource("/static/favicon.svg").route(web::get().to(favicon)))
         .service(web::resource("/incidents").route(web::get().to(incidents::list_page)))
         .service(web::resource("/search").route(web::get().to(search::search_page)))
         // Registered before /incidents/{id}, which would otherwise take "new" as an id.
@@ -130,6 +134,13 @@ async fn suggest_script() -> HttpResponse {
         .content_type("text/javascript; charset=utf-8")
         .insert_header(("Cache-Control", "public, max-age=3600"))
         .body(SUGGEST_SCRIPT)
+}
+
+async fn favicon() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("image/svg+xml")
+        .insert_header(("Cache-Control", "public, max-age=86400"))
+        .body(FAVICON)
 }
 
 /// Renders a page with a status; a template that fails to render is a logged 500.

@@ -223,8 +223,8 @@ async fn a_backfill_two_months_back_is_evaluated_in_bounded_passes_and_finds_eve
         (now - chrono::Duration::days(61)).to_rfc3339()
     );
     let body = history
-        + &burst("api", now - chrono::Duration::days(60), "old")
-        + &burst("api", now - chrono::Duration::days(2), "new");
+        + burst("api", now - chrono::Duration::days(60), "old").as_str()
+        + burst("api", now - chrono::Duration::days(2), "new").as_str();
     let res = app
         .client
         .post(app.url("/api/v1/ingest/reports-jsonl"))

@@ -1,16 +1,27 @@
 //! The sample data behind `serve --demo`: `fixtures/demo/demo.json`, embedded in the binary so
-//! the demo works from any directory. Loading is idempotent: every incident and update carries a
-//! stable key, upserted under the `manual/demo` source.
+//! the demo works from any directory, and a few days of user reports generated around its
+//! region outage (`reports`).
+//!
+//! Rules:
+//! - Loading is idempotent: every incident and update carries a stable key, upserted under the
+//!   `manual/demo` source; the reports are stored once; links are recomputed, never duplicated.
+//! - What the demo shows is derived by the code live data goes through: the cascade links by
+//!   `correlate::links` around what the load changed (as an ingest does), the spikes and their
+//!   links by the spike evaluation the report intake runs. Nothing derived is written by hand.
+//! - It runs as one evaluator (`db::evaluation_lock`): no spike evaluation interleaves with it.
 
 use serde::Deserialize;
 
-use crate::db::{self, Db, DbError};
+mod reports;
+
+use crate::db::evaluation_lock::{self, Sqlite};
+use crate::db::{self, Db, DbConn, DbError};
 use crate::domain::observed::{ObservedIncident, ObservedUpdate, UpsertOutcome};
 use crate::domain::{
     EntryKind, Impact, IncidentKind, IncidentStatus, Origin, Service, ServiceKind, ServiceSlug,
 };
 
-const DEMO_JSON: &str = include_str!("../fixtures/demo/demo.json");
+const DEMO_JSON: &str = include_str!("../../fixtures/demo/demo.json");
 
 #[derive(Deserialize)]
 struct DemoFile {
@@ -64,6 +75,8 @@ pub struct DemoSummary {
     pub created: usize,
     pub updated: usize,
     pub unchanged: usize,
+    /// User reports stored by this load (none once they are in).
+    pub reports: usize,
 }
 
 fn invalid(message: String) -> DbError {
@@ -111,21 +124,37 @@ pub fn load(db: &Db) -> Result<DemoSummary, DbError> {
         .iter()
         .map(to_observed)
         .collect::<Result<Vec<_>, DbError>>()?;
-    db.write(|conn| {
-        for service in &services {
-            db::services::put(conn, service)?;
-        }
-        let source = db::sources::ensure(conn, "manual", "demo", None)?;
-        let mut summary = DemoSummary::default();
-        for incident in &incidents {
-            match db::observed::upsert(conn, &source, incident)?.outcome {
-                UpsertOutcome::Created => summary.created += 1,
-                UpsertOutcome::Updated => summary.updated += 1,
-                UpsertOutcome::Unchanged => summary.unchanged += 1,
-            }
-        }
+    evaluation_lock::exclusively(db, Sqlite::OneTransaction, |ex| {
+        let mut summary = ex.unit(|conn| {
+            let changed_since = chrono::Utc::now();
+            let summary = upsert_all(conn, &services, &incidents)?;
+            // As an ingest does: the links around whatever the load changed.
+            crate::correlate::links::recompute_changed_since(conn, changed_since)?;
+            Ok(summary)
+        })?;
+        summary.reports = ex.unit(reports::load)?;
         Ok(summary)
     })
+}
+
+fn upsert_all(
+    conn: &mut DbConn,
+    services: &[Service],
+    incidents: &[ObservedIncident],
+) -> Result<DemoSummary, DbError> {
+    for service in services {
+        db::services::put(conn, service)?;
+    }
+    let source = db::sources::ensure(conn, "manual", "demo", None)?;
+    let mut summary = DemoSummary::default();
+    for incident in incidents {
+        match db::observed::upsert(conn, &source, incident)?.outcome {
+            UpsertOutcome::Created => summary.created += 1,
+            UpsertOutcome::Updated => summary.updated += 1,
+            UpsertOutcome::Unchanged => summary.unchanged += 1,
+        }
+    }
+    Ok(summary)
 }
 
 fn to_observed(i: &DemoIncident) -> Result<ObservedIncident, DbError> {
