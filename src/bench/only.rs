@@ -105,7 +105,18 @@ impl PartReport {
             "scale             {} on {} ({} cores, {:.0} GiB), {}\n",
             self.scale, self.backend, cores, memory, self.date
         );
-        let mut line = |name: &str, value: String| out.push_str(&format!("{name:<18}{value}\n"));
+        let mut lines = self.ingest_and_search_lines();
+        lines.extend(self.intake_and_export_lines());
+        for (name, value) in lines {
+            out.push_str(&format!("{name:<18}{value}\n"));
+        }
+        out
+    }
+
+    /// The table's lines for ingest, search and freshness, the parts a reader waits on.
+    fn ingest_and_search_lines(&self) -> Vec<(&'static str, String)> {
+        let mut lines = Vec::new();
+        let mut line = |name: &'static str, value: String| lines.push((name, value));
         if let Some(i) = &self.ingest {
             let value = format!(
                 "{:.0} entries/s ({} entries)",
@@ -146,6 +157,13 @@ impl PartReport {
             );
             line("across instances", value);
         }
+        lines
+    }
+
+    /// The table's lines for report intake, spikes, cascades, export and notifications.
+    fn intake_and_export_lines(&self) -> Vec<(&'static str, String)> {
+        let mut lines = Vec::new();
+        let mut line = |name: &'static str, value: String| lines.push((name, value));
         if let Some(r) = &self.report_intake {
             let value = format!(
                 "{:.0} req/s · p50 {:.2} ms · p99 {:.2} ms ({} rejected)",
@@ -178,7 +196,7 @@ impl PartReport {
                 line(name, value);
             }
         }
-        out
+        lines
     }
 }
 
