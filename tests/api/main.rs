@@ -10,6 +10,7 @@ mod admin_pages;
 mod auth;
 mod bad_input;
 mod bench;
+mod browser;
 mod cli;
 mod clients;
 mod codes_in_words;

@@ -1,7 +1,8 @@
 //! Pages tested in a real browser (issue 19): headless Chromium, driven by chromedriver over
-//! WebDriver (`thirtyfour`), walks the flows a person would. Every page a flow visits is
+//! WebDriver (`fantoccini`), walks the flows a person would. Every page a flow visits is
 //! checked ([`Browser::check`]):
-//! - no console error, Content-Security-Policy violations included (the browser's log);
+//! - no console error, Content-Security-Policy violations included (the browser's log, read
+//!   through chromedriver's `goog:loggingPrefs` and its `/se/log` endpoint);
 //! - no horizontal overflow at 390 px and at 1280 px wide;
 //! - no serious or critical finding of axe-core (from npm, pinned in `.ci/node/`, injected).
 //!
@@ -10,6 +11,7 @@
 //! unless `AFTERMATH_REQUIRE_EXTERNAL=1` (CI), which makes the skip a failure. One browser per
 //! test, its pages reused; at most two browsers at once (two cores).
 
+mod console;
 mod flows;
 mod links;
 mod widget;
@@ -19,9 +21,11 @@ use std::process::{Child, Command, Stdio};
 use std::sync::LazyLock;
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
-use thirtyfour::prelude::*;
-use thirtyfour::{ChromiumLikeCapabilities, LoggingPrefsLogLevel};
+use fantoccini::elements::Element;
+use fantoccini::wd::{Capabilities, WebDriverCompatibleCommand};
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::{Value, json};
 use tokio::sync::{Semaphore, SemaphorePermit};
 
 use crate::helpers::TestApp;
@@ -68,7 +72,7 @@ fn available(test: &str) -> bool {
 
 /// A headless Chromium session on its own chromedriver, pointed at one app.
 pub struct Browser {
-    pub driver: WebDriver,
+    pub driver: Client,
     base: String,
     axe: String,
     chromedriver: Child,
@@ -102,6 +106,46 @@ async fn start_chromedriver() -> (Child, String) {
     (child, url)
 }
 
+/// Headless Chromium as root (CI): its sandbox needs a user namespace it cannot have there.
+/// Every console message is kept for [`BrowserLog`].
+fn capabilities() -> Capabilities {
+    let caps = json!({
+        "browserName": "chrome",
+        "goog:chromeOptions": {
+            "args": ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
+                     "--window-size=1280,900"],
+        },
+        "goog:loggingPrefs": {"browser": "ALL"},
+    });
+    match caps {
+        Value::Object(map) => map,
+        _ => unreachable!("a JSON object"),
+    }
+}
+
+/// chromedriver's own command for the browser's console log (not in W3C WebDriver, so not in
+/// fantoccini): what the page logged since the last read, CSP violations included.
+#[derive(Debug)]
+struct BrowserLog;
+
+impl WebDriverCompatibleCommand for BrowserLog {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        let session = session_id.unwrap_or_default();
+        base_url.join(&format!("session/{session}/se/log"))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (
+            http::Method::POST,
+            Some(r#"{"type":"browser"}"#.to_string()),
+        )
+    }
+}
+
 impl Browser {
     /// A browser for `app`, or None (after saying why) when the tools are missing.
     pub async fn open(app: &TestApp, test: &str) -> Option<Browser> {
@@ -111,15 +155,13 @@ impl Browser {
         let turn = BROWSERS.acquire().await.unwrap();
         let axe = std::fs::read_to_string(node_modules().join("axe-core/axe.min.js")).unwrap();
         let (chromedriver, url) = start_chromedriver().await;
-        let mut caps = DesiredCapabilities::chrome();
-        // Run as root in CI: Chromium's sandbox needs a user namespace it cannot have there.
-        for arg in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage"] {
-            caps.add_arg(arg).unwrap();
-        }
-        caps.add_arg("--window-size=1280,900").unwrap();
-        caps.set_browser_log_level(LoggingPrefsLogLevel::All)
-            .unwrap();
-        let driver = WebDriver::new(&url, caps).await.expect("a browser session");
+        // chromedriver listens on plain HTTP on this machine: no TLS, so no rustls crypto
+        // provider to choose (the rustls connector panics without one installed).
+        let driver = ClientBuilder::new(HttpConnector::new())
+            .capabilities(capabilities())
+            .connect(&url)
+            .await
+            .expect("a browser session");
         Some(Browser {
             driver,
             base: app.address.clone(),
@@ -135,7 +177,7 @@ impl Browser {
 
     /// Opens a page of the app and checks it.
     pub async fn visit(&self, path: &str) {
-        self.driver.goto(self.url(path)).await.unwrap();
+        self.driver.goto(&self.url(path)).await.unwrap();
         self.check(path).await;
     }
 
@@ -148,8 +190,8 @@ impl Browser {
         }
     }
 
-    pub async fn find(&self, css: &str) -> WebElement {
-        match self.driver.find(By::Css(css)).await {
+    pub async fn find(&self, css: &str) -> Element {
+        match self.driver.find(Locator::Css(css)).await {
             Ok(found) => found,
             Err(e) => panic!("{css} on {}: {e}", self.path().await),
         }
@@ -194,13 +236,21 @@ impl Browser {
     }
 
     async fn console_is_clean(&self, page: &str) {
-        let log = self.driver.browser_log().await.unwrap();
-        let errors: Vec<&str> = log
-            .iter()
-            .filter(|e| e.level == "SEVERE")
-            .map(|e| e.message.as_str())
-            .collect();
+        let errors = self.console_errors().await;
         assert!(errors.is_empty(), "{page}: console errors: {errors:#?}");
+    }
+
+    /// The errors the page logged since the last read (chromedriver empties the log it returns).
+    async fn console_errors(&self) -> Vec<Value> {
+        let log = self.driver.issue_cmd(BrowserLog).await.unwrap();
+        let Value::Array(entries) = log else {
+            panic!("the browser's log is a list: {log}");
+        };
+        entries
+            .into_iter()
+            .filter(|e| e["level"] == "SEVERE")
+            .map(|e| e["message"].clone())
+            .collect()
     }
 
     async fn fits(&self, page: &str, width: u32) {
@@ -213,7 +263,7 @@ impl Browser {
             )
             .await
             .unwrap();
-        let [inner, scroll, client]: [i64; 3] = widths.convert().unwrap();
+        let [inner, scroll, client]: [i64; 3] = serde_json::from_value(widths).unwrap();
         assert_eq!(
             inner,
             i64::from(width),
@@ -228,7 +278,7 @@ impl Browser {
 
     /// The elements wider than the window, to name in a failure.
     async fn widest(&self, width: u32) -> Value {
-        let found = self
+        self
             .driver
             .execute(
                 "const w = arguments[0]; return [...document.querySelectorAll('body *')]
@@ -237,8 +287,7 @@ impl Browser {
                 vec![Value::from(width)],
             )
             .await
-            .unwrap();
-        found.json().clone()
+            .unwrap()
     }
 
     async fn accessible(&self, page: &str) {
@@ -257,13 +306,12 @@ impl Browser {
             )
             .await
             .unwrap();
-        let found = found.json();
-        assert_eq!(found, &Value::Array(vec![]), "{page}: axe-core findings");
+        assert_eq!(found, Value::Array(vec![]), "{page}: axe-core findings");
     }
 
     /// Ends the session and its driver.
     pub async fn close(mut self) {
-        let _ = self.driver.clone().quit().await;
+        let _ = self.driver.clone().close().await;
         let _ = self.chromedriver.kill();
     }
 }

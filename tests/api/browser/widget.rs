@@ -63,7 +63,7 @@ async fn the_status_widget_on_another_origin_shows_aftermath_status() {
         return;
     };
     let origin = serve_embedding_page(&app.address);
-    browser.driver.goto(format!("{origin}/")).await.unwrap();
+    browser.driver.goto(&format!("{origin}/")).await.unwrap();
     let deadline = Instant::now() + Duration::from_secs(15);
     let shown = loop {
         let text = browser
@@ -75,7 +75,7 @@ async fn the_status_widget_on_another_origin_shows_aftermath_status() {
             )
             .await
             .unwrap();
-        let text = text.json().as_str().unwrap_or_default().to_string();
+        let text = text.as_str().unwrap_or_default().to_string();
         if text.contains(&expected) || Instant::now() >= deadline {
             break text;
         }
