@@ -40,9 +40,10 @@ fn main() -> ExitCode {
 
 /// Ends the process once the command's work is done and its output flushed, without running the
 /// C exit handlers. `poll --once` on PostgreSQL was seen to die with SIGSEGV after printing its
-/// whole summary (tests/api/instances/poll.rs, twice in CI): libpq's TLS library tears down its
-/// global state in an exit handler while a thread of the connection pool or the runtime is
-/// still finishing, and nothing left to do at that point needs those handlers.
+/// whole summary (tests/api/instances/poll.rs, twice in CI, never when run alone). The likely
+/// cause, not proven: libpq's TLS library tears down its global state in an exit handler while
+/// a thread of the connection pool is still closing a connection. Nothing left to do at that
+/// point needs those handlers. If the crash is found and fixed, this can go.
 #[allow(unsafe_code)]
 fn exit_now(code: i32) -> ExitCode {
     use std::io::Write;
