@@ -46,6 +46,12 @@ pub enum IntervalJson {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({
+    "kind": "statuspage",
+    "url": "https://status.example.com/api/v2/incidents.json",
+    "service": "example-app",
+    "interval": "5m"
+})))]
 pub struct NewSourceJson {
     /// A format name to poll (statuspage, atom, rss, aws-health, gcp, …) or statuspage-webhook.
     kind: String,
@@ -178,6 +184,7 @@ pub async fn remove_source(
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"name": "status-bot", "scope": "write"})))]
 pub struct NewTokenJson {
     /// Who or what uses the token; the author of what it writes.
     name: String,

@@ -31,6 +31,13 @@ pub fn parse_id(raw: &str) -> Result<IncidentId, ApiError> {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({
+    "title": "Elevated API errors in us-east-1",
+    "services": ["nimbus-us-east-1"],
+    "status": "investigating",
+    "impact": "major",
+    "body": "We are investigating elevated error rates for API requests in us-east-1."
+})))]
 pub struct CreateIncident {
     title: String,
     /// Service slugs; unknown ones are created.
@@ -141,6 +148,11 @@ fn not_found(id: IncidentId) -> impl Fn(ApiError) -> ApiError {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({
+    "status": "monitoring",
+    "impact": "minor",
+    "mitigated_at": "2025-10-20T09:27:00Z"
+})))]
 pub struct PatchIncident {
     title: Option<String>,
     status: Option<String>,
@@ -233,6 +245,10 @@ pub fn validate_patch(p: PatchIncident) -> Result<IncidentPatch, ApiError> {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({
+    "body": "A fix has been applied and error rates are recovering.",
+    "status": "monitoring"
+})))]
 pub struct PostUpdate {
     body: String,
     status: Option<String>,

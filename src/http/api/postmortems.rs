@@ -88,6 +88,10 @@ pub async fn get_postmortem(
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({
+    "markdown": "# Elevated API errors\n\n## Summary\n\nA faulty deploy raised error rates for 42 minutes.\n",
+    "publish": false
+})))]
 pub struct SavePostmortem {
     markdown: String,
     /// Marks this revision final.

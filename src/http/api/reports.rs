@@ -93,6 +93,12 @@ impl ReportsState {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({
+    "service": "nimbus-us-east-1",
+    "symptom": "login",
+    "comment": "Cannot sign in since 9:00",
+    "country": "FR"
+})))]
 pub struct FileReport {
     /// The service slug; it must exist.
     pub service: String,

@@ -76,6 +76,14 @@ pub async fn get_service(
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({
+    "name": "Nimbus Cloud us-east-1",
+    "provider": "nimbus",
+    "region": "us-east-1",
+    "kind": "infrastructure",
+    "depends_on": [],
+    "status_page_url": "https://status.nimbus.example/"
+})))]
 pub struct PutService {
     name: String,
     provider: Option<String>,

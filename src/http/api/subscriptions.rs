@@ -71,6 +71,12 @@ pub struct FilterJson {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({
+    "kind": "webhook",
+    "target": "https://hooks.example.com/aftermath",
+    "filter": {"services": ["nimbus-us-east-1"], "min_impact": "major"},
+    "events": ["incident.created", "incident.resolved"]
+})))]
 pub struct NewSubscriptionJson {
     /// webhook | slack | email
     pub kind: String,

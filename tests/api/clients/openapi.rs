@@ -142,3 +142,73 @@ async fn the_document_names_the_kinds_and_the_maintenance_statuses() {
         }
     }
 }
+
+/// The operations that take a JSON body, with the example their body's schema carries.
+fn json_bodies(doc: &Value) -> Vec<(String, String, Value, Value)> {
+    let mut out = Vec::new();
+    for (path, method, op) in operations(doc) {
+        let Some(reference) =
+            op["requestBody"]["content"]["application/json"]["schema"]["$ref"].as_str()
+        else {
+            continue;
+        };
+        let name = reference.trim_start_matches("#/components/schemas/");
+        let example = doc["components"]["schemas"][name]["examples"][0].clone();
+        out.push((path, method, op, example));
+    }
+    out
+}
+
+/// schemathesis's examples phase sends what the document shows; so every parameter a person
+/// fills in and every JSON body has an example, and each body's example, sent as it is (its
+/// path filled with the parameters' examples), is accepted: a made-up incident id names
+/// nothing (404), and everything else succeeds.
+#[actix_web::test]
+async fn every_body_and_parameter_has_an_example_the_api_accepts() {
+    let app = spawn_app().await;
+    let admin = app.token_of(aftermath::db::tokens::Scope::Admin);
+    let doc = app.get_json("/api/openapi.json").await;
+    let mut missing = Vec::new();
+    for (path, method, op) in operations(&doc) {
+        for p in op["parameters"].as_array().into_iter().flatten() {
+            let name = p["name"].as_str().unwrap();
+            if !matches!(name, "cursor" | "If-Match" | "If-None-Match") && p["example"].is_null() {
+                missing.push(format!("{method} {path} {name}"));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "parameters without an example: {missing:#?}"
+    );
+    let mut bodies = json_bodies(&doc);
+    assert!(bodies.len() >= 9, "{} JSON bodies", bodies.len());
+    // The service the other examples name is the one the service example declares.
+    bodies.sort_by_key(|(path, ..)| !path.starts_with("/api/v1/services/"));
+    for (path, method, op, example) in bodies {
+        let what = format!("{method} {path}");
+        assert!(example.is_object(), "{what}: the body has an example");
+        let mut url = path.clone();
+        for p in op["parameters"].as_array().into_iter().flatten() {
+            if p["in"] == "path" {
+                let value = p["example"].as_str().unwrap();
+                url = url.replace(&format!("{{{}}}", p["name"].as_str().unwrap()), value);
+            }
+        }
+        let res = app
+            .client
+            .request(method.to_uppercase().parse().unwrap(), app.url(&url))
+            .bearer_auth(&admin)
+            .json(&example)
+            .send()
+            .await
+            .unwrap();
+        let status = res.status();
+        let body = res.text().await.unwrap();
+        if path.contains("{id}") {
+            assert_eq!(status, 404, "{what}: {body}");
+        } else {
+            assert!(status.is_success(), "{what} answered {status}: {body}");
+        }
+    }
+}

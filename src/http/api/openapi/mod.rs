@@ -18,12 +18,20 @@
 //! - Request bodies list every media type their route takes (ingest: [`INGEST_MEDIA`]; NDJSON
 //!   reports and the TOML catalog have their own type).
 //! - Every operation has a unique `operationId` (the handler's name unless it sets one).
+//! - Parameters and JSON request bodies carry an example a person would send, so schemathesis's
+//!   examples phase runs (bodies' examples sit on their types, as `#[schema(examples(..))]`).
 
 use std::sync::LazyLock;
+
+mod fields;
 
 use serde_json::{Map, Value, json};
 use utoipa::OpenApi;
 
+use self::fields::{
+    REQUEST_SCHEMAS, parameter_example, parameter_schema, request_fields, response_words, set,
+    words,
+};
 use super::ApiDoc;
 use crate::http::caching::polled;
 use crate::http::routes::{Need, ROUTES};
@@ -89,6 +97,9 @@ fn operation(path: &str, method: &str, op: &mut Map<String, Value>) {
             let name = p["name"].as_str().unwrap_or_default().to_string();
             if let Some(schema) = parameter_schema(path, &name) {
                 p["schema"] = schema;
+            }
+            if let Some(example) = parameter_example(path, &name) {
+                p["example"] = example;
             }
         }
     }
@@ -199,199 +210,5 @@ fn problem_media(response: &mut Value) {
         .flatten()
     {
         content.insert(PROBLEM_JSON.into(), body);
-    }
-}
-
-fn slug() -> Value {
-    json!({"type": "string", "pattern": SLUG_PATTERN, "minLength": 1, "maxLength": 64})
-}
-
-fn words(values: &[&str]) -> Value {
-    json!({"type": "string", "enum": values})
-}
-
-fn bounded(minimum: u32, maximum: u32) -> Value {
-    json!({"type": "integer", "minimum": minimum, "maximum": maximum})
-}
-
-/// The schema of the parameter `name` of `path`, per the module rules; `None` keeps utoipa's.
-fn parameter_schema(path: &str, name: &str) -> Option<Value> {
-    let schema = match name {
-        "id" | "other" if path.starts_with("/api/v1/incidents/") => {
-            json!({"type": "string", "format": "uuid"})
-        }
-        // Search takes an empty value as no filter, as its page's form sends it.
-        "service" if path == "/api/v1/search" => {
-            json!({"type": "string", "pattern": "^([a-z0-9]+(-[a-z0-9]+)*)?$", "maxLength": 64})
-        }
-        "slug" | "service" => slug(),
-        // Search takes an empty value as no bound, as its page's form sends it.
-        "since" | "until" if path == "/api/v1/search" => json!({"type": "string",
-            "anyOf": [{"format": "date-time"}, {"maxLength": 0}]}),
-        "since" | "until" => json!({"type": "string", "format": "date-time"}),
-        "status" => words(&[
-            "investigating",
-            "identified",
-            "monitoring",
-            "resolved",
-            "postmortem",
-        ]),
-        "impact" => words(&["none", "minor", "major", "critical"]),
-        "sort" => words(&["relevance", "date"]),
-        "q" if path == "/api/v1/search" => {
-            json!({"type": "string", "maxLength": crate::search::query::MAX_QUERY_CHARS})
-        }
-        "kind" if path == "/api/v1/incidents" => words(&super::incidents::KINDS),
-        "format" => {
-            let names: Vec<&str> = crate::ingest::Format::ALL
-                .iter()
-                .map(|f| f.as_str())
-                .collect();
-            words(&names)
-        }
-        "limit" => match path {
-            "/api/v1/incidents" => bounded(1, 200),
-            "/api/v1/search" => bounded(1, 100),
-            "/api/v1/incidents/{id}/similar" => bounded(1, 20),
-            _ => return None,
-        },
-        "offset" => bounded(0, 10_000),
-        "cursor" => json!({"type": "string", "minLength": 1}),
-        // `*` or a list of tags, which may be empty (RFC 9110 5.6.1; nothing matches it: 412).
-        "If-Match" => json!({"type": "string",
-            "pattern": "^(\\*|(W/)?\"[^\"]*\"(\\s*,\\s*(W/)?\"[^\"]*\")*)?$"}),
-        _ => return None,
-    };
-    Some(schema)
-}
-
-/// Fields of answers that hold one word of a closed vocabulary: (schema, field, the words).
-fn response_words() -> [(&'static str, &'static str, Vec<&'static str>); 4] {
-    use crate::domain::{IncidentKind, MaintenanceStatus};
-    [
-        ("IncidentJson", "kind", IncidentKind::NAMES.to_vec()),
-        (
-            "IncidentJson",
-            "maintenance_status",
-            MaintenanceStatus::NAMES.to_vec(),
-        ),
-        (
-            "MaintenanceV2Json",
-            "status",
-            MaintenanceStatus::NAMES.to_vec(),
-        ),
-        ("MaintenanceV2Json", "impact", vec!["maintenance"]),
-    ]
-}
-
-/// The request bodies whose fields [`request_fields`] makes exact (responses keep what they show).
-const REQUEST_SCHEMAS: &[&str] = &[
-    "CreateIncident",
-    "PatchIncident",
-    "PostUpdate",
-    "FileReport",
-    "NewSourceJson",
-    "NewTokenJson",
-    "PutService",
-    "SavePostmortem",
-];
-
-/// One line of text with something in it, as `Title::parse` takes it (no control characters).
-const LINE_PATTERN: &str = "^[^\\x00-\\x1f\\x7f-\\x9f]*\\S[^\\x00-\\x1f\\x7f-\\x9f]*$";
-/// Text with something in it: line breaks and tabs, no other control characters.
-const TEXT_PATTERN: &str =
-    "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]*\\S[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]*$";
-
-/// Replaces a field's schema with `rule`, keeping it nullable when it was (`Option` fields).
-fn set(props: &mut Map<String, Value>, field: &str, mut rule: Value) {
-    let Some(old) = props.get_mut(field) else {
-        return;
-    };
-    let nullable = old["type"]
-        .as_array()
-        .is_some_and(|t| t.iter().any(|v| v == "null"));
-    if nullable {
-        let kind = rule["type"].clone();
-        rule["type"] = json!([kind, "null"]);
-        if let Some(values) = rule.get_mut("enum").and_then(Value::as_array_mut) {
-            values.push(Value::Null);
-        }
-    }
-    if let Some(description) = old.get("description").cloned() {
-        rule["description"] = description;
-    }
-    *old = rule;
-}
-
-fn request_fields(schema: &str, props: &mut Map<String, Value>) {
-    let time = || json!({"type": "string", "format": "date-time"});
-    set(
-        props,
-        "title",
-        json!({"type": "string", "minLength": 1,
-        "maxLength": crate::domain::text::TITLE_MAX_CHARS, "pattern": LINE_PATTERN}),
-    );
-    for field in ["body", "markdown"] {
-        set(
-            props,
-            field,
-            json!({"type": "string", "minLength": 1, "pattern": TEXT_PATTERN}),
-        );
-    }
-    set(
-        props,
-        "status",
-        words(&[
-            "investigating",
-            "identified",
-            "monitoring",
-            "resolved",
-            "postmortem",
-        ]),
-    );
-    set(
-        props,
-        "impact",
-        words(&["none", "minor", "major", "critical"]),
-    );
-    set(props, "scope", words(&["read", "write", "admin"]));
-    set(props, "service", slug());
-    if schema == "NewTokenJson" {
-        // A token's name is any text with something in it.
-        set(
-            props,
-            "name",
-            json!({"type": "string", "minLength": 1, "pattern": "\\S"}),
-        );
-    } else {
-        set(
-            props,
-            "name",
-            json!({"type": "string", "minLength": 1, "pattern": LINE_PATTERN}),
-        );
-    }
-    if schema == "FileReport" {
-        // Any value, ignored: a public report is stamped with its arrival time.
-        props.insert("reported_at".into(), json!({"description": "Ignored"}));
-    }
-    let services = json!({"type": "array", "items": slug(), "minItems": 1});
-    set(props, "services", services);
-    set(
-        props,
-        "depends_on",
-        json!({"type": "array", "items": slug()}),
-    );
-    if schema == "PutService" {
-        set(props, "kind", words(&["infrastructure", "application"]));
-    }
-    for field in [
-        "started_at",
-        "occurred_at",
-        "detected_at",
-        "acknowledged_at",
-        "mitigated_at",
-        "resolved_at",
-    ] {
-        set(props, field, time());
     }
 }
