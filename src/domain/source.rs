@@ -4,7 +4,9 @@
 //!
 //! Rules:
 //! - A polled source's kind is a document format name (the caller passes the names it knows)
-//!   and it has an absolute `http(s)` URL; it is polled at most every [`MIN_INTERVAL_SECS`].
+//!   and it has an absolute `http(s)` URL; it is polled at most every [`MIN_INTERVAL_SECS`] and
+//!   at least every [`MAX_INTERVAL_SECS`]. An interval out of those bounds is refused, never
+//!   clamped to another value.
 //! - A webhook (`statuspage-webhook`) has neither URL nor interval: it is pushed to us.
 
 use super::ServiceSlug;
@@ -16,6 +18,9 @@ pub const WEBHOOK_KIND: &str = "statuspage-webhook";
 pub const DEFAULT_INTERVAL_SECS: u32 = 300;
 /// Politeness: no source is polled more often than this.
 pub const MIN_INTERVAL_SECS: u32 = 10;
+/// A page polled less often than daily misses whole incidents; and the interval is stored as a
+/// 32-bit integer, so a larger one would have been stored as another value.
+pub const MAX_INTERVAL_SECS: u32 = 86_400;
 const MAX_URL_LEN: usize = 2048;
 
 /// A valid request to follow a source.
@@ -63,12 +68,7 @@ impl SourceSpec {
                 ValidationError::new("url", "a polled source needs an absolute http(s) URL")
             })?;
         let interval = interval_secs.unwrap_or(DEFAULT_INTERVAL_SECS);
-        if interval < MIN_INTERVAL_SECS {
-            return Err(ValidationError::new(
-                "interval",
-                format!("poll at most every {MIN_INTERVAL_SECS} seconds"),
-            ));
-        }
+        check_interval(interval).map_err(|e| ValidationError::new("interval", e))?;
         Ok(Self {
             kind: kind.to_string(),
             url: Some(url.to_string()),
@@ -97,10 +97,20 @@ pub fn parse_interval(text: &str) -> Result<u32, String> {
         "h" => n.saturating_mul(3600),
         _ => return Err(bad()),
     };
+    check_interval(secs)?;
+    Ok(secs)
+}
+
+fn check_interval(secs: u32) -> Result<(), String> {
     if secs < MIN_INTERVAL_SECS {
         return Err(format!("poll at most every {MIN_INTERVAL_SECS} seconds"));
     }
-    Ok(secs)
+    if secs > MAX_INTERVAL_SECS {
+        return Err(format!(
+            "poll at least every {MAX_INTERVAL_SECS} seconds (daily)"
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -154,6 +164,9 @@ mod tests {
         assert_eq!(parse_interval("90"), Ok(90));
         assert!(parse_interval("5s").is_err());
         assert!(parse_interval("5d").is_err());
+        assert_eq!(parse_interval("24h"), Ok(MAX_INTERVAL_SECS));
+        assert!(parse_interval("25h").is_err());
+        assert!(parse_interval("4294967295h").is_err());
         assert!(parse_interval("m").is_err());
     }
 }

@@ -191,6 +191,9 @@ async fn an_admin_adds_lists_and_removes_sources_and_a_removed_webhook_stops_ans
         json!({"kind": "gopher", "url": "https://x.example", "service": "acme"}),
         json!({"kind": "atom", "service": "acme"}),
         json!({"kind": "atom", "url": "https://x.example", "service": "acme", "interval": 5}),
+        // Less often than daily is refused, never stored clamped to another value.
+        json!({"kind": "atom", "url": "https://x.example", "service": "acme", "interval": 2_147_483_648_u64}),
+        json!({"kind": "atom", "url": "https://x.example", "service": "acme", "interval": "25h"}),
         json!({"kind": "statuspage-webhook", "url": "https://x.example", "service": "acme"}),
         json!({"kind": "atom", "url": "https://x.example", "service": "Not A Slug"}),
     ] {

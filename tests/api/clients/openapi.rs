@@ -85,7 +85,7 @@ async fn the_document_is_exact_about_errors_statuses_and_names() {
     };
     assert_eq!(
         param("sort")["enum"],
-        serde_json::json!(["relevance", "date"])
+        serde_json::json!(["relevance", "date", ""])
     );
     assert_eq!(
         (

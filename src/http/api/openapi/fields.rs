@@ -66,7 +66,18 @@ pub(super) fn parameter_schema(path: &str, name: &str) -> Option<Value> {
             "pattern": "^(\\*|(W/)?\"[^\"]*\"(\\s*,\\s*(W/)?\"[^\"]*\")*)?$"}),
         _ => return None,
     };
-    Some(schema)
+    Some(search_takes_empty(path, name, schema))
+}
+
+/// Search reads an empty `status`, `impact` or `sort` as not set, as its page's form sends it.
+fn search_takes_empty(path: &str, name: &str, mut schema: Value) -> Value {
+    if path == "/api/v1/search"
+        && matches!(name, "status" | "impact" | "sort")
+        && let Some(values) = schema.get_mut("enum").and_then(Value::as_array_mut)
+    {
+        values.push(json!(""));
+    }
+    schema
 }
 
 /// One value a person would send for the parameter `name` of `path`, shown as its `example`: a
@@ -199,6 +210,18 @@ pub(super) fn request_fields(schema: &str, props: &mut Map<String, Value>) {
             props,
             "name",
             json!({"type": "string", "minLength": 1, "pattern": LINE_PATTERN}),
+        );
+    }
+    if schema == "NewSourceJson" {
+        // Seconds within the poller's bounds, or text such as `30s`, `5m` or `1h`.
+        use crate::domain::source::{MAX_INTERVAL_SECS, MIN_INTERVAL_SECS};
+        props.insert(
+            "interval".into(),
+            json!({"anyOf": [
+                {"type": "integer", "minimum": MIN_INTERVAL_SECS, "maximum": MAX_INTERVAL_SECS},
+                {"type": "string", "pattern": "^\\s*[0-9]+[smh]?\\s*$"},
+                {"type": "null"},
+            ], "description": "How often to poll (default 5m); not for a webhook"}),
         );
     }
     if schema == "FileReport" {
