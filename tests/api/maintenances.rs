@@ -303,3 +303,36 @@ async fn the_start_page_and_service_pages_show_planned_work_apart_from_outages()
         "{history}"
     );
 }
+
+/// The incident list page means outages, as the API's list does, and a kind filter shows the
+/// planned work (or both); its pager keeps the filter.
+#[actix_web::test]
+async fn the_incident_list_page_lists_outages_and_filters_by_kind() {
+    let app = spawn_app().await;
+    ingest_ok(&app, "statuspage", fixture("statuspage/summary.json")).await;
+    let page = |query: &'static str| {
+        let app = &app;
+        async move { html(app.get(&format!("/incidents{query}")).await, StatusCode::OK).await }
+    };
+    let (outage, drill) = ("Delayed outbound email", "Database failover drill");
+    let default = page("").await;
+    assert!(
+        default.contains(outage) && !default.contains(drill),
+        "{default}"
+    );
+    let planned = page("?kind=maintenance").await;
+    assert!(
+        planned.contains(drill) && !planned.contains(outage),
+        "{planned}"
+    );
+    assert!(
+        planned.contains(r#"<option value="maintenance" selected>"#),
+        "{planned}"
+    );
+    let both = page("?kind=all&service=acme").await;
+    assert!(both.contains(drill) && both.contains(outage), "{both}");
+    // An unknown kind is no filter of its own: outages, as with none.
+    let unknown = page("?kind=outage%3Cscript%3E").await;
+    assert!(unknown.contains(outage) && !unknown.contains(drill));
+    assert!(!unknown.contains("<script>"), "{unknown}");
+}

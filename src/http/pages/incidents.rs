@@ -107,6 +107,9 @@ struct ListPage {
     statuses: &'static [&'static str],
     status: String,
     service: String,
+    /// `incident`, `maintenance` or `all`, as the API's `kind=` (outages by default).
+    kind: &'static str,
+    kinds: [(&'static str, &'static str); 3],
     next_href: Option<String>,
 }
 
@@ -114,7 +117,23 @@ struct ListPage {
 pub struct ListQuery {
     status: Option<String>,
     service: Option<String>,
+    kind: Option<String>,
     cursor: Option<String>,
+}
+
+/// The page's kinds with their labels; an unknown one reads as the first, as none does.
+const KINDS: [(&str, &str); 3] = [
+    ("incident", "outages"),
+    ("maintenance", "maintenances"),
+    ("all", "both"),
+];
+
+fn kind_of(raw: Option<&str>) -> (&'static str, Option<IncidentKind>) {
+    match raw {
+        Some("maintenance") => ("maintenance", Some(IncidentKind::Maintenance)),
+        Some("all") => ("all", None),
+        _ => ("incident", Some(IncidentKind::Incident)),
+    }
 }
 
 pub async fn list_page(
@@ -134,9 +153,11 @@ pub async fn list_page(
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty())
         .unwrap_or_default();
+    let (kind, kind_filter) = kind_of(q.kind.as_deref());
     let filter = IncidentFilter {
         status: status_text.parse().ok(),
         service: (!service.is_empty()).then(|| service.clone()),
+        kind: kind_filter,
         ..Default::default()
     };
     let cursor = q.cursor.as_deref().and_then(Cursor::decode);
@@ -145,16 +166,9 @@ pub async fn list_page(
         .await
     {
         Ok(page) => {
-            let next_href = page.next_cursor.map(|c| {
-                let mut href = format!("/incidents?cursor={c}");
-                if !status_text.is_empty() {
-                    href.push_str(&format!("&status={status_text}"));
-                }
-                if !service.is_empty() {
-                    href.push_str(&format!("&service={}", urlencode(&service)));
-                }
-                href
-            });
+            let next_href = page
+                .next_cursor
+                .map(|c| next_page(&c, &status_text, &service, kind));
             let items = page.items.iter().map(IncidentItem::from).collect();
             html(
                 StatusCode::OK,
@@ -164,6 +178,8 @@ pub async fn list_page(
                     statuses: IncidentStatus::NAMES,
                     status: status_text,
                     service,
+                    kind,
+                    kinds: KINDS,
                     next_href,
                 },
             )
@@ -172,13 +188,19 @@ pub async fn list_page(
     }
 }
 
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+/// The pager's link: the next cursor with the filters that are set.
+fn next_page(cursor: &str, status: &str, service: &str, kind: &str) -> String {
+    let pairs = [
+        ("cursor", cursor),
+        ("status", status),
+        ("service", service),
+        ("kind", kind),
+    ];
+    let set: Vec<_> = pairs.into_iter().filter(|(_, v)| !v.is_empty()).collect();
+    format!(
+        "/incidents?{}",
+        serde_urlencoded::to_string(set).unwrap_or_default()
+    )
 }
 
 #[derive(Template)]
