@@ -120,15 +120,10 @@ fn deliveries_for(
         .into_iter()
         .collect();
     let (incidents, timelines) = db.run(|conn| {
-        let incidents = search_docs::load(conn, &ids)?;
-        let mut timelines = HashMap::new();
-        for incident in &incidents {
-            timelines.insert(
-                incident.id.to_string(),
-                timeline::for_incident(conn, incident.id)?,
-            );
-        }
-        Ok((incidents, timelines))
+        Ok((
+            search_docs::load(conn, &ids)?,
+            timeline::for_incidents(conn, &ids)?,
+        ))
     })?;
     let matches = saved_searches(&subs, &incidents)?;
     let by_id: HashMap<String, &SearchableIncident> =
