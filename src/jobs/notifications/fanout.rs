@@ -48,7 +48,12 @@ pub fn fan_out_once(
     host: &str,
     now: DateTime<Utc>,
 ) -> Result<FanOut, NotifyError> {
-    let from = db.write(|conn| reader::position(conn, host, now))?;
+    // A read, not a write transaction (three round trips on PostgreSQL, the write lock on
+    // SQLite), once registered.
+    let from = match db.run(reader::registered)? {
+        Some(from) => from,
+        None => db.write(|conn| reader::position(conn, host, now))?,
+    };
     let tail = db.run(|conn| outbox::tail(conn, from, BATCH))?;
     if let Some(pruned) = tail.pruned_past {
         tracing::warn!(
