@@ -16,6 +16,7 @@
 //! - Every attempt is logged with its HTTP status (if any), latency and error.
 
 mod claim;
+mod pg_batch;
 pub mod reader;
 
 pub use claim::{Claimed, claim};
@@ -71,13 +72,22 @@ pub fn enqueue(
     at: DateTime<Utc>,
 ) -> Result<Vec<String>, DbError> {
     let at = to_db_time(at);
-    let mut ids = Vec::with_capacity(new.len());
-    // One statement per delivery keeps `seq` in the order given on both backends.
-    for d in new {
-        let id = uuid::Uuid::now_v7().to_string();
+    let ids: Vec<String> = new
+        .iter()
+        .map(|_| uuid::Uuid::now_v7().to_string())
+        .collect();
+    let lite = match conn {
+        DbConn::Postgres(pg) => {
+            pg_batch::enqueue(pg, new, &ids, at)?;
+            return Ok(ids);
+        }
+        DbConn::Sqlite(lite) => lite,
+    };
+    // One statement per delivery keeps `seq` in the order given.
+    for (d, id) in new.iter().zip(&ids) {
         diesel::insert_into(deliveries::table)
             .values((
-                deliveries::id.eq(&id),
+                deliveries::id.eq(id),
                 deliveries::subscription_id.eq(&d.subscription_id),
                 deliveries::event.eq(&d.event),
                 deliveries::incident_key.eq(&d.incident_key),
@@ -87,8 +97,7 @@ pub fn enqueue(
                 deliveries::next_attempt_at.eq(at),
                 deliveries::created_at.eq(at),
             ))
-            .execute(conn)?;
-        ids.push(id);
+            .execute(lite)?;
     }
     Ok(ids)
 }
@@ -115,15 +124,17 @@ pub fn record(conn: &mut DbConn, id: &str, attempt: &Attempt, next: Next) -> Res
     record_all(conn, &[(id.to_string(), attempt.clone(), next)])
 }
 
-/// [`record`] for a whole pass, in few statements (each a round trip on PostgreSQL): an
-/// insert per attempt, one update of the deliveries delivered at the same moment, and one per
-/// retry or death.
+/// [`record`] for a whole pass, in few statements: on PostgreSQL two (`pg_batch`); on
+/// SQLite an insert per attempt, one update of the deliveries delivered at the same moment,
+/// and one per retry or death.
 pub fn record_all(conn: &mut DbConn, done: &[(String, Attempt, Next)]) -> Result<(), DbError> {
     if done.is_empty() {
         return Ok(());
     }
-    // One statement per attempt: diesel's multi-row insert is not there for the connection
-    // enum that serves both backends.
+    let lite = match conn {
+        DbConn::Postgres(pg) => return pg_batch::record_all(pg, done),
+        DbConn::Sqlite(lite) => lite,
+    };
     for (id, a, _) in done {
         diesel::insert_into(delivery_attempts::table)
             .values((
@@ -133,7 +144,7 @@ pub fn record_all(conn: &mut DbConn, done: &[(String, Attempt, Next)]) -> Result
                 delivery_attempts::latency_ms.eq(a.latency_ms),
                 delivery_attempts::error.eq(&a.error),
             ))
-            .execute(conn)?;
+            .execute(lite)?;
     }
     let mut delivered: BTreeMap<chrono::NaiveDateTime, Vec<&str>> = BTreeMap::new();
     for (id, attempt, next) in done {
@@ -142,7 +153,7 @@ pub fn record_all(conn: &mut DbConn, done: &[(String, Attempt, Next)]) -> Result
                 .entry(to_db_time(attempt.attempted_at))
                 .or_default()
                 .push(id),
-            _ => move_on(conn, id, attempt, *next)?,
+            _ => move_on(lite, id, attempt, *next)?,
         }
     }
     for (at, ids) in delivered {
@@ -156,13 +167,18 @@ pub fn record_all(conn: &mut DbConn, done: &[(String, Attempt, Next)]) -> Result
                 deliveries::lease_owner.eq(None::<String>),
                 deliveries::lease_until.eq(None::<chrono::NaiveDateTime>),
             ))
-            .execute(conn)?;
+            .execute(lite)?;
     }
     Ok(())
 }
 
 /// One delivery's state after an attempt; releases its lease.
-fn move_on(conn: &mut DbConn, id: &str, attempt: &Attempt, next: Next) -> Result<(), DbError> {
+fn move_on(
+    conn: &mut diesel::SqliteConnection,
+    id: &str,
+    attempt: &Attempt,
+    next: Next,
+) -> Result<(), DbError> {
     let at = to_db_time(attempt.attempted_at);
     let (state, next_at, finished) = match next {
         Next::Delivered => (State::Delivered, at, Some(at)),

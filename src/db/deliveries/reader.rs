@@ -15,19 +15,25 @@ use super::super::schema::index_replicas;
 /// The fan-out's row id and kind in `index_replicas`.
 pub const READER: &str = "notifications";
 
-/// Where the fan-out is; a first start registers it at the outbox's end (history is never
-/// notified). Call it in a write transaction.
-pub fn position(conn: &mut DbConn, host: &str, at: DateTime<Utc>) -> Result<Position, DbError> {
+/// Where the fan-out is, if it is registered: a plain read, one statement, for every pass
+/// but the first ([`advance`] checks the position again when it moves it).
+pub fn registered(conn: &mut DbConn) -> Result<Option<Position>, DbError> {
     let row: Option<(i64, i64)> = index_replicas::table
         .find(READER)
         .select((index_replicas::position_txid, index_replicas::position_seq))
         .first(conn)
         .optional()?;
-    match row {
-        Some((txid, seq)) => Ok(Position {
-            txid: txid.max(0) as u64,
-            seq,
-        }),
+    Ok(row.map(|(txid, seq)| Position {
+        txid: txid.max(0) as u64,
+        seq,
+    }))
+}
+
+/// Where the fan-out is; a first start registers it at the outbox's end (history is never
+/// notified). Call it in a write transaction.
+pub fn position(conn: &mut DbConn, host: &str, at: DateTime<Utc>) -> Result<Position, DbError> {
+    match registered(conn)? {
+        Some(position) => Ok(position),
         None => {
             let start = outbox::start_position(conn)?;
             replicas::beat(conn, READER, READER, host, start, at)?;

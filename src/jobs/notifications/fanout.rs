@@ -48,7 +48,12 @@ pub fn fan_out_once(
     host: &str,
     now: DateTime<Utc>,
 ) -> Result<FanOut, NotifyError> {
-    let from = db.write(|conn| reader::position(conn, host, now))?;
+    // A read, not a write transaction (three round trips on PostgreSQL, the write lock on
+    // SQLite), once registered.
+    let from = match db.run(reader::registered)? {
+        Some(from) => from,
+        None => db.write(|conn| reader::position(conn, host, now))?,
+    };
     let tail = db.run(|conn| outbox::tail(conn, from, BATCH))?;
     if let Some(pruned) = tail.pruned_past {
         tracing::warn!(
@@ -120,15 +125,10 @@ fn deliveries_for(
         .into_iter()
         .collect();
     let (incidents, timelines) = db.run(|conn| {
-        let incidents = search_docs::load(conn, &ids)?;
-        let mut timelines = HashMap::new();
-        for incident in &incidents {
-            timelines.insert(
-                incident.id.to_string(),
-                timeline::for_incident(conn, incident.id)?,
-            );
-        }
-        Ok((incidents, timelines))
+        Ok((
+            search_docs::load(conn, &ids)?,
+            timeline::for_incidents(conn, &ids)?,
+        ))
     })?;
     let matches = saved_searches(&subs, &incidents)?;
     let by_id: HashMap<String, &SearchableIncident> =

@@ -5,6 +5,7 @@
 //! fan-out and the delivery passes itself, at the times it wants.
 
 mod api;
+mod batches;
 mod delivery;
 mod escaping;
 mod events;
