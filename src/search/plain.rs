@@ -14,7 +14,7 @@ use tantivy::schema::{Field, IndexRecordOption, Term};
 
 use super::fuzzy;
 use super::query::{AppliedFilter, SearchRequest, SearchResults, count, execute};
-use super::understand::{Concept, Reading, is_generic};
+use super::understand::{Concept, Reading, is_generic, is_region};
 use super::{Live, SearchError};
 
 /// The strict query's total under which the relaxed one is used.
@@ -56,7 +56,7 @@ pub(super) fn fields(live: &Live) -> [(Field, f32); 6] {
         (f.title_fr, 2.0),
         (f.body_en, 1.0),
         (f.body_fr, 1.0),
-        (f.component, 1.5),
+        (f.component, super::query::COMPONENT_BOOST),
         (f.cascade, super::query::CASCADE_BOOST),
     ]
 }
@@ -68,7 +68,8 @@ pub fn build(
     strict: bool,
     q: &str,
 ) -> Result<Built, SearchError> {
-    let mut clauses: Vec<Box<dyn Query>> = Vec::new();
+    // Each required clause with its weight in a relaxed search.
+    let mut clauses: Vec<(Box<dyn Query>, f32)> = Vec::new();
     let mut soft: Vec<Box<dyn Query>> = Vec::new();
     let mut plan = Plan::default();
     let mut replacements: Vec<(String, String)> = Vec::new();
@@ -85,8 +86,11 @@ pub fn build(
                     replacements.push((planned.typed.clone(), best.clone()));
                 }
                 match !strict && specific && is_generic(concept) {
-                    true => soft.push(clause),
-                    false => clauses.push(clause),
+                    true => {
+                        soft.push(clause);
+                        soft.extend(super::proximity::said_by_providers(live, searcher)?);
+                    }
+                    false => clauses.push(super::proximity::weighed(clause, is_region(concept))),
                 }
                 plan.concepts.push(planned);
             }
@@ -97,10 +101,10 @@ pub fn build(
     }
     plan.did_you_mean = did_you_mean(q, &replacements);
     if clauses.is_empty() && !soft.is_empty() && reading.period.is_some() {
-        clauses.push(Box::new(AllQuery));
+        clauses.push((Box::new(AllQuery), 1.0));
     }
     if clauses.is_empty() {
-        clauses.append(&mut soft);
+        clauses.extend(soft.drain(..).map(|c| (c, 1.0)));
     }
     if clauses.is_empty() {
         return Ok(nothing(plan));
@@ -118,7 +122,12 @@ pub fn build(
     let relaxed = (!strict && minimum < n).then(|| {
         let should = clauses
             .iter()
-            .map(|c| (Occur::Should, super::proximity::counted(c.as_ref())))
+            .map(|(c, weight)| {
+                (
+                    Occur::Should,
+                    super::proximity::counted(c.as_ref(), *weight),
+                )
+            })
             .collect();
         with_soft(Box::new(BooleanQuery::with_minimum_required_clauses(
             should, minimum,
@@ -127,7 +136,7 @@ pub fn build(
     if relaxed.is_some() {
         plan.minimum = minimum;
     }
-    let must = clauses.into_iter().map(|c| (Occur::Must, c)).collect();
+    let must = clauses.into_iter().map(|(c, _)| (Occur::Must, c)).collect();
     Ok(Built {
         strict: Some(with_soft(Box::new(BooleanQuery::new(must)))),
         relaxed,
@@ -194,7 +203,7 @@ fn concept_clause(
 }
 
 /// `text` in every field, analyzed as that field is; `None` when no field has it.
-fn words_clause(
+pub(super) fn words_clause(
     live: &Live,
     searcher: &Searcher,
     text: &str,
@@ -287,7 +296,7 @@ fn typo_clause(live: &Live, searcher: &Searcher, word: &str) -> Result<Widened, 
     Ok((any_of(queries), words))
 }
 
-fn any_of(mut queries: Vec<Box<dyn Query>>) -> Option<Box<dyn Query>> {
+pub(super) fn any_of(mut queries: Vec<Box<dyn Query>>) -> Option<Box<dyn Query>> {
     match queries.len() {
         0 => None,
         1 => queries.pop(),

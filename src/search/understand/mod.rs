@@ -76,6 +76,24 @@ pub fn is_generic(concept: &Concept) -> bool {
     matches!(concept, Concept::Word(w) if GENERIC.contains(&w.as_str()))
 }
 
+/// The words providers write where people say "outage" or "panne": a generic word beside
+/// others ranks the hits that say any of them first, since an AWS post about an outage reads
+/// "increased error rates" or "service disruption" and almost never "outage".
+pub const SAID_BY_PROVIDERS: &[&str] = &[
+    "error",
+    "disruption",
+    "unavailable",
+    "impaired",
+    "erreur",
+    "indisponible",
+    "perturbation",
+];
+
+/// Whether a concept names a region (where something broke, not what): see `proximity`.
+pub fn is_region(concept: &Concept) -> bool {
+    matches!(concept, Concept::Alias { group, .. } if group.region.is_some())
+}
+
 /// Whether `q` uses query syntax, which the parser reads exactly.
 pub fn is_advanced(q: &str) -> bool {
     q.contains(['"', ':', '(', ')', '+', '[', ']', '{', '}', '^', '~'])

@@ -15,10 +15,10 @@ use tantivy::tokenizer::{Language, LowerCaser, SimpleTokenizer, StopWordFilter, 
 /// never do.
 const QUESTION_WORDS: &[&str] = &[
     // English
-    "about", "after", "all", "am", "any", "before", "been", "being", "can", "could", "did", "do",
-    "does", "doing", "during", "had", "has", "have", "having", "how", "i", "me", "my", "our",
-    "ours", "please", "should", "some", "than", "we", "were", "what", "when", "where", "which",
-    "who", "why", "would", "you", "your", // French
+    "about", "after", "all", "am", "any", "because", "before", "been", "being", "can", "could",
+    "did", "do", "does", "doing", "during", "had", "has", "have", "having", "how", "i", "me", "my",
+    "our", "ours", "please", "should", "some", "than", "we", "were", "what", "when", "where",
+    "which", "who", "why", "would", "you", "your", // French
     "est", "sont", "était", "etait", "ont", "avait", "pourquoi", "quand", "comment", "quel",
     "quelle", "quels", "quelles", "y",
 ];
@@ -65,7 +65,9 @@ mod tests {
 
     #[test]
     fn function_words_of_both_languages_are_stop_words() {
-        for w in ["in", "the", "de", "la", "est", "Why", "were", "des", "à"] {
+        for w in [
+            "in", "the", "de", "la", "est", "Why", "were", "des", "à", "because",
+        ] {
             assert!(is_stop_word(w), "{w}");
         }
     }

@@ -1,11 +1,12 @@
 //! The judged queries of `judgments/` (93, English and French, a quarter held out), measured by
 //! `aftermath bench --relevance` over the real corpus: Aftermath's nDCG@10 is at least 0.15
 //! above SQLite FTS5's bm25 in its fair OR form, and does not fall below the level it has
-//! reached (over both halves, 2026-12-07, after grouping by cascade, neighbouring words, counted
-//! words in relaxed searches and the period kept when its incidents lack the words: 0.830 on
-//! SQLite and on PostgreSQL; tuning half 0.845, held-out half 0.785). The issue's target is
-//! 0.85, not yet met: [`TARGET`] says so, and the floor rises as the ranking does. Skipped (and
-//! it says so) when `AFTERMATH_CORPUS` is not set.
+//! reached (over both halves, 2026-12-08, after components weighed above titles, regions below
+//! what they qualify and providers' words for "outage": 0.853 on both backends; tuning half
+//! 0.868, held-out half 0.806). The issue's target, 0.85, is met by a thin margin: once, on
+//! PostgreSQL under heavy load, "nimbus us-east outage" lost its cascade and the figure was
+//! 0.847, so the floor is 0.84 and [`TARGET`] is said, not asserted. Skipped (and it says so)
+//! when `AFTERMATH_CORPUS` is not set.
 
 use std::process::Command;
 
@@ -14,7 +15,7 @@ use serde_json::Value;
 /// Issue 20's goal for nDCG@10, over both halves.
 const TARGET: f64 = 0.85;
 /// What the ranking reaches today: a regression below it fails.
-const FLOOR: f64 = 0.82;
+const FLOOR: f64 = 0.84;
 
 fn relevance_report() -> Option<Value> {
     let Ok(corpus) = std::env::var("AFTERMATH_CORPUS") else {
