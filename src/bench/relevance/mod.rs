@@ -112,7 +112,15 @@ struct Graded {
 fn measure(work: &Workspace, corpus: &Path) -> anyhow::Result<RelevanceReport> {
     let db = Db::connect(&work.url)?;
     ingest(&db, corpus)?;
-    let (search, _) = Search::open_for_cli(db.clone(), &work.data_dir, Duration::from_secs(5))?;
+    // Every judged query is asked of the whole store: an index still behind it (on PostgreSQL
+    // the horizon waits for every transaction open on the server) would lose the cascade links
+    // computed last, and the figure would measure the load instead of the ranking.
+    let (search, consistent) =
+        Search::open_for_cli(db.clone(), &work.data_dir, Duration::from_secs(300))?;
+    anyhow::ensure!(
+        consistent,
+        "the index did not catch up with the store within 5 minutes; relevance is not measured on a partial index"
+    );
     let all = every_incident(&db)?;
     let finder = Finder::new(&all);
     let mut fts5 = super::fts::build_fts5(&db, &work.dir)?.conn;

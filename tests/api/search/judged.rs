@@ -3,19 +3,17 @@
 //! above SQLite FTS5's bm25 in its fair OR form, and does not fall below the level it has
 //! reached (over both halves, 2026-12-08, after components weighed above titles, regions below
 //! what they qualify and providers' words for "outage": 0.853 on both backends; tuning half
-//! 0.868, held-out half 0.806). The issue's target, 0.85, is met by a thin margin: once, on
-//! PostgreSQL under heavy load, "nimbus us-east outage" lost its cascade and the figure was
-//! 0.847, so the floor is 0.84 and [`TARGET`] is said, not asserted. Skipped (and it says so)
-//! when `AFTERMATH_CORPUS` is not set.
+//! 0.868, held-out half 0.806), and it meets issue 20's target of 0.85. The bench measures only
+//! once the index holds the whole store: a run on PostgreSQL under load once gave 0.847, most
+//! likely because it searched an index still behind the cascade links. Skipped (and it says so) when
+//! `AFTERMATH_CORPUS` is not set.
 
 use std::process::Command;
 
 use serde_json::Value;
 
-/// Issue 20's goal for nDCG@10, over both halves.
+/// Issue 20's goal for nDCG@10, over both halves: a regression below it fails.
 const TARGET: f64 = 0.85;
-/// What the ranking reaches today: a regression below it fails.
-const FLOOR: f64 = 0.84;
 
 fn relevance_report() -> Option<Value> {
     let Ok(corpus) = std::env::var("AFTERMATH_CORPUS") else {
@@ -54,10 +52,7 @@ fn judged_queries_rank_well_and_well_above_fts5() {
     );
     let ours = report["all"]["aftermath"]["ndcg10"].as_f64().unwrap();
     let fts5 = report["all"]["fts5"]["ndcg10"].as_f64().unwrap();
-    assert!(ours >= FLOOR, "nDCG@10 {ours:.3} < {FLOOR}: {report}");
-    if ours < TARGET {
-        eprintln!("nDCG@10 {ours:.3} is still below the target {TARGET}");
-    }
+    assert!(ours >= TARGET, "nDCG@10 {ours:.3} < {TARGET}: {report}");
     assert!(
         ours >= fts5 + 0.15,
         "nDCG@10 {ours:.3} vs FTS5 {fts5:.3}: {report}"
