@@ -11,6 +11,7 @@ mod convert;
 pub mod files;
 // User reports, spikes and cascade links.
 pub mod links;
+mod read_ahead;
 pub mod reports;
 pub mod spikes;
 
@@ -134,7 +135,7 @@ pub fn apply_hashed_batch_in(
     use diesel::Connection;
     debug_assert_eq!(docs.len(), hashes.len(), "one list of hashes per document");
     let mut known = Known::default();
-    read_ahead(conn, &mut known, docs, hashes)?;
+    read_ahead::load(conn, &mut known, &read_ahead::named(docs), hashes)?;
     let whole = conn.transaction(|sp| {
         docs.iter()
             .zip(hashes)
@@ -149,7 +150,7 @@ pub fn apply_hashed_batch_in(
     }
     // The rolled-back savepoint took what `known` had learnt with it: read ahead afresh.
     let mut known = Known::default();
-    read_ahead(conn, &mut known, docs, hashes)?;
+    read_ahead::load(conn, &mut known, &read_ahead::named(docs), hashes)?;
     let mut results = Vec::with_capacity(docs.len());
     for ((doc, service, origin), hashes) in docs.iter().zip(hashes) {
         let outcome = conn.transaction(|sp| {
@@ -170,56 +171,6 @@ pub fn raw_hashes(doc: &ParsedDocument) -> Vec<String> {
         .iter()
         .map(|obs| db::provenance::content_hash(&obs.raw))
         .collect()
-}
-
-/// Reads what the batch's documents will ask of the store, a few queries for the lot instead of
-/// several per incident (see `db::prefetch`); `hashes` are the raw items' content hashes. Only
-/// existing sources are looked up: a source is created inside the savepoint of the document
-/// that first needs it.
-fn read_ahead(
-    conn: &mut DbConn,
-    known: &mut Known,
-    docs: &[(ParsedDocument, Option<ServiceSlug>, Provenance)],
-    hashes: &[Vec<String>],
-) -> Result<(), DbError> {
-    let mut slugs: Vec<Vec<Option<ServiceSlug>>> = Vec::with_capacity(docs.len());
-    let mut names: Vec<String> = Vec::new();
-    for (doc, service, _) in docs {
-        let page_service = convert::page_service(doc);
-        let of_doc: Vec<Option<ServiceSlug>> = doc
-            .incidents
-            .iter()
-            .map(|obs| slug_of(service.as_ref(), obs, page_service.as_ref()))
-            .collect();
-        names.extend(of_doc.iter().flatten().map(|s| s.as_str().to_string()));
-        slugs.push(of_doc);
-    }
-    names.sort();
-    names.dedup();
-    let sources = known.existing_sources(conn, "page", &names)?;
-    let (mut keys, mut kept) = (Vec::new(), Vec::new());
-    for (((doc, _, _), slugs), hashes) in docs.iter().zip(slugs).zip(hashes) {
-        for ((obs, slug), hash) in doc.incidents.iter().zip(slugs).zip(hashes) {
-            if let Some(source) = slug.and_then(|s| sources.get(s.as_str())) {
-                keys.push((source.clone(), canonical_key(obs)));
-                kept.push((source.clone(), hash.clone()));
-            }
-        }
-    }
-    known.stored.load(conn, &keys, &kept)
-}
-
-/// The service an incident is filed under: the one named for the ingest, else the incident's
-/// own, else the page's.
-fn slug_of(
-    service: Option<&ServiceSlug>,
-    obs: &ingest::IncidentObservation,
-    page_service: Option<&ServiceSlug>,
-) -> Option<ServiceSlug> {
-    service
-        .cloned()
-        .or_else(|| obs.service.as_deref().and_then(ServiceSlug::slugify))
-        .or_else(|| page_service.cloned())
 }
 
 /// A postmortem the provider published (Statuspage `postmortem_body`) becomes a published
@@ -270,14 +221,19 @@ fn undetected(bytes: &[u8]) -> IngestError {
     }
 }
 
-/// Applies a parsed document inside the caller's transaction.
+/// Applies a parsed document inside the caller's transaction. It reads ahead as a batch does
+/// (`read_ahead`): a document of fifty incidents asked for each one alone, fifty round trips
+/// on PostgreSQL, where a few queries for the lot do.
 pub fn apply_document(
     conn: &mut DbConn,
     doc: &ParsedDocument,
     service: Option<&ServiceSlug>,
     origin: &Provenance,
 ) -> Result<IngestReport, IngestError> {
-    apply_known(conn, &mut Known::default(), doc, service, origin, None)
+    let hashes = [raw_hashes(doc)];
+    let mut known = Known::default();
+    read_ahead::load(conn, &mut known, &[(doc, service)], &hashes)?;
+    apply_known(conn, &mut known, doc, service, origin, Some(&hashes[0]))
 }
 
 /// [`apply_document`] inside a batch that remembers the sources and services it made sure of,
@@ -298,7 +254,8 @@ fn apply_known(
     // On PostgreSQL the new incidents' rows are written together at the end (`db::deferred`).
     known.deferred.start(conn);
     for (i, obs) in doc.incidents.iter().enumerate() {
-        let slug = slug_of(service, obs, page_service.as_ref()).ok_or(IngestError::NoService)?;
+        let slug = read_ahead::slug_of(service, obs, page_service.as_ref())
+            .ok_or(IngestError::NoService)?;
         let url = doc.page.as_ref().and_then(|p| p.url.as_deref());
         let source = known.source(conn, "page", slug.as_str(), url)?;
         let hash = match hashes.and_then(|h| h.get(i)) {

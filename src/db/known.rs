@@ -45,7 +45,11 @@ impl Known {
         if let Some(id) = self.sources.get(&key) {
             return Ok(id.clone());
         }
-        let id = sources::ensure(conn, kind, name, url)?;
+        let (id, created) = sources::ensure_noting(conn, kind, name, url)?;
+        if created {
+            // Its incidents can only be ones this batch writes: asking the store would find none.
+            self.stored.fresh_source(&id);
+        }
         self.sources.insert(key, id.clone());
         Ok(id)
     }

@@ -54,6 +54,8 @@ pub struct Prefetched {
     incidents: HashMap<(String, String), Option<Box<StoredIncident>>>,
     /// (source id, content hash) of raw items known to be kept.
     observations: HashSet<(String, String)>,
+    /// Sources created in this transaction: an incident of theirs not in `incidents` is absent.
+    fresh: HashSet<String>,
 }
 
 impl Prefetched {
@@ -152,6 +154,7 @@ impl Prefetched {
     pub fn take(&mut self, source_id: &str, external_id: &str) -> Lookup {
         let key = (source_id.to_string(), external_id.to_string());
         match self.incidents.get_mut(&key) {
+            None if self.fresh.contains(source_id) => Lookup::Absent,
             None => Lookup::Unknown,
             Some(slot) => match slot.take() {
                 Some(stored) => Lookup::Found(stored),
@@ -176,9 +179,16 @@ impl Prefetched {
             .insert((source_id.to_string(), hash.to_string()));
     }
 
+    /// The source was created in this transaction, so the store holds no incident of it that
+    /// this cache has not been given ([`Prefetched::put`]): none is asked for.
+    pub fn fresh_source(&mut self, source_id: &str) {
+        self.fresh.insert(source_id.to_string());
+    }
+
     pub fn forget(&mut self) {
         self.incidents.clear();
         self.observations.clear();
+        self.fresh.clear();
     }
 }
 

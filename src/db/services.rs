@@ -6,7 +6,7 @@ use super::DbConn;
 use super::convert::{now, parse_stored, to_db_time};
 use super::error::DbError;
 use super::schema::{incident_services, incidents, services};
-use crate::domain::{Service, ServiceSlug};
+use crate::domain::{Service, ServiceKind, ServiceSlug};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = services)]
@@ -179,4 +179,19 @@ pub fn incident_ids(conn: &mut DbConn, slug: &str, limit: i64) -> Result<Vec<Str
         .order(incidents::id.desc())
         .limit(limit)
         .load(conn)?)
+}
+
+/// Whether any service may take part in a cascade link: an infrastructure one, or one that
+/// declares a dependency (stored as a JSON array, `[]` when it has none). One `EXISTS` instead
+/// of reading the whole catalog, which every ingest asked for to learn that a store without
+/// cascades has nothing to link. It may say yes for nothing (a `depends_on` spelled other than
+/// `[]` yet empty), never no for something: callers check the catalog itself after a yes.
+pub fn any_linkable(conn: &mut DbConn) -> Result<bool, DbError> {
+    use diesel::dsl::exists;
+    let linkable = services::table.filter(
+        services::kind
+            .eq(ServiceKind::Infrastructure.as_str())
+            .or(services::depends_on.ne("[]")),
+    );
+    Ok(diesel::select(exists(linkable)).get_result(conn)?)
 }

@@ -25,6 +25,18 @@ pub fn ensure(
     name: &str,
     url: Option<&str>,
 ) -> Result<String, DbError> {
+    Ok(ensure_noting(conn, kind, name, url)?.0)
+}
+
+/// [`ensure`], and whether this call created the source: nothing can refer to a source created
+/// in the caller's transaction but what that transaction writes (`db::known` skips asking for
+/// its incidents).
+pub fn ensure_noting(
+    conn: &mut DbConn,
+    kind: &str,
+    name: &str,
+    url: Option<&str>,
+) -> Result<(String, bool), DbError> {
     let existing: Option<String> = sources::table
         .filter(sources::kind.eq(kind))
         .filter(sources::name.eq(name))
@@ -32,7 +44,7 @@ pub fn ensure(
         .get_result(conn)
         .optional()?;
     if let Some(id) = existing {
-        return Ok(id);
+        return Ok((id, false));
     }
     let id = uuid::Uuid::now_v7().to_string();
     diesel::insert_into(sources::table)
@@ -44,7 +56,7 @@ pub fn ensure(
             sources::created_at.eq(to_db_time(now())),
         ))
         .execute(conn)?;
-    Ok(id)
+    Ok((id, true))
 }
 
 /// A configured source, as `source list` and the admin page show it.

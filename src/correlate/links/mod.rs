@@ -306,6 +306,10 @@ pub fn recompute_for_services(conn: &mut DbConn, slugs: &[String]) -> Result<usi
 /// With no infrastructure service and no declared dependency in the catalog there is nothing
 /// to link (and a catalog change already cleared what was linked before), so it stops there.
 pub fn recompute_changed_since(conn: &mut DbConn, since: DateTime<Utc>) -> Result<usize, DbError> {
+    // Asked first so that a store without cascades never reads its catalog on each ingest.
+    if !db::services::any_linkable(conn)? {
+        return Ok(0);
+    }
     let catalog = catalog(conn)?;
     let linkable = catalog
         .values()
