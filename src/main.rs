@@ -28,32 +28,13 @@ use commands::{ingest_files, source, token};
 fn main() -> ExitCode {
     telemetry::init_logging();
     let cli = Cli::parse();
-    let code = match run(cli) {
-        Ok(()) => 0,
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
-            1
+            ExitCode::FAILURE
         }
-    };
-    exit_now(code)
-}
-
-/// Ends the process once the command's work is done and its output flushed, without running the
-/// C exit handlers. `poll --once` on PostgreSQL was seen to die with SIGSEGV after printing its
-/// whole summary (tests/api/instances/poll.rs, twice in CI, never when run alone). The likely
-/// cause, not proven: libpq's TLS library tears down its global state in an exit handler while
-/// a thread of the connection pool is still closing a connection. Nothing left to do at that
-/// point needs those handlers. If the crash is found and fixed, this can go.
-#[allow(unsafe_code)]
-fn exit_now(code: i32) -> ExitCode {
-    use std::io::Write;
-    let flushed = std::io::stdout().flush().is_ok() && std::io::stderr().flush().is_ok();
-    if !flushed {
-        // Output that could not be written is a failure, reported by the normal exit path.
-        return ExitCode::FAILURE;
     }
-    // SAFETY: `_exit` only ends the process; every byte of output has been flushed above.
-    unsafe { libc::_exit(code) }
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {

@@ -51,6 +51,7 @@ pub mod replicas;
 mod rewrites;
 mod sqlite_statements;
 mod sqlite_time;
+mod workers;
 // User reports, spikes and links people decided on.
 pub mod links;
 pub mod reports;
@@ -83,11 +84,15 @@ pub use connection::{Backend, DatabaseUrl, DbConn, Manager};
 pub use error::DbError;
 pub use migrate::{migrate_until, migration_names, run_migrations};
 
-/// A pool of connections to one database, cheap to clone.
+/// A pool of connections to one database, cheap to clone. When the last clone goes, no thread
+/// is left opening a connection ([`workers`]'s rules).
 #[derive(Clone)]
 pub struct Db {
+    // Fields drop in this order: each handle lets go of the pool before the workers, so the
+    // last handle's `ConnectWorkers::drop` waits with no `Db` holding the pool any more.
     pool: Pool<Manager>,
     url: Arc<DatabaseUrl>,
+    _workers: Arc<workers::ConnectWorkers>,
 }
 
 /// What the pool looks like right now, for `/metrics`.
@@ -109,17 +114,20 @@ impl Db {
             Backend::Sqlite => 8,
             Backend::Postgres => 10,
         };
+        let workers = Arc::new(workers::ConnectWorkers::new());
         let pool = Pool::builder()
             .max_size(max_size)
-            // No background connection building: a short CLI command that exits while an r2d2
-            // thread is inside libpq's connect crashes the process (seen as SIGSEGV at exit).
+            // No connections opened ahead of need: a command that needs one does not wait for
+            // more to be opened when it ends (see `workers`).
             .min_idle(Some(0))
+            .thread_pool(workers.thread_pool())
             .connection_timeout(Duration::from_secs(10))
             .build(Manager::new(url.clone()))
             .map_err(DbError::Pool)?;
         let db = Self {
             pool,
             url: Arc::new(url),
+            _workers: workers,
         };
         rewrites::run(&db)?;
         Ok(db)
