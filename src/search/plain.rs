@@ -111,6 +111,17 @@ pub fn build(
     }
     // Bonuses only: they change the order, never what matches.
     soft.extend(super::proximity::pairs(live, searcher, &reading.concepts)?);
+    Ok(assemble(clauses, soft, plan, strict))
+}
+
+/// The strict query (every clause) and, unless strict, the relaxed one (about two thirds of
+/// them), each with the bonuses beside it.
+fn assemble(
+    clauses: Vec<(Box<dyn Query>, f32)>,
+    soft: Vec<Box<dyn Query>>,
+    mut plan: Plan,
+    strict: bool,
+) -> Built {
     let n = clauses.len();
     // About two thirds, rounded down: half of four words, two of three, four of six.
     let minimum = (n * 2 / 3).max(1);
@@ -137,11 +148,11 @@ pub fn build(
         plan.minimum = minimum;
     }
     let must = clauses.into_iter().map(|(c, _)| (Occur::Must, c)).collect();
-    Ok(Built {
+    Built {
         strict: Some(with_soft(Box::new(BooleanQuery::new(must)))),
         relaxed,
         plan,
-    })
+    }
 }
 
 fn nothing(plan: Plan) -> Built {

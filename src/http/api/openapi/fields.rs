@@ -213,16 +213,7 @@ pub(super) fn request_fields(schema: &str, props: &mut Map<String, Value>) {
         );
     }
     if schema == "NewSourceJson" {
-        // Seconds within the poller's bounds, or text such as `30s`, `5m` or `1h`.
-        use crate::domain::source::{MAX_INTERVAL_SECS, MIN_INTERVAL_SECS};
-        props.insert(
-            "interval".into(),
-            json!({"anyOf": [
-                {"type": "integer", "minimum": MIN_INTERVAL_SECS, "maximum": MAX_INTERVAL_SECS},
-                {"type": "string", "pattern": "^\\s*[0-9]+[smh]?\\s*$"},
-                {"type": "null"},
-            ], "description": "How often to poll (default 5m); not for a webhook"}),
-        );
+        props.insert("interval".into(), source_interval());
     }
     if schema == "FileReport" {
         // Any value, ignored: a public report is stamped with its arrival time.
@@ -248,4 +239,15 @@ pub(super) fn request_fields(schema: &str, props: &mut Map<String, Value>) {
     ] {
         set(props, field, time());
     }
+}
+
+/// A source's poll interval: seconds within the poller's bounds, or text such as `30s`, `5m`
+/// or `1h`.
+fn source_interval() -> Value {
+    use crate::domain::source::{MAX_INTERVAL_SECS, MIN_INTERVAL_SECS};
+    json!({"anyOf": [
+        {"type": "integer", "minimum": MIN_INTERVAL_SECS, "maximum": MAX_INTERVAL_SECS},
+        {"type": "string", "pattern": "^\\s*[0-9]+[smh]?\\s*$"},
+        {"type": "null"},
+    ], "description": "How often to poll (default 5m); not for a webhook"})
 }
