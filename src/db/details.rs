@@ -11,16 +11,16 @@ use std::collections::HashMap;
 use diesel::prelude::*;
 
 use super::DbConn;
-use super::convert::{EntryRow, parse_stored};
+use super::convert::parse_stored;
 use super::error::DbError;
 use super::incidents::IncidentDetail;
-use super::schema::{incident_links, incident_services, incidents, timeline_entries};
-use crate::domain::{Incident, IncidentLink, TimelineEntry};
+use super::schema::{incident_links, incident_services, incidents};
+use crate::domain::{Incident, IncidentLink};
 
 /// The details of `incidents`, in the same order.
 pub fn of(conn: &mut DbConn, incidents: Vec<Incident>) -> Result<Vec<IncidentDetail>, DbError> {
     let keys: Vec<String> = incidents.iter().map(|i| i.id.to_string()).collect();
-    let mut timelines = timelines(conn, &keys)?;
+    let mut timelines = super::timeline::for_incidents(conn, &keys)?;
     let mut links = links(conn, &keys)?;
     let mut components = components(conn, &keys)?;
     Ok(incidents
@@ -36,27 +36,6 @@ pub fn of(conn: &mut DbConn, incidents: Vec<Incident>) -> Result<Vec<IncidentDet
             }
         })
         .collect())
-}
-
-fn timelines(
-    conn: &mut DbConn,
-    keys: &[String],
-) -> Result<HashMap<String, Vec<TimelineEntry>>, DbError> {
-    let rows: Vec<EntryRow> = timeline_entries::table
-        .filter(timeline_entries::incident_id.eq_any(keys))
-        .order((
-            timeline_entries::incident_id.asc(),
-            timeline_entries::occurred_at.asc(),
-            timeline_entries::id.asc(),
-        ))
-        .select(EntryRow::as_select())
-        .load(conn)?;
-    let mut by_incident: HashMap<String, Vec<TimelineEntry>> = HashMap::new();
-    for row in rows {
-        let key = row.incident_id.clone();
-        by_incident.entry(key).or_default().push(row.into_domain()?);
-    }
-    Ok(by_incident)
 }
 
 type LinkRow = (String, String, String, f64, String, String, String);
